@@ -1,0 +1,29 @@
+# civicbot: `make run` to start the bot with the demo config, `make test` to test it.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test serve migrate clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(INSTALLED)
+
+config.toml:
+	cp config.example.toml config.toml
+	@echo "created config.toml from config.example.toml (demo settings)"
+
+migrate: $(INSTALLED) config.toml
+	$(BIN)/civicbot migrate
+	$(BIN)/civicbot load-defaults
+
+run: migrate
+	$(BIN)/civicbot serve
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf var/ .pytest_cache

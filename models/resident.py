@@ -1,0 +1,64 @@
+"""Residents and their conversation: one open draft report per resident."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+
+
+class Resident(Base):
+    """A WeChat user of the account; the OpenID is only for replies, never shown to departments."""
+
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), unique=True)
+    subscribed: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_message_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class DraftStatus(enum.StrEnum):
+    OPEN = "open"
+    SUBMITTED = "submitted"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class Draft(Base):
+    """A report being put together in the chat, kept in the database so it survives restarts."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (
+        # At most one open draft per resident; the index is the race-free check.
+        Index("uq_drafts_one_open", "resident_id", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    status: Mapped[DraftStatus] = mapped_column(
+        Enum(DraftStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        default=DraftStatus.OPEN)
+    step: Mapped[str] = mapped_column(String(32), default="collecting")
+    description: Mapped[str] = mapped_column(Text, default="")
+    category_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    category_confidence: Mapped[float] = mapped_column(default=0.0)
+    latitude: Mapped[float | None] = mapped_column(nullable=True)
+    longitude: Mapped[float | None] = mapped_column(nullable=True)
+    location_label: Mapped[str] = mapped_column(String(200), default="")
+    location_source: Mapped[str] = mapped_column(String(16), default="")  # shared | text
+    place_text: Mapped[str] = mapped_column(String(200), default="")
+    town_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    photos = relationship("Photo", back_populates="draft", order_by="Photo.id")
+
+    @property
+    def has_location(self) -> bool:
+        return self.latitude is not None or bool(self.place_text)

@@ -1,0 +1,82 @@
+"""Tickets, their audit trail of events, and the per-day ticket number counter."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+
+
+class TicketStatus(enum.StrEnum):
+    RECEIVED = "received"          # 受理
+    REGISTERED = "registered"      # 立案
+    DISPATCHED = "dispatched"      # 派遣
+    IN_PROGRESS = "in_progress"    # 处置
+    RESOLVED = "resolved"          # 处置完成
+    VERIFIED = "verified"          # 核查
+    CLOSED = "closed"              # 结案
+    REJECTED = "rejected"          # 不予受理
+    RETURNED = "returned"          # 退回
+    MERGED = "merged"              # 重复
+    REOPENED = "reopened"          # 重开
+
+
+def _enum(enum_cls):
+    return Enum(enum_cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
+class Ticket(Base):
+    """A submitted report, routed to a lead department and a town office, with a deadline."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), nullable=True, index=True)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"), nullable=True)
+    description: Mapped[str] = mapped_column(Text)
+    category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"), index=True)
+    category_confidence: Mapped[float] = mapped_column(default=0.0)
+    latitude: Mapped[float | None] = mapped_column(nullable=True)
+    longitude: Mapped[float | None] = mapped_column(nullable=True)
+    location_label: Mapped[str] = mapped_column(String(200), default="")
+    place_text: Mapped[str] = mapped_column(String(200), default="")
+    town_code: Mapped[str | None] = mapped_column(ForeignKey("towns.code"), nullable=True, index=True)
+    lead_department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus), index=True)
+    needs_triage: Mapped[bool] = mapped_column(default=False, index=True)
+    route_reason: Mapped[str] = mapped_column(Text, default="")
+    deadline_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    events = relationship("TicketEvent", back_populates="ticket", order_by="TicketEvent.id")
+    photos = relationship("Photo", back_populates="ticket", order_by="Photo.id")
+
+
+class TicketEvent(Base):
+    """One step of a ticket's history: who moved it from which state to which, and why."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))  # "resident", "system:router", "staff:<id>"
+    from_status: Mapped[TicketStatus | None] = mapped_column(_enum(TicketStatus), nullable=True)
+    to_status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    ticket = relationship("Ticket", back_populates="events")
+
+
+class TicketCounter(Base):
+    """The last ticket sequence number issued on a day (YYYYMMDD, district time)."""
+
+    __tablename__ = "ticket_counters"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
