@@ -1,0 +1,101 @@
+"""Classify a resident's words into a report category, or recognise that they are not a report."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+# Problem words are specific to a category; hints only suggest the topic.
+KEYWORD_WEIGHT = 2.0
+HINT_WEIGHT = 1.0
+# Text shorter than this with no category word is small talk, not a report.
+MIN_REPORT_CHARS = 5
+# A score this high (e.g. two specific words) counts as fully sure of itself.
+FULL_STRENGTH_SCORE = 8.0
+
+_NOISE = re.compile(r"[\s\u3000!！?？。，,、.~～…:：;；\"'“”‘’()（）\[\]【】<>《》#*\-_=+|/\\]+")
+
+
+@dataclass(frozen=True)
+class CategoryTerms:
+    code: str
+    keywords: tuple[str, ...]
+    hints: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Classification:
+    """A category code ("other" for an unrecognised complaint) or None when the text is not a report."""
+
+    category: str | None
+    confidence: float
+    reason: str
+    ranking: tuple[tuple[str, float], ...] = field(default=())
+
+    @property
+    def is_report(self) -> bool:
+        return self.category is not None
+
+
+def normalise(text: str) -> str:
+    """Fold full-width forms and case, and drop spaces and punctuation, before matching."""
+    return _NOISE.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+class KeywordClassifier:
+    """Score categories by the configured words found in the text.
+
+    Honest about what it is: a transparent keyword scorer whose confidence is
+    the top category's share of all evidence, damped when the evidence is thin.
+    It is not calibrated; the measured classifier replaces it.
+    """
+
+    def __init__(self, categories: list[CategoryTerms], non_report_phrases: list[str]):
+        self._terms = [
+            (category.code,
+             tuple(sorted({normalise(k) for k in category.keywords if normalise(k)}, key=len, reverse=True)),
+             tuple(sorted({normalise(h) for h in category.hints if normalise(h)}, key=len, reverse=True)))
+            for category in categories if category.code != "other"
+        ]
+        self._non_report = tuple(sorted({normalise(p) for p in non_report_phrases if normalise(p)},
+                                        key=len, reverse=True))
+
+    def classify(self, text: str) -> Classification:
+        folded = normalise(text)
+        scores: dict[str, float] = {}
+        matched: dict[str, list[str]] = {}
+        any_keyword = False
+        for code, keywords, hints in self._terms:
+            score = 0.0
+            for word in keywords:
+                if word in folded:
+                    score += KEYWORD_WEIGHT * len(word)
+                    matched.setdefault(code, []).append(word)
+                    any_keyword = True
+            for word in hints:
+                if word in folded:
+                    score += HINT_WEIGHT * len(word)
+                    matched.setdefault(code, []).append(word)
+            if score:
+                scores[code] = score
+        # Topic words alone ("门口", "小区") say where, not what is wrong: they only weigh in
+        # once some category's problem word is present.
+        if not any_keyword:
+            return self._without_category_words(folded)
+        ranking = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+        total = sum(scores.values())
+        best, best_score = ranking[0]
+        strength = min(1.0, best_score / FULL_STRENGTH_SCORE)
+        confidence = round((best_score / total) * (0.5 + 0.5 * strength), 2)
+        return Classification(
+            category=best, confidence=confidence,
+            reason="关键词：" + "、".join(matched[best][:5]),
+            ranking=tuple((code, round(score / total, 2)) for code, score in ranking[:3]))
+
+    def _without_category_words(self, folded: str) -> Classification:
+        phrase = next((p for p in self._non_report if p in folded), None)
+        if phrase and len(folded) <= len(phrase) + 6:
+            return Classification(None, 0.9, f"非反映：{phrase}")
+        if len(folded) < MIN_REPORT_CHARS:
+            return Classification(None, 0.6, "过短且无问题描述")
+        return Classification("other", 0.3, "未匹配到类别关键词")

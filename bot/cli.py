@@ -1,0 +1,203 @@
+"""The `civicbot` command: migrate, load the catalogue, serve, run jobs, list tickets, chat, classify."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from sqlalchemy import select
+
+from bot.config import ConfigError, config_path, load_config
+from bot.db import make_engine, make_sessionmaker, migrate, transaction
+
+
+def _settings() -> dict:
+    try:
+        return load_config()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _sessions(settings: dict):
+    return make_sessionmaker(make_engine(settings))
+
+
+def _knowledge(settings: dict, sessions):
+    from bot.knowledge import CatalogueNotLoaded, load_knowledge
+
+    try:
+        with transaction(sessions) as session:
+            return load_knowledge(session=session)
+    except CatalogueNotLoaded as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Settings file (default: $CIVICBOT_CONFIG or ./config.toml).")
+def main(config_file: str | None) -> None:
+    """civicbot: WeChat reports of city-management problems, routed to departments as tickets."""
+    if config_file:
+        os.environ["CIVICBOT_CONFIG"] = os.path.abspath(config_file)
+
+
+@main.command("migrate")
+def migrate_command() -> None:
+    """Apply database migrations (creates the SQLite file under var/ on first use)."""
+    settings = _settings()
+    migrate(settings)
+    click.echo(f"database is up to date: {settings['database']['url'].split('@')[-1]}")
+
+
+@main.command("load-defaults")
+def load_defaults() -> None:
+    """Load departments, towns, categories, gazetteer and calendar from the data files."""
+    from bot.catalogue import CatalogueError, do_load_catalogue, read_catalogue
+
+    settings = _settings()
+    try:
+        catalogue = read_catalogue(settings)
+    except CatalogueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with transaction(_sessions(settings)) as session:
+        counts = do_load_catalogue(catalogue, session=session)
+    click.echo("loaded " + ", ".join(f"{count} {name}" for name, count in counts.items()))
+
+
+@main.command()
+@click.option("--no-worker", is_flag=True, help="Serve only; run `civicbot worker` elsewhere.")
+def serve(no_worker: bool) -> None:
+    """Serve the webhook with gunicorn and run the embedded job worker beside it."""
+    settings = _settings()
+    server = settings["server"]
+    env = {**os.environ, "CIVICBOT_CONFIG": str(config_path())}
+    gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(server["workers"]),
+                "--bind", f"{server['host']}:{server['port']}", "--access-logfile", "-",
+                "--graceful-timeout", "10", "bot:create_app()"]
+    processes = [subprocess.Popen(gunicorn, env=env)]
+    if not no_worker:
+        processes.append(subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env))
+    wechat = settings["wechat"]
+    click.echo(f"civicbot: webhook http://{server['host']}:{server['port']}{wechat['webhook_path']} "
+               f"({wechat['mode']} mode, token from config); try it with `.venv/bin/civicbot chat`")
+
+    def stop(*_args):
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+    finally:
+        stop()
+        for process in processes:
+            process.wait(timeout=30)
+    codes = [process.returncode for process in processes]
+    sys.exit(0 if all(code in (0, -signal.SIGTERM, -signal.SIGINT) for code in codes) else 1)
+
+
+@main.command()
+def worker() -> None:
+    """Run queued jobs (fetching, notifications) until stopped."""
+    from bot.jobs import JobQueue
+
+    settings = _settings()
+    import logging
+    logging.basicConfig(level=settings["logging"]["level"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    JobQueue(settings).run_worker(settings["queue"]["workers"])
+
+
+@main.command()
+@click.option("--department", help="Only tickets this department (code) may see.")
+@click.option("--status", help="Only tickets in this status, e.g. dispatched.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per ticket.")
+@click.option("--limit", default=50, show_default=True)
+def tickets(department: str | None, status: str | None, as_json: bool, limit: int) -> None:
+    """List tickets, newest first."""
+    from bot.ticket import department_tickets, ticket_as_dict
+    from models import Department, TicketStatus
+
+    if status and status not in {s.value for s in TicketStatus}:
+        raise click.BadParameter(f"one of {', '.join(s.value for s in TicketStatus)}", param_hint="--status")
+    settings = _settings()
+    sessions = _sessions(settings)
+    knowledge = _knowledge(settings, sessions)
+    with transaction(sessions) as session:
+        hq = session.scalar(select(Department).where(Department.kind == "hq"))
+        viewer = session.scalar(select(Department).where(Department.code == department)) if department else hq
+        if viewer is None:
+            raise click.BadParameter(f"no department with code {department!r}", param_hint="--department")
+        rows = [ticket_as_dict(t, knowledge) for t in
+                department_tickets(viewer, session=session, status=status, limit=limit)]
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            click.echo(f"{row['number']}  {row['status']:<11} {row['category_name']:<8} "
+                       f"{row['lead_department']:<22} {row['town_name'] or '属地待定':<6} "
+                       f"due {row['deadline'][:16]}  {row['description'][:30]!s}")
+    if not as_json:
+        click.echo(f"{len(rows)} ticket(s)")
+
+
+@main.group()
+def department() -> None:
+    """Department accounts."""
+
+
+@department.command("token")
+@click.argument("code")
+def department_token(code: str) -> None:
+    """Create an API token for department CODE (shown once) for GET /api/v1/tickets."""
+    from bot.api import do_issue_token
+
+    settings = _settings()
+    try:
+        with transaction(_sessions(settings)) as session:
+            token = do_issue_token(code, session=session, note="civicbot department token")
+    except LookupError:
+        raise click.BadParameter(f"no department with code {code!r}", param_hint="CODE") from None
+    click.echo(token)
+
+
+@main.command()
+@click.option("--url", default=None, help="Webhook URL (default: from the config's server and webhook_path).")
+@click.option("--user", default="sim-resident", show_default=True, help="The simulated resident's OpenID.")
+@click.option("--aes", is_flag=True, help="Send in safe mode (encrypted), as WeChat does when AES is on.")
+def chat(url: str | None, user: str, aes: bool) -> None:
+    """Talk to a running bot through its real webhook, the way WeChat would."""
+    from bot.chat import ChatSimulator, run_repl
+
+    settings = _settings()
+    server = settings["server"]
+    url = url or f"http://{server['host']}:{server['port']}{settings['wechat']['webhook_path']}"
+    try:
+        simulator = ChatSimulator(url, settings["wechat"], openid=user, aes=aes)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    run_repl(simulator, sys.stdin, sys.stdout)
+
+
+@main.command()
+def classify() -> None:
+    """Read one message per line on stdin; write {"category", "confidence", "town"} per line."""
+    settings = _settings()
+    knowledge = _knowledge(settings, _sessions(settings))
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        result = knowledge.classifier.classify(text)
+        place = knowledge.places.from_text(text)
+        town = knowledge.places.town_name(place.town_code) if place else None
+        click.echo(json.dumps({"category": result.category or "none", "confidence": result.confidence,
+                               "town": town}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

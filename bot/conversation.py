@@ -1,0 +1,200 @@
+"""The conversation as a table: which handler answers each kind of input in each step of a resident's draft.
+
+    (no draft) ──text/voice/photo/location──▶ collecting ──“提交” (complete)──▶ ticket, no draft
+        ▲                                        │  │
+        └──────────── “取消” / 30 min silence ────┘  └─ more text/voice/photo/location: stays collecting
+
+Help, query, my tickets, menu clicks, subscribe and unsupported kinds are
+fallbacks: they answer the same in every step and leave the draft alone.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import texts
+from bot.classify import normalise
+from bot.dedupe import Delivery
+from bot.knowledge import Knowledge
+from bot.parse import Inbound
+from handlers import commands, events, image, location, text, unsupported, voice
+from models import Draft, DraftStatus, Resident, utcnow
+
+
+class Step(enum.StrEnum):
+    IDLE = "idle"              # no open draft
+    COLLECTING = "collecting"  # a draft is open and gathering description, place and photos
+
+
+class Intent(enum.StrEnum):
+    DESCRIBE = "describe"
+    VOICE = "voice"
+    EMPTY_VOICE = "empty_voice"
+    PHOTO = "photo"
+    LOCATION = "location"
+    SMALL_TALK = "small_talk"
+    SUBMIT = "submit"
+    CANCEL = "cancel"
+    HELP = "help"
+    QUERY = "query"
+    MINE = "mine"
+    START_REPORT = "start_report"
+    SUBSCRIBE = "subscribe"
+    UNSUBSCRIBE = "unsubscribe"
+    IGNORE = "ignore"
+    UNSUPPORTED = "unsupported"
+
+
+Handler = Callable[["Turn"], str]
+
+CONVERSATION: dict[Step, dict[Intent, Handler]] = {
+    Step.IDLE: {
+        Intent.DESCRIBE: text.describe,
+        Intent.VOICE: voice.describe,
+        Intent.PHOTO: image.add_photo,
+        Intent.LOCATION: location.add_location,
+        Intent.SMALL_TALK: text.greet,
+        Intent.SUBMIT: commands.nothing_to_submit,
+        Intent.CANCEL: commands.nothing_to_cancel,
+    },
+    Step.COLLECTING: {
+        Intent.DESCRIBE: text.describe,
+        Intent.VOICE: voice.describe,
+        Intent.PHOTO: image.add_photo,
+        Intent.LOCATION: location.add_location,
+        Intent.SMALL_TALK: text.show_draft,
+        Intent.SUBMIT: commands.submit,
+        Intent.CANCEL: commands.cancel,
+    },
+}
+
+FALLBACKS: dict[Intent, Handler] = {
+    Intent.HELP: commands.help_,
+    Intent.QUERY: commands.query,
+    Intent.MINE: commands.mine,
+    Intent.START_REPORT: commands.start_report,
+    Intent.EMPTY_VOICE: voice.empty,
+    Intent.SUBSCRIBE: events.subscribe,
+    Intent.UNSUBSCRIBE: events.unsubscribe,
+    Intent.IGNORE: events.ignore,
+    Intent.UNSUPPORTED: unsupported.unsupported,
+}
+
+# Exact words (after folding case, spaces and punctuation) that are commands.
+COMMANDS = {
+    "提交": Intent.SUBMIT, "提交反映": Intent.SUBMIT, "确认提交": Intent.SUBMIT, "submit": Intent.SUBMIT,
+    "取消": Intent.CANCEL, "取消反映": Intent.CANCEL, "cancel": Intent.CANCEL,
+    "帮助": Intent.HELP, "help": Intent.HELP, "使用说明": Intent.HELP,
+    "我的": Intent.MINE, "我的工单": Intent.MINE, "我的反映": Intent.MINE,
+    "查询": Intent.QUERY, "我要反映": Intent.START_REPORT, "反映问题": Intent.START_REPORT,
+}
+MENU_KEYS = {"REPORT": Intent.START_REPORT, "MY_TICKETS": Intent.MINE, "HELP": Intent.HELP}
+EVENTS = {"subscribe": Intent.SUBSCRIBE, "subscribe_scan": Intent.SUBSCRIBE, "unsubscribe": Intent.UNSUBSCRIBE}
+
+
+@dataclass
+class Turn:
+    """One resident message being answered: everything a handler may read or change."""
+
+    inbound: Inbound
+    delivery: Delivery
+    session: Session
+    knowledge: Knowledge
+    settings: dict
+    resident: Resident
+    draft: Draft | None
+    now: datetime
+    enqueue: Callable[[str, int], None]
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def step(self) -> Step:
+        return Step(self.draft.step) if self.draft else Step.IDLE
+
+    def open_draft(self) -> Draft:
+        """Return the resident's open draft, starting one when there is none."""
+        if self.draft is None:
+            self.draft = Draft(resident_id=self.resident.id, created_at=self.now, updated_at=self.now)
+            self.session.add(self.draft)
+            self.session.flush()
+        return self.draft
+
+    def close_draft(self, status: DraftStatus) -> None:
+        if self.draft is not None:
+            self.draft.status = status
+            self.draft.updated_at = self.now
+            self.draft = None
+
+
+def intent_of(inbound: Inbound, knowledge: Knowledge) -> Intent:
+    """Say what the resident wants from this message, before looking at the draft."""
+    if not inbound.known:
+        return Intent.UNSUPPORTED
+    if inbound.kind == "event":
+        if inbound.event == "click":
+            return MENU_KEYS.get(inbound.event_key.upper(), Intent.HELP)
+        return EVENTS.get(inbound.event, Intent.IGNORE)
+    if inbound.kind in {"text", "voice"}:
+        if inbound.kind == "voice" and not inbound.content:
+            return Intent.EMPTY_VOICE
+        command = _command(inbound.content)
+        if command:
+            return command
+        if inbound.kind == "voice":
+            return Intent.VOICE
+        if knowledge.classifier.classify(inbound.content).is_report or knowledge.places.from_text(inbound.content):
+            return Intent.DESCRIBE
+        return Intent.SMALL_TALK
+    return {"image": Intent.PHOTO, "location": Intent.LOCATION}.get(inbound.kind, Intent.UNSUPPORTED)
+
+
+def _command(content: str) -> Intent | None:
+    if commands.QUERY_COMMAND.match(content):
+        return Intent.QUERY
+    return COMMANDS.get(normalise(content))
+
+
+def respond(delivery: Delivery, session: Session, *, knowledge: Knowledge, settings: dict,
+            enqueue: Callable[[str, int], None]) -> str:
+    """Answer one first-time delivery inside the caller's transaction; return the reply text."""
+    inbound = delivery.inbound
+    now = utcnow()
+    resident = _resident(inbound.openid, now, session=session)
+    draft = session.scalar(select(Draft).where(Draft.resident_id == resident.id, Draft.status == DraftStatus.OPEN))
+    turn = Turn(inbound, delivery, session, knowledge, settings, resident, draft, now, enqueue)
+    _expire_stale_draft(turn)
+    intent = intent_of(inbound, knowledge)
+    handler = CONVERSATION[turn.step].get(intent) or FALLBACKS[intent]
+    reply = handler(turn)
+    if turn.draft is not None:
+        turn.draft.updated_at = now
+    if inbound.kind != "event":
+        resident.last_message_at = now
+    return "\n\n".join([*turn.notices, reply]) if reply else "\n\n".join(turn.notices)
+
+
+def _resident(openid: str, now: datetime, *, session: Session) -> Resident:
+    """Find or create the resident, holding a row lock so one resident's messages are answered in turn."""
+    query = select(Resident).where(Resident.openid == openid).with_for_update()
+    resident = session.scalar(query)
+    if resident is None:
+        from sqlalchemy.exc import IntegrityError
+        try:
+            with session.begin_nested():
+                session.add(Resident(openid=openid, created_at=now))
+        except IntegrityError:
+            pass  # another worker created it first; the locked read below finds it
+        resident = session.scalar(query)
+    return resident
+
+
+def _expire_stale_draft(turn: Turn) -> None:
+    minutes = turn.settings["conversation"]["draft_timeout_minutes"]
+    if turn.draft and turn.now - turn.draft.updated_at > timedelta(minutes=minutes):
+        turn.close_draft(DraftStatus.EXPIRED)
+        turn.notices.append(texts.DRAFT_EXPIRED.format(minutes=minutes))

@@ -1,0 +1,58 @@
+"""Hold each process's snapshot of the catalogue: classifier, place resolver, routing table, calendar."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.classify import CategoryTerms, KeywordClassifier
+from bot.deadline import WorkingCalendar
+from bot.place import PlaceResolver, TownArea
+from bot.route import RoutingTable
+from models import Category, Department, GazetteerEntry, RoutingOverride, Setting, Town
+
+
+class CatalogueNotLoaded(Exception):
+    """The database has no categories yet: `civicbot load-defaults` has not run."""
+
+
+@dataclass
+class Knowledge:
+    classifier: KeywordClassifier
+    places: PlaceResolver
+    routing: RoutingTable
+    calendar: WorkingCalendar
+    categories: dict[str, Category]
+
+    def category_name(self, code: str | None) -> str:
+        return self.categories[code].name if code in self.categories else "其他"
+
+
+def load_knowledge(*, session: Session) -> Knowledge:
+    """Read the catalogue tables once; call again after `civicbot load-defaults` (i.e. on restart)."""
+    categories = list(session.scalars(select(Category).order_by(Category.position)))
+    if not categories:
+        raise CatalogueNotLoaded("no categories in the database: run `civicbot load-defaults`")
+    departments = list(session.scalars(select(Department)))
+    towns = list(session.scalars(select(Town)))
+    settings = {s.key: s.value for s in session.scalars(select(Setting))}
+    classifier = KeywordClassifier(
+        [CategoryTerms(c.code, tuple(c.keywords), tuple(c.hints)) for c in categories],
+        settings.get("non_report_phrases", {}).get("phrases", []))
+    places = PlaceResolver(
+        [TownArea(t.code, t.name, tuple(t.short_names), t.boundary) for t in towns],
+        [(g.name, g.town_code) for g in session.scalars(select(GazetteerEntry))])
+    routing = RoutingTable(
+        lead_by_category={c.code: c.lead_department_code for c in categories},
+        overrides={(r.town_code, r.category_code): r.department_code
+                   for r in session.scalars(select(RoutingOverride))},
+        office_by_town={t.code: t.office_code for t in towns},
+        department_names={d.code: d.name for d in departments},
+        category_names={c.code: c.name for c in categories},
+        town_names={t.code: t.name for t in towns},
+        hq_code=next(d.code for d in departments if d.kind == "hq"))
+    for category in categories:
+        session.expunge(category)
+    return Knowledge(classifier, places, routing, WorkingCalendar(settings["calendar"]),
+                     {c.code: c for c in categories})

@@ -1,0 +1,136 @@
+"""Every sentence a resident reads, in one place so it can be reviewed and changed together."""
+from __future__ import annotations
+
+from datetime import datetime
+
+ACCOUNT_NAME = "晋源区文明城市随手拍"
+
+HOW_TO_REPORT = (
+    "① 用文字或语音说明看到的问题；\n"
+    "② 点“+”→“位置”发送位置，或写明地点（如“晋祠镇花塔村路口”）；\n"
+    "③ 可以拍张照片发来；\n"
+    "④ 回复“提交”。"
+)
+
+WELCOME = (
+    f"您好，欢迎关注{ACCOUNT_NAME}！\n"
+    "看到占道经营、乱扔垃圾、小广告、工地扬尘、乱停车、路灯不亮等问题，可以直接在这里反映：\n"
+    f"{HOW_TO_REPORT}\n"
+    "我们会转交责任部门限期处理，并告诉您结果。"
+)
+
+HELP = (
+    "反映问题只需几步：\n"
+    f"{HOW_TO_REPORT}\n"
+    "其他指令：\n"
+    "“取消”——放弃正在填写的反映\n"
+    "“我的”——查看我提交的工单\n"
+    "“查询 编号”——查看工单进度"
+)
+
+START_REPORT = "请直接用文字或语音说明问题，再发送位置；可以附上照片。信息齐全后回复“提交”。"
+
+GREETING = f"您好！这里是{ACCOUNT_NAME}。看到不文明行为或城市管理问题，请直接发文字、语音、照片或位置给我们。回复“帮助”查看说明。"
+
+UNSUPPORTED = "暂不支持这类消息。请发送文字、照片或位置来反映问题，谢谢！"
+
+EMPTY_VOICE = "抱歉，没能听清您的语音。请再说一遍，或直接打字告诉我们。"
+
+DRAFT_EXPIRED = "您上次未提交的反映已超过{minutes}分钟没有动静，已自动取消。"
+
+NOTHING_TO_SUBMIT = "您还没有正在填写的反映。请先用文字、语音、照片或位置说明问题。"
+
+NOTHING_TO_CANCEL = "当前没有正在填写的反映。"
+
+CANCELLED = "已取消这次反映。需要时随时再发给我们。"
+
+QUERY_USAGE = "请回复“查询 编号”，例如：查询 JY-20261128-0001。回复“我的”可查看您的全部工单。"
+
+QUERY_NOT_FOUND = "没有找到您提交的编号为 {number} 的工单，请核对编号。回复“我的”可查看您的工单。"
+
+NO_TICKETS = "您还没有提交过反映。"
+
+BUSY = "系统正忙，请稍后再发一次，谢谢！"
+
+STATUS_NAMES = {
+    "received": "已受理，待分派",
+    "registered": "已立案，待分派",
+    "dispatched": "已派遣至责任部门",
+    "in_progress": "处理中",
+    "resolved": "已处理，待核查",
+    "verified": "已核查",
+    "closed": "已办结",
+    "rejected": "不予受理",
+    "returned": "重新分派中",
+    "merged": "已合并到同类工单",
+    "reopened": "重新处理中",
+}
+
+MISSING_PARTS = {
+    "description": "问题说明（发文字或语音）",
+    "location": "位置（点“+”→“位置”，或写明地点）",
+}
+
+
+def when(moment_local: datetime) -> str:
+    return f"{moment_local.month}月{moment_local.day}日 {moment_local:%H:%M}"
+
+
+def draft_summary(*, category_name: str | None, description: str, place: str, town_name: str | None,
+                  photo_count: int, missing: list[str]) -> str:
+    """Say what we understood so far and what is still missing."""
+    lines = [f"收到，这是一条【{category_name}】反映。" if category_name else "收到。"]
+    if description:
+        lines.append(f"· 问题：{_short(description)}")
+    if place:
+        lines.append(f"· 位置：{place}" + (f"（{town_name}）" if town_name and town_name not in place else ""))
+    lines.append(f"· 照片：{photo_count} 张" if photo_count else "· 照片：暂无（可选，建议拍一张）")
+    if missing:
+        lines.append("还需要：" + "；".join(MISSING_PARTS[part] for part in missing) + "。")
+    else:
+        lines.append("信息已齐全，回复“提交”即可生成工单；也可继续补充照片或说明。回复“取消”可放弃。")
+    return "\n".join(lines)
+
+
+def cannot_submit(missing: list[str]) -> str:
+    return "还不能提交，缺少：" + "；".join(MISSING_PARTS[part] for part in missing) + "。"
+
+
+def submitted(*, number: str, category_name: str, department_name: str, town_name: str | None,
+              deadline_local: datetime, needs_triage: bool) -> str:
+    lines = [
+        "已受理，感谢您的反映！",
+        f"编号：{number}",
+        f"类别：【{category_name}】",
+        f"承办部门：{department_name}" + ("（分派中）" if needs_triage else ""),
+        f"属地：{town_name or '待指挥部确认'}",
+        f"处理时限：{when(deadline_local)} 前",
+        f"进度有变化会通知您，也可回复“查询 {number}”查看。",
+    ]
+    return "\n".join(lines)
+
+
+def ticket_status(*, number: str, status: str, category_name: str, department_name: str,
+                  town_name: str | None, deadline_local: datetime, overdue: bool) -> str:
+    return "\n".join([
+        f"工单 {number}",
+        f"状态：{STATUS_NAMES.get(status, status)}",
+        f"类别：【{category_name}】",
+        f"承办部门：{department_name}",
+        f"属地：{town_name or '待指挥部确认'}",
+        f"处理时限：{when(deadline_local)} 前" + ("（已超期，已提请指挥部督办）" if overdue else ""),
+    ])
+
+
+def ticket_list(rows: list[tuple[str, str, str, datetime]]) -> str:
+    """rows: (number, category name, status, deadline in local time)."""
+    lines = ["您最近的工单："]
+    for index, (number, category_name, status, deadline_local) in enumerate(rows, 1):
+        lines.append(f"{index}. {number}【{category_name}】{STATUS_NAMES.get(status, status)}，时限 {when(deadline_local)}")
+    lines.append("回复“查询 编号”查看详情。")
+    return "\n".join(lines)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,0 +1,52 @@
+"""Shared steps on a resident's draft: refresh what we understood and say what is still missing."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot import texts
+from models import Draft
+
+if TYPE_CHECKING:
+    from bot.conversation import Turn
+
+
+def missing_parts(draft: Draft) -> list[str]:
+    """Name what a draft still needs before it can become a ticket (photos are optional)."""
+    missing = []
+    if not draft.description.strip():
+        missing.append("description")
+    if not draft.has_location:
+        missing.append("location")
+    return missing
+
+
+def understand(turn: Turn) -> None:
+    """Re-classify the whole description and settle the town: a shared point wins over place names."""
+    draft = turn.draft
+    knowledge = turn.knowledge
+    if draft.description:
+        result = knowledge.classifier.classify(draft.description)
+        draft.category_code = result.category or "other"
+        draft.category_confidence = result.confidence
+        place = knowledge.places.from_text(draft.description)
+        if place:
+            draft.place_text = place.place_text
+        text_town = place.town_code if place else None
+    else:
+        text_town = None
+    point_town = (knowledge.places.from_point(draft.latitude, draft.longitude)
+                  if draft.latitude is not None else None)
+    draft.town_code = point_town or text_town
+
+
+def summary(turn: Turn) -> str:
+    draft = turn.draft
+    knowledge = turn.knowledge
+    place = draft.location_label or draft.place_text
+    if draft.latitude is not None and not draft.location_label:
+        place = f"已收到定位（{draft.latitude:.5f}, {draft.longitude:.5f}）"
+    return texts.draft_summary(
+        category_name=knowledge.category_name(draft.category_code) if draft.description else None,
+        description=draft.description, place=place,
+        town_name=knowledge.places.town_name(draft.town_code),
+        photo_count=len(draft.photos), missing=missing_parts(draft))

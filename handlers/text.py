@@ -1,0 +1,35 @@
+"""Text messages: a description (or place) for the draft, or small talk that opens nothing."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot import texts
+from handlers.draft import summary, understand
+
+if TYPE_CHECKING:
+    from bot.conversation import Turn
+
+MAX_DESCRIPTION_CHARS = 2000
+
+
+def add_description(turn: Turn, words: str) -> str:
+    """Append the resident's words to the draft's description and say what we understood."""
+    draft = turn.open_draft()
+    words = words.strip()
+    if words and words not in draft.description:
+        draft.description = (draft.description + "\n" + words).strip()[:MAX_DESCRIPTION_CHARS]
+    understand(turn)
+    return summary(turn)
+
+
+def describe(turn: Turn) -> str:
+    return add_description(turn, turn.inbound.content)
+
+
+def greet(turn: Turn) -> str:
+    return texts.GREETING
+
+
+def show_draft(turn: Turn) -> str:
+    """Small talk while a draft is open: remind the resident where the report stands."""
+    return summary(turn)

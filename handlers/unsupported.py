@@ -1,0 +1,13 @@
+"""Links, videos and kinds we do not handle: a polite request for text, photo or location."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot import texts
+
+if TYPE_CHECKING:
+    from bot.conversation import Turn
+
+
+def unsupported(turn: Turn) -> str:
+    return texts.UNSUPPORTED
