@@ -1,0 +1,213 @@
+"""Whole conversations through the webhook, as a resident would have them."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.app import create_app
+from models import Draft, DraftStatus, Photo, Resident as ResidentRow, Ticket, TicketEvent, TicketStatus
+from tests.conftest import HUATA_VILLAGE, Resident
+
+NUMBER = re.compile(r"JY-\d{8}-\d{4}")
+
+
+def ticket_number(reply: str) -> str:
+    match = NUMBER.search(reply)
+    assert match, reply
+    return match.group(0)
+
+
+def count(sessions, model) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def age_draft(sessions, *, minutes: int) -> None:
+    """Pretend the resident has been silent for this long."""
+    with sessions() as session, session.begin():
+        draft = session.scalar(select(Draft).where(Draft.status == DraftStatus.OPEN))
+        draft.updated_at -= timedelta(minutes=minutes)
+
+
+def test_text_then_location_then_submit_opens_a_routed_ticket(resident, sessions):
+    first = resident.says("晋祠镇花塔村路口有人摆摊占了半条路")
+    assert "【占道经营】" in first
+    assert "晋祠镇" in first
+    assert "提交" in first  # a place in the text is enough to submit
+
+    second = resident.location(*HUATA_VILLAGE, label="晋源区晋祠镇花塔村")
+    assert "花塔村" in second
+
+    done = resident.says("提交")
+    number = ticket_number(done)
+    assert "区城市管理局" in done and "晋祠镇" in done and "处理时限" in done
+
+    with sessions() as session:
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+        assert ticket.category_code == "street_vending"
+        assert ticket.lead_department_code == "urban_mgmt"
+        assert ticket.town_code == "jinci"
+        assert ticket.status == TicketStatus.DISPATCHED
+        assert not ticket.needs_triage
+        assert "区城市管理局" in ticket.route_reason and "晋祠镇" in ticket.route_reason
+        steps = [(e.from_status, e.to_status) for e in session.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id))]
+        assert steps == [(None, TicketStatus.RECEIVED), (TicketStatus.RECEIVED, TicketStatus.REGISTERED),
+                         (TicketStatus.REGISTERED, TicketStatus.DISPATCHED)]
+        assert ticket.deadline_at > ticket.created_at
+
+
+def test_submit_without_a_place_says_what_is_missing(resident, sessions):
+    reply = resident.says("楼下又有人在摆摊卖水果")
+    assert "【占道经营】" in reply and "位置" in reply
+    refused = resident.says("提交")
+    assert "还不能提交" in refused and "位置" in refused
+    assert count(sessions, Ticket) == 0
+
+
+def test_photo_first_then_location_then_description(resident, sessions):
+    first = resident.send("image", "<PicUrl><![CDATA[http://mmbiz.qpic.cn/abc]]></PicUrl>"
+                                   "<MediaId><![CDATA[media-123]]></MediaId>")
+    assert "照片：1 张" in first and "问题说明" in first
+    second = resident.location(*HUATA_VILLAGE, label="花塔村")
+    assert "问题说明" in second and "位置（" not in second
+    third = resident.says("路边垃圾堆了好几天没人清理，味道很大")
+    assert "【环境卫生】" in third and "信息已齐全" in third
+    number = ticket_number(resident.says("提交"))
+    with sessions() as session:
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+        photo = session.scalar(select(Photo))
+        assert photo.ticket_id == ticket.id and photo.media_id == "media-123"
+        assert photo.pic_url == "http://mmbiz.qpic.cn/abc"
+        assert ticket.lead_department_code == "sanitation_centre"
+
+
+def test_location_first_settles_the_town_from_the_point(resident, sessions):
+    first = resident.location(*HUATA_VILLAGE, label="")
+    assert "晋祠镇" in first and "问题说明" in first
+    second = resident.voice("这里的路灯坏了好几天，晚上一片漆黑")
+    assert "【市政设施】" in second
+    number = ticket_number(resident.says("提交"))
+    with sessions() as session:
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+        assert ticket.town_code == "jinci"
+        assert ticket.lead_department_code == "housing_construction"
+
+
+def test_voice_without_recognition_is_answered_kindly(resident, sessions):
+    reply = resident.voice("")
+    assert "没能听清" in reply
+    assert count(sessions, Draft) == 0
+
+
+def test_cancel_drops_the_draft(resident, sessions):
+    resident.says("电西社区门口小广告贴得到处都是")
+    assert "已取消" in resident.says("取消")
+    assert "没有正在填写" in resident.says("提交")
+    with sessions() as session:
+        assert session.scalar(select(Draft.status)) == DraftStatus.CANCELLED
+
+
+def test_a_silent_draft_expires_and_the_resident_is_told(resident, sessions):
+    resident.says("义井街道有工地晚上施工噪音很大")
+    age_draft(sessions, minutes=31)
+    reply = resident.says("提交")
+    assert "已自动取消" in reply and "没有正在填写" in reply
+    assert count(sessions, Ticket) == 0
+
+
+def test_a_draft_younger_than_the_timeout_survives_a_restart(resident, settings, sessions):
+    resident.says("金胜镇电西社区有人遛狗不牵绳")
+    age_draft(sessions, minutes=29)
+    restarted = Resident(create_app(settings), resident.openid)
+    number = ticket_number(restarted.says("提交"))
+    with sessions() as session:
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+        assert ticket.town_code == "jinsheng" and ticket.category_code == "uncivil_conduct"
+
+
+def test_query_shows_status_only_to_the_reporter(resident, another_resident):
+    resident.says("晋祠镇花塔村路口有人摆摊占了半条路")
+    number = ticket_number(resident.says("提交"))
+    own = resident.says(f"查询 {number}")
+    assert number in own and "已派遣" in own and "区城市管理局" in own and "处理时限" in own
+    other = another_resident.says(f"查询 {number}")
+    assert "没有找到" in other and "区城市管理局" not in other
+    assert "查询 编号" in resident.says("查询")
+
+
+def test_my_tickets_lists_recent_ones(resident):
+    assert "还没有提交过" in resident.says("我的")
+    resident.says("晋祠镇花塔村路口有人摆摊占了半条路")
+    first = ticket_number(resident.says("提交"))
+    resident.says("古唐苑小区门口的井盖丢了，很危险")
+    second = ticket_number(resident.says("提交"))
+    listing = resident.says("我的")
+    assert listing.index(second) < listing.index(first)
+    assert "【市政设施】" in listing and "【占道经营】" in listing
+
+
+def test_ticket_numbers_count_up_within_a_day(resident, another_resident):
+    resident.says("晋祠镇花塔村路口有人摆摊占了半条路")
+    first = ticket_number(resident.says("提交"))
+    another_resident.says("古唐苑小区门口垃圾没人清")
+    second = ticket_number(another_resident.says("提交"))
+    assert first[:11] == second[:11]
+    assert int(second[-4:]) == int(first[-4:]) + 1
+
+
+def test_unroutable_report_goes_to_hq_triage(resident, sessions):
+    reply = resident.says("我们村委会门口有个问题一直没人管，希望领导重视一下")
+    assert "【其他】" in reply
+    resident.location(*HUATA_VILLAGE, label="花塔村")
+    done = resident.says("提交")
+    assert "区创城指挥部" in done and "分派中" in done
+    with sessions() as session:
+        ticket = session.scalar(select(Ticket))
+        assert ticket.lead_department_code == "hq" and ticket.needs_triage
+        assert ticket.status == TicketStatus.RECEIVED
+
+
+def test_an_address_that_does_not_settle_the_town_leaves_it_to_hq(resident, sessions):
+    resident.says("长风西大街上有人乱停车堵住了人行道")
+    done = resident.says("提交")
+    assert "待指挥部确认" in done and "公安交警晋源大队" in done
+    with sessions() as session:
+        ticket = session.scalar(select(Ticket))
+        assert ticket.town_code is None and ticket.needs_triage
+        assert ticket.lead_department_code == "traffic_police"
+
+
+def test_greetings_open_nothing(resident, sessions):
+    reply = resident.says("你好")
+    assert "随手拍" in reply
+    assert count(sessions, Draft) == 0
+    assert count(sessions, ResidentRow) == 1
+
+
+def test_subscribe_welcomes_and_menu_keys_answer(resident, sessions):
+    assert "欢迎关注" in resident.event("subscribe")
+    assert "说明问题" in resident.event("CLICK", "REPORT")
+    assert "还没有提交过" in resident.event("CLICK", "MY_TICKETS")
+    assert "反映问题只需几步" in resident.event("CLICK", "HELP")
+    assert resident.event("unsubscribe") == ""
+    with sessions() as session:
+        assert session.scalar(select(ResidentRow.subscribed)) is False
+
+
+def test_location_events_are_ignored_politely(resident, sessions):
+    reply = resident.send("event", "<Event><![CDATA[LOCATION]]></Event><Latitude>37.70</Latitude>"
+                                   "<Longitude>112.43</Longitude><Precision>50</Precision>", with_msg_id=False)
+    assert reply == "" and resident.last_status == 200
+    assert count(sessions, Draft) == 0
+
+
+def test_links_and_videos_get_a_request_for_text_photo_or_location(resident, sessions):
+    link = resident.send("link", "<Title><![CDATA[看看]]></Title><Description><![CDATA[x]]></Description>"
+                                 "<Url><![CDATA[http://example.com]]></Url>")
+    video = resident.send("video", "<MediaId><![CDATA[v1]]></MediaId><ThumbMediaId><![CDATA[t1]]></ThumbMediaId>")
+    for reply in (link, video):
+        assert "请发送文字、照片或位置" in reply
+    assert count(sessions, Draft) == 0
