@@ -77,7 +77,7 @@ def serve(no_worker: bool) -> None:
     env = {**os.environ, "CIVICBOT_CONFIG": str(config_path())}
     gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(server["workers"]),
                 "--bind", f"{server['host']}:{server['port']}", "--access-logfile", "-",
-                "--graceful-timeout", "10", "bot:create_app()"]
+                "--graceful-timeout", "10", "--no-control-socket", "bot:create_app()"]
     processes = [subprocess.Popen(gunicorn, env=env)]
     if not no_worker:
         processes.append(subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env))

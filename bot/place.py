@@ -40,15 +40,18 @@ class PlaceResolver:
     def __init__(self, towns: list[TownArea], gazetteer: list[tuple[str, str | None]]):
         self._towns = {town.code: town for town in towns}
         self._areas = [(town.code, prep(shape(town.boundary))) for town in towns if town.boundary]
-        # Longest names first, so 古唐苑小区 wins over any shorter name inside it.
-        self._gazetteer = sorted(((normalise(name), town) for name, town in gazetteer if normalise(name)),
-                                 key=lambda item: len(item[0]), reverse=True)
-        names = []
+        names: dict[str, tuple[str | None, bool]] = {}
+        for name, town in gazetteer:
+            if normalise(name):
+                names[normalise(name)] = (town, False)
         for town in towns:
             for name in (town.name, *town.short_names):
                 if normalise(name):
-                    names.append((normalise(name), town.code))
-        self._town_names = sorted(names, key=lambda item: len(item[0]), reverse=True)
+                    names[normalise(name)] = (town.code, True)
+        # One list, longest first: 晋祠镇 (a town) is matched before 晋祠 (the temple),
+        # and 古唐苑小区 before any shorter name inside it.
+        self._names = sorted(((name, town, is_town) for name, (town, is_town) in names.items()),
+                             key=lambda item: len(item[0]), reverse=True)
 
     def town_name(self, code: str | None) -> str | None:
         return self._towns[code].name if code in self._towns else None
@@ -65,24 +68,25 @@ class PlaceResolver:
         """Find a known place or an address in the text; the town only when the names agree."""
         folded = normalise(text)
         found_towns: list[str] = []
-        labels: list[str] = []
+        places: list[str] = []
+        town_mentions: list[str] = []
         reasons: list[str] = []
-        for name, town in self._gazetteer:
-            if name in folded:
-                folded = folded.replace(name, "\0")  # so 晋祠路 does not also count as 晋祠
-                labels.append(name)
-                if town:
-                    found_towns.append(town)
-                    reasons.append(f"地名“{name}”属{self._towns[town].name}" if town in self._towns else name)
-                else:
-                    reasons.append(f"地名“{name}”跨多个镇街")
-        for name, town in self._town_names:
-            if name in folded:
-                folded = folded.replace(name, "\0")
-                found_towns.append(town)
-                labels.insert(0, name)
+        for name, town, is_town in self._names:
+            if name not in folded:
+                continue
+            folded = folded.replace(name, "\0")  # so 晋祠路 does not also count as 晋祠
+            if is_town:
+                town_mentions.append(town)
                 reasons.append(f"提到“{name}”")
-        if not labels:
+            elif town:
+                places.append(name)
+                reasons.append(f"地名“{name}”属{self._towns[town].name}" if town in self._towns else name)
+            else:
+                places.append(name)
+                reasons.append(f"地名“{name}”跨多个镇街")
+            if town:
+                found_towns.append(town)
+        if not places and not town_mentions:
             address = self._address(text)
             if not address:
                 return None
@@ -91,7 +95,8 @@ class PlaceResolver:
         town = distinct[0] if len(distinct) == 1 else None
         if len(distinct) > 1:
             reasons.append("涉及多个镇街，待指挥部确认")
-        return Place(town, "".join(dict.fromkeys(labels))[:200], "；".join(reasons))
+        label = places[0] if places else self._towns[town_mentions[0]].name
+        return Place(town, label[:200], "；".join(reasons))
 
     @staticmethod
     def _address(text: str) -> str | None:

@@ -1,0 +1,46 @@
+"""`make run`'s server and `civicbot chat` together: a resident gets a routed ticket within four messages."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import requests
+
+from tests.conftest import HUATA_VILLAGE
+
+
+def chat(running_bot, lines: str, *extra: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "bot", "--config", str(running_bot.config), "chat", *extra],
+                            input=lines, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_three_messages_in_the_simulator_give_a_routed_ticket(running_bot):
+    transcript = chat(running_bot, "晋祠镇花塔村路口有人摆摊占了半条路\n"
+                                   f"/loc {HUATA_VILLAGE[0]} {HUATA_VILLAGE[1]} 晋源区晋祠镇花塔村\n提交\n")
+    assert "【占道经营】" in transcript
+    number = re.search(r"编号：(JY-\d{8}-\d{4})", transcript)
+    assert number, transcript
+    assert "承办部门：区城市管理局" in transcript and "属地：晋祠镇" in transcript
+
+    status = chat(running_bot, f"查询 {number.group(1)}\n")
+    assert "已派遣" in status
+    stranger = chat(running_bot, f"查询 {number.group(1)}\n", "--user", "o-someone-else")
+    assert "没有找到" in stranger
+
+
+def test_the_simulator_sends_every_kind_of_input(running_bot, tmp_path):
+    photo = tmp_path / "stall.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0 not really decoded yet")
+    transcript = chat(running_bot, "/subscribe\n/menu HELP\n/voice 河里漂着好多垃圾\n"
+                                   f"/photo {photo}\n/loc 37.705 112.431\n提交\n")
+    assert "欢迎关注" in transcript and "反映问题只需几步" in transcript
+    assert "【河道水体】" in transcript and "照片：1 张" in transcript and "JY-" in transcript
+
+
+def test_the_server_answers_health_checks_and_refuses_unsigned_posts(running_bot):
+    base = running_bot.url.rsplit("/wechat", 1)[0]
+    assert requests.get(f"{base}/healthz", timeout=5).text == "ok"
+    assert requests.post(running_bot.url, data=b"<xml/>", timeout=5).status_code == 403
