@@ -60,6 +60,22 @@ def reply_once(inbound: Inbound, factory: sessionmaker[Session],
     return reply
 
 
+def record_failure(inbound: Inbound, factory: sessionmaker[Session], reply: str, error: str) -> str:
+    """Keep a message whose answering failed, with the error, so it is not lost; return the reply to give."""
+    def keep(session: Session) -> bool:
+        try:
+            with session.begin_nested():
+                session.add(InboundMessage(openid=inbound.openid, dedupe_key=inbound.dedupe_key,
+                                           msg_type=inbound.kind, event=inbound.event, msg_id=inbound.msg_id,
+                                           create_time=inbound.create_time, body=inbound.body, reply=reply,
+                                           error=error[:2000]))
+        except IntegrityError:
+            return False
+        return True
+
+    return reply if run_in_transaction(factory, keep) else _replay(inbound, factory)
+
+
 def _replay(inbound: Inbound, factory: sessionmaker[Session]) -> str:
     def stored(session: Session) -> str:
         session.execute(update(InboundMessage)

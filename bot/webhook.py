@@ -14,7 +14,7 @@ from wechatpy.utils import WeChatSigner
 
 from bot import texts
 from bot.conversation import respond
-from bot.dedupe import reply_once
+from bot.dedupe import record_failure, reply_once
 from bot.parse import MalformedMessage, parse_inbound
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,10 @@ def receive():
         # The database stayed locked or away through the retries: 503 makes WeChat deliver again.
         log.exception("database unavailable while answering %s from %s", inbound.dedupe_key, inbound.openid)
         return Response(texts.BUSY, status=503, mimetype="text/plain")
+    except Exception as exc:  # a bug: keep the message for replay and answer the resident kindly
+        log.exception("failed to answer %s from %s", inbound.dedupe_key, inbound.openid)
+        reply = record_failure(inbound, app.extensions["civicbot.sessions"], texts.FAILED,
+                               f"{type(exc).__name__}: {exc}")
     if not reply:
         return Response(SUCCESS, mimetype="text/plain")
     xml_reply = TextReply(source=inbound.account, target=inbound.openid, content=reply).render()

@@ -26,3 +26,5 @@ class InboundMessage(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     reply: Mapped[str] = mapped_column(Text, default="")
     deliveries: Mapped[int] = mapped_column(default=1)
+    # Set when answering failed unexpectedly: the message is kept here for an operator to replay.
+    error: Mapped[str] = mapped_column(Text, default="")

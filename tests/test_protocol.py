@@ -195,3 +195,19 @@ def test_safe_mode_refuses_plain_messages_and_broken_ciphertext(safe_app, sessio
 def test_plain_mode_refuses_encrypted_deliveries(app):
     query = {**signed(), "encrypt_type": "aes", "msg_signature": "x"}
     assert post(app, VECTOR_BODY, query).status_code == 400
+
+
+def test_a_fault_while_answering_keeps_the_message_and_answers_kindly(app, resident, sessions, monkeypatch):
+    from bot import conversation
+
+    def broken(turn):
+        raise RuntimeError("simulated fault in a handler")
+
+    monkeypatch.setitem(conversation.CONVERSATION[conversation.Step.IDLE], conversation.Intent.DESCRIBE, broken)
+    reply = resident.says("晋祠镇花塔村路口有人摆摊占了半条路")
+    assert resident.last_status == 200 and "消息已保存" in reply
+    with sessions() as session:
+        kept = session.scalar(select(InboundMessage))
+        assert "花塔村" in kept.body and "simulated fault" in kept.error
+    monkeypatch.undo()
+    assert "【占道经营】" in resident.says("晋祠镇花塔村路口有人摆摊占了半条路")

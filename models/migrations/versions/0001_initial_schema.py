@@ -36,6 +36,7 @@ def upgrade() -> None:
     sa.Column('received_at', sa.DateTime(), nullable=False),
     sa.Column('reply', sa.Text(), nullable=False),
     sa.Column('deliveries', sa.Integer(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inbound_messages')),
     sa.UniqueConstraint('openid', 'dedupe_key', name=op.f('uq_inbound_messages_openid_dedupe_key'))
     )
