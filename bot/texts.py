@@ -79,13 +79,15 @@ def when(moment_local: datetime) -> str:
 
 
 def draft_summary(*, category_name: str | None, description: str, place: str, town_name: str | None,
-                  photo_count: int, missing: list[str]) -> str:
+                  photo_count: int, missing: list[str], outside_district: bool = False) -> str:
     """Say what we understood so far and what is still missing."""
     lines = [f"收到，这是一条【{category_name}】反映。" if category_name else "收到。"]
     if description:
         lines.append(f"· 问题：{_short(description)}")
     if place:
         lines.append(f"· 位置：{place}" + (f"（{town_name}）" if town_name and town_name not in place else ""))
+    if outside_district:
+        lines.append("  （这个位置似乎不在晋源区范围内，提交后将由区创城指挥部确认）")
     lines.append(f"· 照片：{photo_count} 张" if photo_count else "· 照片：暂无（可选，建议拍一张）")
     if missing:
         lines.append("还需要：" + "；".join(MISSING_PARTS[part] for part in missing) + "。")

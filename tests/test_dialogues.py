@@ -211,3 +211,15 @@ def test_links_and_videos_get_a_request_for_text_photo_or_location(resident, ses
     for reply in (link, video):
         assert "请发送文字、照片或位置" in reply
     assert count(sessions, Draft) == 0
+
+
+def test_a_location_outside_the_district_is_flagged_and_goes_to_hq(resident, sessions):
+    reply = resident.location(39.9042, 116.4074, label="北京市东城区")
+    assert "不在晋源区" in reply
+    resident.says("路边垃圾堆了好几天")
+    done = resident.says("提交")
+    assert "待指挥部确认" in done
+    with sessions() as session:
+        ticket = session.scalar(select(Ticket))
+        assert ticket.town_code is None and ticket.needs_triage
+        assert "不在任何镇街范围内" in ticket.route_reason
