@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test serve migrate clean
+.PHONY: run test serve migrate model bench-classify clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +19,17 @@ migrate: $(INSTALLED) config.toml
 	$(BIN)/civicbot migrate
 	$(BIN)/civicbot load-defaults
 
-run: migrate
+# The classifier model is built from the corpus, not committed.
+var/classifier.npz: data/corpus/messages.tsv $(INSTALLED) | config.toml
+	$(BIN)/civicbot train
+
+model: var/classifier.npz
+
+run: migrate model
 	$(BIN)/civicbot serve
+
+bench-classify: model
+	$(BIN)/python bench/classify.py
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest -q

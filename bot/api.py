@@ -28,7 +28,8 @@ def do_issue_token(department_code: str, *, session: Session, note: str = "") ->
     return token
 
 
-def _department(session: Session) -> Department:
+def authorised_department(session: Session) -> Department:
+    """The department whose bearer token came with the request, or 401."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -48,7 +49,7 @@ def tickets():
     limit = min(request.args.get("limit", 100, type=int) or 100, 500)
     knowledge = current_app.extensions["civicbot.knowledge"]
     with transaction(current_app.extensions["civicbot.sessions"]) as session:
-        department = _department(session)
+        department = authorised_department(session)
         rows = department_tickets(department, session=session, status=status, limit=limit)
         return jsonify({"department": department.code,
                         "tickets": [ticket_as_dict(ticket, knowledge) for ticket in rows]})

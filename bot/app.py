@@ -10,6 +10,8 @@ from bot.config import load_config
 from bot.db import make_engine, make_sessionmaker, transaction
 from bot.jobs import JobQueue
 from bot.knowledge import load_knowledge
+from bot.signing import LinkSigner, secret_key
+from bot.storage import make_storage
 
 
 def create_app(settings: dict | None = None) -> Flask:
@@ -24,15 +26,18 @@ def create_app(settings: dict | None = None) -> Flask:
     engine = make_engine(settings)
     sessions = make_sessionmaker(engine)
     with transaction(sessions) as session:
-        knowledge = load_knowledge(session=session)
+        knowledge = load_knowledge(settings, session=session)
     app.extensions["civicbot.engine"] = engine
     app.extensions["civicbot.sessions"] = sessions
     app.extensions["civicbot.knowledge"] = knowledge
     app.extensions["civicbot.queue"] = JobQueue(settings)
+    app.extensions["civicbot.storage"] = make_storage(settings)
+    app.extensions["civicbot.signer"] = LinkSigner(secret_key(settings), settings["media"]["link_hours"] * 3600)
 
-    from bot import api, webhook
+    from bot import api, photo_links, webhook
     app.register_blueprint(webhook.bp, url_prefix=settings["wechat"]["webhook_path"].rstrip("/"))
     app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.register_blueprint(photo_links.bp)
 
     @app.errorhandler(HTTPException)
     def plain_error(error: HTTPException):

@@ -31,7 +31,7 @@ def _knowledge(settings: dict, sessions):
 
     try:
         with transaction(sessions) as session:
-            return load_knowledge(session=session)
+            return load_knowledge(settings, session=session)
     except CatalogueNotLoaded as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -183,6 +183,78 @@ def chat(url: str | None, user: str, aes: bool) -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     run_repl(simulator, sys.stdin, sys.stdout)
+
+
+@main.command()
+@click.option("--fold-corrections", is_flag=True,
+              help="First append accepted resident corrections to the corpus file, then train.")
+def train(fold_corrections: bool) -> None:
+    """Build the classifier model from the corpus's training split (the held-out split is never used)."""
+    from bot.train import read_examples, split, train_model, corpus_digest
+
+    settings = _settings()
+    corpus = settings["classifier"]["corpus"]
+    if fold_corrections:
+        from bot.corrections import do_fold_corrections
+        with transaction(_sessions(settings)) as session:
+            added = do_fold_corrections(corpus, session=session)
+        click.echo(f"folded {added} accepted correction(s) into {corpus}")
+    try:
+        examples = read_examples(corpus)
+    except (OSError, KeyError) as exc:
+        raise click.ClickException(f"cannot read the corpus {corpus}: {exc}") from exc
+    training, held_out = split(examples)
+    click.echo(f"corpus: {len(examples)} messages, training on {len(training)}, {len(held_out)} held out")
+    model, report = train_model(training, sources={"corpus_sha256": corpus_digest([corpus])})
+    model.save(settings["classifier"]["model"])
+    click.echo(f"chose {report['chosen']} (cross-validated macro-F1 {report['cv_macro_f1']}, "
+               f"temperature {report['temperature']}, {report['features']} features) "
+               f"in {report['seconds']} s → {settings['classifier']['model']}")
+
+
+@main.group()
+def corrections() -> None:
+    """Categories residents chose or corrected, to review before they train the classifier."""
+
+
+@corrections.command("list")
+@click.option("--review", type=click.Choice(["pending", "accepted", "rejected", "folded"]), default="pending",
+              show_default=True)
+def corrections_list(review: str) -> None:
+    """Show corrections awaiting (or past) review."""
+    from models import CategoryCorrection
+
+    settings = _settings()
+    with transaction(_sessions(settings)) as session:
+        rows = session.scalars(select(CategoryCorrection).where(CategoryCorrection.review == review)
+                               .order_by(CategoryCorrection.id)).all()
+        for row in rows:
+            click.echo(f"{row.id}\t{row.predicted_code or '-'}({row.predicted_confidence:.2f}) → "
+                       f"{row.chosen_code}\t{row.text[:60]}")
+    click.echo(f"{len(rows)} correction(s) {review}")
+
+
+@corrections.command("accept")
+@click.argument("ids", nargs=-1, type=int, required=True)
+def corrections_accept(ids: tuple[int, ...]) -> None:
+    """Mark corrections as right: `civicbot train --fold-corrections` will learn from them."""
+    _review(ids, "accepted")
+
+
+@corrections.command("reject")
+@click.argument("ids", nargs=-1, type=int, required=True)
+def corrections_reject(ids: tuple[int, ...]) -> None:
+    """Mark corrections as wrong: they are never used for training."""
+    _review(ids, "rejected")
+
+
+def _review(ids: tuple[int, ...], verdict: str) -> None:
+    from bot.corrections import do_review
+
+    settings = _settings()
+    with transaction(_sessions(settings)) as session:
+        changed = do_review(list(ids), verdict, session=session)
+    click.echo(f"{changed} correction(s) {verdict}")
 
 
 @main.command()

@@ -9,7 +9,8 @@ from typing import Any
 
 # Defaults every deployment starts from; config.toml only needs what differs.
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "server": {"host": "127.0.0.1", "port": 8000, "workers": 2, "max_body_bytes": 1024 * 1024},
+    "server": {"host": "127.0.0.1", "port": 8000, "workers": 2, "max_body_bytes": 1024 * 1024,
+               "public_url": "http://127.0.0.1:8000", "secret_key": ""},
     "wechat": {
         "token": "civicbot-dev-token",
         "mode": "plain",  # plain | compat | safe
@@ -25,6 +26,20 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "draft_timeout_minutes": 30,
         "duplicate_wait_seconds": 4.0,
         "recent_tickets": 5,
+    },
+    "media": {
+        "root": "var/media",
+        "max_bytes": 10 * 1024 * 1024,   # WeChat allows 10 MB images
+        "max_pixels": 40_000_000,        # larger images are refused as possible decompression bombs
+        "fetch_attempts": 6,             # then the photo is marked failed and the resident told
+        "retry_base_seconds": 10,        # 10, 20, 40, 80, 160 s between attempts
+        "link_hours": 72,                # how long a resident's photo link works
+    },
+    "classifier": {
+        "model": "var/classifier.npz",
+        "ask_below": 0.5,  # below this confidence the resident picks the category from a short menu
+        "corpus": "data/corpus/messages.tsv",
+        "external": "data/external/messages.tsv",
     },
     "data": {
         "departments": "data/departments.toml",
@@ -109,6 +124,9 @@ def _resolve_paths(settings: dict) -> None:
     for key, value in settings["data"].items():
         settings["data"][key] = str((root / value).resolve())
     settings["queue"]["path"] = str((root / settings["queue"]["path"]).resolve())
+    settings["media"]["root"] = str((root / settings["media"]["root"]).resolve())
+    for key in ("model", "corpus", "external"):
+        settings["classifier"][key] = str((root / settings["classifier"][key]).resolve())
     url = settings["database"]["url"]
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:

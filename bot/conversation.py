@@ -1,8 +1,9 @@
 """The conversation as a table: which handler answers each kind of input in each step of a resident's draft.
 
     (no draft) ──text/voice/photo/location──▶ collecting ──“提交” (complete)──▶ ticket, no draft
-        ▲                                        │  │
-        └──────────── “取消” / 30 min silence ────┘  └─ more text/voice/photo/location: stays collecting
+        ▲                                        │  │  ▲
+        └──────────── “取消” / 30 min silence ────┘  │  └─ a number picks the category ─┐
+                                                     └─ category unsure, or “改为” ──▶ choosing_category
 
 Help, query, my tickets, menu clicks, subscribe and unsupported kinds are
 fallbacks: they answer the same in every step and leave the draft alone.
@@ -18,17 +19,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import texts
-from bot.classify import normalise
+from bot.features import normalise
 from bot.dedupe import Delivery
 from bot.knowledge import Knowledge
 from bot.parse import Inbound
-from handlers import commands, events, image, location, text, unsupported, voice
+from handlers import category, commands, events, image, location, text, unsupported, voice
 from models import Draft, DraftStatus, Resident, utcnow
 
 
 class Step(enum.StrEnum):
     IDLE = "idle"              # no open draft
     COLLECTING = "collecting"  # a draft is open and gathering description, place and photos
+    CHOOSING = "choosing_category"  # a numbered category menu is waiting for the resident's pick
 
 
 class Intent(enum.StrEnum):
@@ -38,6 +40,8 @@ class Intent(enum.StrEnum):
     PHOTO = "photo"
     LOCATION = "location"
     SMALL_TALK = "small_talk"
+    CHOOSE = "choose"              # a bare number
+    RECATEGORISE = "recategorise"  # 改为 3 / 改为 占道经营 / 改类别
     SUBMIT = "submit"
     CANCEL = "cancel"
     HELP = "help"
@@ -59,6 +63,8 @@ CONVERSATION: dict[Step, dict[Intent, Handler]] = {
         Intent.PHOTO: image.add_photo,
         Intent.LOCATION: location.add_location,
         Intent.SMALL_TALK: text.greet,
+        Intent.CHOOSE: text.greet,
+        Intent.RECATEGORISE: commands.nothing_to_submit,
         Intent.SUBMIT: commands.nothing_to_submit,
         Intent.CANCEL: commands.nothing_to_cancel,
     },
@@ -68,7 +74,20 @@ CONVERSATION: dict[Step, dict[Intent, Handler]] = {
         Intent.PHOTO: image.add_photo,
         Intent.LOCATION: location.add_location,
         Intent.SMALL_TALK: text.show_draft,
+        Intent.CHOOSE: text.show_draft,
+        Intent.RECATEGORISE: category.recategorise,
         Intent.SUBMIT: commands.submit,
+        Intent.CANCEL: commands.cancel,
+    },
+    Step.CHOOSING: {
+        Intent.DESCRIBE: text.describe,
+        Intent.VOICE: voice.describe,
+        Intent.PHOTO: image.add_photo,
+        Intent.LOCATION: location.add_location,
+        Intent.SMALL_TALK: category.show_menu,
+        Intent.CHOOSE: category.choose,
+        Intent.RECATEGORISE: category.recategorise,
+        Intent.SUBMIT: category.choose_first,
         Intent.CANCEL: commands.cancel,
     },
 }
@@ -110,6 +129,7 @@ class Turn:
     draft: Draft | None
     now: datetime
     enqueue: Callable[[str, int], None]
+    photo_url: Callable[[int], str] | None = None
     notices: list[str] = field(default_factory=list)
 
     @property
@@ -156,17 +176,21 @@ def intent_of(inbound: Inbound, knowledge: Knowledge) -> Intent:
 def _command(content: str) -> Intent | None:
     if commands.QUERY_COMMAND.match(content):
         return Intent.QUERY
+    if category.RECATEGORISE_COMMAND.match(content):
+        return Intent.RECATEGORISE
+    if category.CHOICE.match(content):
+        return Intent.CHOOSE
     return COMMANDS.get(normalise(content))
 
 
 def respond(delivery: Delivery, session: Session, *, knowledge: Knowledge, settings: dict,
-            enqueue: Callable[[str, int], None]) -> str:
+            enqueue: Callable[[str, int], None], photo_url: Callable[[int], str] | None = None) -> str:
     """Answer one first-time delivery inside the caller's transaction; return the reply text."""
     inbound = delivery.inbound
     now = utcnow()
     resident = _resident(inbound.openid, now, session=session)
     draft = session.scalar(select(Draft).where(Draft.resident_id == resident.id, Draft.status == DraftStatus.OPEN))
-    turn = Turn(inbound, delivery, session, knowledge, settings, resident, draft, now, enqueue)
+    turn = Turn(inbound, delivery, session, knowledge, settings, resident, draft, now, enqueue, photo_url)
     _expire_stale_draft(turn)
     intent = intent_of(inbound, knowledge)
     handler = CONVERSATION[turn.step].get(intent) or FALLBACKS[intent]

@@ -4,12 +4,22 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import requests
 from huey import MemoryHuey, RedisHuey, SqliteHuey
+from huey.exceptions import RetryTask
+from wechatpy.exceptions import WeChatClientException
 
 from bot import notify
 from bot.db import make_engine, make_sessionmaker, transaction
+from bot.fetch import TryAgain, fetch_photo
 
 log = logging.getLogger(__name__)
+
+TELL_ATTEMPTS = 6
+TELL_RETRY_SECONDS = 15
+# WeChat refuses customer-service messages outside the 48 h window (45015) or over the quota (45047):
+# retrying cannot help; the notification outbox (a later step) falls back to templates.
+REFUSED_FOR_GOOD = {45015, 45047}
 
 
 def make_huey(settings: dict):
@@ -29,25 +39,77 @@ class JobQueue:
         self.settings = settings
         self.huey = make_huey(settings)
         self._sessions = None
+        self._api = None
+        self._knowledge = None
+        task = self.huey.task
         self._tasks = {
-            "ticket_opened": self.huey.task(name="ticket_opened", retries=3, retry_delay=10)(self._ticket_opened),
-            "push_to_department": self.huey.task(name="push_to_department", retries=8, retry_delay=30)(
+            "ticket_opened": task(name="ticket_opened", retries=3, retry_delay=10)(self._ticket_opened),
+            "push_to_department": task(name="push_to_department", retries=8, retry_delay=30)(
                 notify.push_to_department),
+            "fetch_photo": task(name="fetch_photo")(self._fetch_photo),
+            "tell_resident": task(name="tell_resident")(self._tell_resident),
         }
 
     def enqueue(self, name: str, *args) -> None:
         self._tasks[name](*args)
+
+    def run_now(self, name: str, *args):
+        """Run a job in this process, as the worker would (used by tests and the benchmark)."""
+        return self._tasks[name].call_local(*args)
 
     def sessions(self):
         if self._sessions is None:
             self._sessions = make_sessionmaker(make_engine(self.settings))
         return self._sessions
 
+    def api(self):
+        if self._api is None:
+            from bot.wechat_api import make_api
+            self._api = make_api(self.settings, self.sessions())
+        return self._api
+
+    def places(self):
+        if self._knowledge is None:
+            from bot.knowledge import load_knowledge
+            with transaction(self.sessions()) as session:
+                self._knowledge = load_knowledge(None, session=session)
+        return self._knowledge.places
+
     def _ticket_opened(self, ticket_id: int) -> None:
         with transaction(self.sessions()) as session:
             pushes = notify.department_pushes(ticket_id, session=session)
         for url, payload in pushes:
             self.enqueue("push_to_department", url, payload)
+
+    def _fetch_photo(self, photo_id: int) -> str:
+        from bot.storage import make_storage
+        try:
+            outcome = fetch_photo(photo_id, api=self.api(), storage=make_storage(self.settings),
+                                  sessions=self.sessions(), settings=self.settings, places=self.places)
+        except TryAgain as exc:
+            log.info("photo %s: %s; trying again in %.0f s", photo_id, exc, exc.delay)
+            raise RetryTask(delay=exc.delay) from exc
+        if outcome.tell_resident:
+            self.enqueue("tell_resident", outcome.openid, outcome.tell_resident)
+        return outcome.status
+
+    def _tell_resident(self, openid: str, text: str, attempt: int = 1) -> None:
+        """Send a customer-service text; passing failures are retried with growing pauses."""
+        try:
+            self.api().message.send_text(openid, text)
+            return
+        except WeChatClientException as exc:
+            if exc.errcode in REFUSED_FOR_GOOD:
+                log.warning("WeChat refused a message to %s for good (%s)", openid, exc.errcode)
+                return
+            why = f"WeChat error {exc.errcode}"
+        except requests.RequestException as exc:
+            why = type(exc).__name__
+        if attempt >= TELL_ATTEMPTS:
+            log.error("gave up telling %s after %d attempts: %s", openid, attempt, why)
+            return
+        self._tasks["tell_resident"].schedule(args=(openid, text, attempt + 1),
+                                              delay=TELL_RETRY_SECONDS * 2 ** (attempt - 1))
 
     def run_worker(self, workers: int) -> None:
         """Consume jobs until interrupted (SIGINT/SIGTERM), as the embedded or a separate worker."""

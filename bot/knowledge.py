@@ -6,11 +6,17 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.classify import CategoryTerms, KeywordClassifier
+import logging
+from pathlib import Path
+
+from bot.classify import CategoryTerms, KeywordClassifier, ModelClassifier
 from bot.deadline import WorkingCalendar
 from bot.place import PlaceResolver, TownArea
 from bot.route import RoutingTable
 from models import Category, Department, GazetteerEntry, RoutingOverride, Setting, Town
+
+
+log = logging.getLogger(__name__)
 
 
 class CatalogueNotLoaded(Exception):
@@ -19,7 +25,7 @@ class CatalogueNotLoaded(Exception):
 
 @dataclass
 class Knowledge:
-    classifier: KeywordClassifier
+    classifier: ModelClassifier | KeywordClassifier
     places: PlaceResolver
     routing: RoutingTable
     calendar: WorkingCalendar
@@ -29,17 +35,29 @@ class Knowledge:
         return self.categories[code].name if code in self.categories else "其他"
 
 
-def load_knowledge(*, session: Session) -> Knowledge:
+def load_classifier(settings: dict | None, categories: list[Category], non_report_phrases: list[str]):
+    """The trained model when its file exists, else the keyword scorer built from the catalogue."""
+    path = Path(settings["classifier"]["model"]) if settings else None
+    if path and path.exists():
+        from bot.features import warm_up
+        warm_up()
+        return ModelClassifier.load(path)
+    if settings:
+        log.warning("no classifier model at %s: using keywords only; run `civicbot train`", path)
+    return KeywordClassifier([CategoryTerms(c.code, tuple(c.keywords), tuple(c.hints)) for c in categories],
+                             non_report_phrases)
+
+
+def load_knowledge(settings: dict | None = None, *, session: Session) -> Knowledge:
     """Read the catalogue tables once; call again after `civicbot load-defaults` (i.e. on restart)."""
     categories = list(session.scalars(select(Category).order_by(Category.position)))
     if not categories:
         raise CatalogueNotLoaded("no categories in the database: run `civicbot load-defaults`")
     departments = list(session.scalars(select(Department)))
     towns = list(session.scalars(select(Town)))
-    settings = {s.key: s.value for s in session.scalars(select(Setting))}
-    classifier = KeywordClassifier(
-        [CategoryTerms(c.code, tuple(c.keywords), tuple(c.hints)) for c in categories],
-        settings.get("non_report_phrases", {}).get("phrases", []))
+    stored = {s.key: s.value for s in session.scalars(select(Setting))}
+    classifier = load_classifier(settings, categories,
+                                 stored.get("non_report_phrases", {}).get("phrases", []))
     places = PlaceResolver(
         [TownArea(t.code, t.name, tuple(t.short_names), t.boundary) for t in towns],
         [(g.name, g.town_code) for g in session.scalars(select(GazetteerEntry))])
@@ -54,5 +72,5 @@ def load_knowledge(*, session: Session) -> Knowledge:
         hq_code=next(d.code for d in departments if d.kind == "hq"))
     for category in categories:
         session.expunge(category)
-    return Knowledge(classifier, places, routing, WorkingCalendar(settings["calendar"]),
+    return Knowledge(classifier, places, routing, WorkingCalendar(stored["calendar"]),
                      {c.code: c for c in categories})

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
-from bot.classify import normalise
+from bot.features import normalise
 
 # Place-like words: a name of two or more characters ending in one of these.
 _ADDRESS = re.compile(

@@ -54,6 +54,24 @@ BUSY = "系统正忙，请稍后再发一次，谢谢！"
 
 FAILED = "抱歉，系统处理您的消息时出了点问题。消息已保存，工作人员会尽快跟进；您也可以稍后再发一次。"
 
+PHOTO_NOT_SAVED = "抱歉，您刚才发送的照片暂时没能保存，反映内容不受影响。方便的话请重新发送一次照片。"
+
+PHOTO_EXPIRED = "抱歉，您发送的照片已过期，未能保存，反映内容不受影响。方便的话请重新拍一张发送。"
+
+PHOTO_REFUSED = {
+    "too_large": "抱歉，这张照片太大了（超过10MB），未能保存。请压缩后或换一张再发，反映内容不受影响。",
+    "too_many_pixels": "抱歉，这张照片尺寸过大，未能保存。请换一张普通照片再发，反映内容不受影响。",
+    "not_image": "抱歉，收到的文件不是可识别的图片，未能保存。请发送照片（JPG、PNG 等），反映内容不受影响。",
+    "format": "抱歉，暂不支持这种图片格式，未能保存。请发送 JPG 或 PNG 照片，反映内容不受影响。",
+    "broken": "抱歉，这张照片已损坏，未能打开。请重新发送一次，反映内容不受影响。",
+}
+
+
+def photo_placed(town_name: str | None) -> str:
+    where = f"（{town_name}）" if town_name else ""
+    return f"已根据照片的拍摄位置{where}记下问题地点。如果不准确，请点“+”→“位置”重新发送。"
+
+
 STATUS_NAMES = {
     "received": "已受理，待分派",
     "registered": "已立案，待分派",
@@ -79,7 +97,8 @@ def when(moment_local: datetime) -> str:
 
 
 def draft_summary(*, category_name: str | None, description: str, place: str, town_name: str | None,
-                  photo_count: int, missing: list[str], outside_district: bool = False) -> str:
+                  photo_count: int, missing: list[str], outside_district: bool = False,
+                  choosing: bool = False) -> str:
     """Say what we understood so far and what is still missing."""
     lines = [f"收到，这是一条【{category_name}】反映。" if category_name else "收到。"]
     if description:
@@ -89,10 +108,32 @@ def draft_summary(*, category_name: str | None, description: str, place: str, to
     if outside_district:
         lines.append("  （这个位置似乎不在晋源区范围内，提交后将由区创城指挥部确认）")
     lines.append(f"· 照片：{photo_count} 张" if photo_count else "· 照片：暂无（可选，建议拍一张）")
-    if missing:
+    if choosing:
+        if missing:
+            lines.append("还需要：" + "；".join(MISSING_PARTS[part] for part in missing) + "。")
+    elif missing:
         lines.append("还需要：" + "；".join(MISSING_PARTS[part] for part in missing) + "。")
     else:
-        lines.append("信息已齐全，回复“提交”即可生成工单；也可继续补充照片或说明。回复“取消”可放弃。")
+        lines.append("信息已齐全，回复“提交”即可生成工单；也可继续补充照片或说明。回复“取消”可放弃。"
+                     "类别不对可回复“改为 类别名”。")
+    return "\n".join(lines)
+
+
+CHOOSE_FIRST = "提交前请先选一下问题类别："
+
+CHOICE_OUT_OF_RANGE = "请回复 1–{last} 之间的数字："
+
+UNKNOWN_CATEGORY = "没有“{name}”这个类别。"
+
+CATEGORY_SET = "好的，已按【{name}】处理。"
+
+
+def category_menu(names: list[str], *, unsure: bool) -> str:
+    """A numbered list; the resident answers with the number."""
+    head = "这个问题属于哪一类？请回复数字：" if unsure else "请回复数字选择问题类别："
+    lines = [head] + [f"{index}. {name}" for index, name in enumerate(names, 1)]
+    if not unsure:
+        lines.append("提交前可随时回复“改为 数字”或“改为 类别名”更正。")
     return "\n".join(lines)
 
 
@@ -115,7 +156,9 @@ def submitted(*, number: str, category_name: str, department_name: str, town_nam
 
 
 def ticket_status(*, number: str, status: str, category_name: str, department_name: str,
-                  town_name: str | None, deadline_local: datetime, overdue: bool) -> str:
+                  town_name: str | None, deadline_local: datetime, overdue: bool,
+                  photo_links: list[str] = ()) -> str:
+    photos = ["您的照片（仅您本人可见，链接限时有效）："] + [f"{link} " for link in photo_links] if photo_links else []
     return "\n".join([
         f"工单 {number}",
         f"状态：{STATUS_NAMES.get(status, status)}",
@@ -123,6 +166,7 @@ def ticket_status(*, number: str, status: str, category_name: str, department_na
         f"承办部门：{department_name}",
         f"属地：{town_name or '待指挥部确认'}",
         f"处理时限：{when(deadline_local)} 前" + ("（已超期，已提请指挥部督办）" if overdue else ""),
+        *photos,
     ])
 
 

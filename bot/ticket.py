@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -101,15 +101,26 @@ def recent_resident_tickets(resident_id: int, limit: int, *, session: Session) -
                                 .order_by(Ticket.id.desc()).limit(limit)))
 
 
-def department_tickets(department: Department, *, session: Session, status: str | None = None,
-                       limit: int = 500) -> list[Ticket]:
-    """Tickets a department may see: HQ all; a department those it leads; a town office its town's."""
-    query = select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.photos))
+def _visible_to(department: Department):
+    """The SQL condition for the tickets a department may see: HQ all; a department those it leads;
+    a town office those in its town (and any it leads by a routing override)."""
+    if department.kind == "hq":
+        return true()
     if department.kind == "town":
         towns = select(Town.code).where(Town.office_code == department.code)
-        query = query.where(or_(Ticket.town_code.in_(towns), Ticket.lead_department_code == department.code))
-    elif department.kind != "hq":
-        query = query.where(Ticket.lead_department_code == department.code)
+        return or_(Ticket.town_code.in_(towns), Ticket.lead_department_code == department.code)
+    return Ticket.lead_department_code == department.code
+
+
+def department_may_see(department: Department, ticket: Ticket, *, session: Session) -> bool:
+    return session.scalar(select(Ticket.id).where(Ticket.id == ticket.id, _visible_to(department))) is not None
+
+
+def department_tickets(department: Department, *, session: Session, status: str | None = None,
+                       limit: int = 500) -> list[Ticket]:
+    """Tickets the department may see, newest first."""
+    query = select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.photos))
+    query = query.where(_visible_to(department))
     if status:
         query = query.where(Ticket.status == TicketStatus(status))
     return list(session.scalars(query.order_by(Ticket.id.desc()).limit(limit)))
@@ -131,7 +142,10 @@ def ticket_as_dict(ticket: Ticket, knowledge: Knowledge) -> dict:
         "route_reason": ticket.route_reason,
         "location": {"latitude": ticket.latitude, "longitude": ticket.longitude,
                      "label": ticket.location_label, "place": ticket.place_text},
-        "photos": [{"media_id": p.media_id, "status": p.status} for p in ticket.photos],
+        "photos": [{"id": p.id, "status": p.status, "note": p.note if p.status == "failed" else "",
+                    "display": f"/api/v1/photos/{p.id}/display" if p.status == "stored" else None,
+                    "thumbnail": f"/api/v1/photos/{p.id}/thumbnail" if p.status == "stored" else None}
+                   for p in ticket.photos],
         "deadline": local(ticket.deadline_at).isoformat(),
         "created_at": local(ticket.created_at).isoformat(),
         "events": [{"at": local(e.at).isoformat(), "actor": e.actor,

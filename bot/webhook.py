@@ -65,7 +65,8 @@ def receive():
                            lambda delivery, session: respond(delivery, session,
                                                              knowledge=app.extensions["civicbot.knowledge"],
                                                              settings=app.config["CIVICBOT"],
-                                                             enqueue=_enqueue_after_commit(delivery, app)))
+                                                             enqueue=_enqueue_after_commit(delivery, app),
+                                                             photo_url=_photo_url(app)))
     except OperationalError:
         # The database stayed locked or away through the retries: 503 makes WeChat deliver again.
         log.exception("database unavailable while answering %s from %s", inbound.dedupe_key, inbound.openid)
@@ -80,6 +81,11 @@ def receive():
     if encrypted:
         xml_reply = _crypto(wechat).encrypt_message(xml_reply, request.args.get("nonce", secrets.token_hex(8)))
     return Response(xml_reply, mimetype="application/xml")
+
+
+def _photo_url(app):
+    from bot.photo_links import resident_photo_url
+    return lambda photo_id: resident_photo_url(app.config["CIVICBOT"], app.extensions["civicbot.signer"], photo_id)
 
 
 def _enqueue_after_commit(delivery, app):

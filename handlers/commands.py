@@ -12,6 +12,7 @@ from models import DraftStatus
 if TYPE_CHECKING:
     from bot.conversation import Turn
 
+MAX_PHOTO_LINKS = 3
 QUERY_COMMAND = re.compile(r"^\s*查询\s*[:：]?\s*(\S+)\s*$")
 
 
@@ -64,8 +65,10 @@ def query(turn: Turn) -> str:
     if ticket is None:
         return texts.QUERY_NOT_FOUND.format(number=number)
     knowledge = turn.knowledge
+    links = [turn.photo_url(p.id) for p in ticket.photos if p.status == "stored"][:MAX_PHOTO_LINKS] \
+        if turn.photo_url else []
     return texts.ticket_status(
-        number=ticket.number, status=ticket.status.value,
+        number=ticket.number, status=ticket.status.value, photo_links=links,
         category_name=knowledge.category_name(ticket.category_code),
         department_name=knowledge.routing.department_names[ticket.lead_department_code],
         town_name=knowledge.places.town_name(ticket.town_code),

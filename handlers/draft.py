@@ -20,14 +20,18 @@ def missing_parts(draft: Draft) -> list[str]:
     return missing
 
 
+CHOOSING = "choosing_category"
+COLLECTING = "collecting"
+MENU_SIZE = 3
+
+
 def understand(turn: Turn) -> None:
     """Re-classify the whole description and settle the town: a shared point wins over place names."""
     draft = turn.draft
     knowledge = turn.knowledge
     if draft.description:
-        result = knowledge.classifier.classify(draft.description)
-        draft.category_code = result.category or "other"
-        draft.category_confidence = result.confidence
+        if draft.category_source != "resident":
+            _classify(turn)
         place = knowledge.places.from_text(draft.description)
         if place:
             draft.place_text = place.place_text
@@ -39,16 +43,35 @@ def understand(turn: Turn) -> None:
     draft.town_code = point_town or text_town
 
 
+def _classify(turn: Turn) -> None:
+    """Take the classifier's category when it is sure enough; otherwise ask with a short numbered menu."""
+    draft = turn.draft
+    result = turn.knowledge.classifier.classify(draft.description)
+    draft.category_code = result.category or "other"
+    draft.category_confidence = result.confidence if result.category else 0.0
+    if result.category and result.confidence >= turn.settings["classifier"]["ask_below"]:
+        draft.step, draft.menu = COLLECTING, []
+        return
+    likely = [code for code, _ in result.ranking if code != "other"][:MENU_SIZE]
+    # With no likely candidates at all, a menu of just 其他 would be no choice: offer the full list.
+    draft.step, draft.menu = CHOOSING, (likely + ["other"]) if likely else list(turn.knowledge.categories)
+
+
 def summary(turn: Turn) -> str:
     draft = turn.draft
     knowledge = turn.knowledge
     place = draft.location_label or draft.place_text
     if draft.latitude is not None and not draft.location_label:
         place = f"已收到定位（{draft.latitude:.5f}, {draft.longitude:.5f}）"
-    return texts.draft_summary(
-        category_name=knowledge.category_name(draft.category_code) if draft.description else None,
+    choosing = draft.step == CHOOSING
+    text = texts.draft_summary(
+        category_name=knowledge.category_name(draft.category_code) if draft.description and not choosing else None,
         description=draft.description, place=place,
         town_name=knowledge.places.town_name(draft.town_code),
         photo_count=len(draft.photos), missing=missing_parts(draft),
         outside_district=draft.latitude is not None
-        and knowledge.places.from_point(draft.latitude, draft.longitude) is None)
+        and knowledge.places.from_point(draft.latitude, draft.longitude) is None, choosing=choosing)
+    if choosing:
+        names = [knowledge.category_name(code) for code in draft.menu]
+        text += "\n" + texts.category_menu(names, unsure=len(names) < len(knowledge.categories))
+    return text

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
 from handlers.draft import summary, understand
 from models import Photo
 
@@ -11,10 +13,16 @@ if TYPE_CHECKING:
 
 
 def add_photo(turn: Turn) -> str:
+    """Record the photo now and fetch it in a job: the reply must not wait for WeChat's media server."""
     draft = turn.open_draft()
-    photo = Photo(resident_id=turn.resident.id, media_id=turn.inbound.media_id, pic_url=turn.inbound.pic_url,
-                  inbound_message_id=turn.delivery.record.id, created_at=turn.now)
-    draft.photos.append(photo)
-    turn.session.add(photo)
+    known = turn.session.scalar(select(Photo).where(Photo.resident_id == turn.resident.id,
+                                                    Photo.media_id == turn.inbound.media_id))
+    if known is None:
+        photo = Photo(resident_id=turn.resident.id, media_id=turn.inbound.media_id, pic_url=turn.inbound.pic_url,
+                      inbound_message_id=turn.delivery.record.id, created_at=turn.now)
+        draft.photos.append(photo)
+        turn.session.add(photo)
+        turn.session.flush()
+        turn.enqueue("fetch_photo", photo.id)
     understand(turn)
     return summary(turn)

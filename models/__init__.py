@@ -3,11 +3,12 @@ from models.base import Base, utcnow
 from models.department import ApiToken, Category, Department, GazetteerEntry, RoutingOverride, Setting, Town
 from models.inbound import InboundMessage
 from models.photo import Photo
-from models.resident import Draft, DraftStatus, Resident
+from models.resident import CategoryCorrection, Draft, DraftStatus, Resident
 from models.ticket import Ticket, TicketCounter, TicketEvent, TicketStatus
+from models.wechat_token import WeChatToken
 
 __all__ = [
-    "ApiToken", "Base", "Category", "Department", "Draft", "DraftStatus", "GazetteerEntry",
+    "ApiToken", "Base", "Category", "CategoryCorrection", "Department", "Draft", "DraftStatus", "GazetteerEntry",
     "InboundMessage", "Photo", "Resident", "RoutingOverride", "Setting", "Ticket", "TicketCounter",
-    "TicketEvent", "TicketStatus", "Town", "utcnow",
+    "TicketEvent", "TicketStatus", "Town", "WeChatToken", "utcnow",
 ]

@@ -1,18 +1,25 @@
-"""Photos residents send: recorded against the draft, carried onto the ticket."""
+"""Photos residents send: recorded against the draft at once, fetched and cleaned by a job, carried onto the ticket."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
 
 
 class Photo(Base):
-    """A WeChat image message: its MediaId (fetched later by a job) and PicUrl."""
+    """A WeChat image: MediaId and PicUrl at first; after the job, stored display and thumbnail copies.
+
+    status: recorded → stored, or failed (with note) when the image could not be fetched or was refused.
+    """
 
     __tablename__ = "photos"
+    __table_args__ = (
+        # The same MediaId from the same resident is one photo, however often it arrives.
+        Index("uq_photos_resident_media", "resident_id", "media_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
@@ -21,8 +28,20 @@ class Photo(Base):
     inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"), nullable=True)
     media_id: Mapped[str] = mapped_column(String(128))
     pic_url: Mapped[str] = mapped_column(String(1000), default="")
-    status: Mapped[str] = mapped_column(String(16), default="recorded")  # recorded → fetched later
+    status: Mapped[str] = mapped_column(String(16), default="recorded", index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(default=0)
+    display_key: Mapped[str] = mapped_column(String(200), default="")
+    thumbnail_key: Mapped[str] = mapped_column(String(200), default="")
+    width: Mapped[int] = mapped_column(default=0)
+    height: Mapped[int] = mapped_column(default=0)
+    source_format: Mapped[str] = mapped_column(String(16), default="")
+    phash: Mapped[str] = mapped_column(String(16), default="", index=True)
+    gps_latitude: Mapped[float | None] = mapped_column(nullable=True)   # GCJ-02, converted from the EXIF WGS-84
+    gps_longitude: Mapped[float | None] = mapped_column(nullable=True)
+    taken_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     draft = relationship("Draft", back_populates="photos")
     ticket = relationship("Ticket", back_populates="photos")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -48,6 +48,8 @@ class Draft(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     category_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     category_confidence: Mapped[float] = mapped_column(default=0.0)
+    category_source: Mapped[str] = mapped_column(String(16), default="model")  # model | resident
+    menu: Mapped[list] = mapped_column(JSON, default=list)  # category codes of the last numbered menu shown
     latitude: Mapped[float | None] = mapped_column(nullable=True)
     longitude: Mapped[float | None] = mapped_column(nullable=True)
     location_label: Mapped[str] = mapped_column(String(200), default="")
@@ -62,3 +64,19 @@ class Draft(Base):
     @property
     def has_location(self) -> bool:
         return self.latitude is not None or bool(self.place_text)
+
+
+class CategoryCorrection(Base):
+    """A category the resident chose or corrected: reviewed ones can be folded into the training corpus."""
+
+    __tablename__ = "category_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    predicted_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    predicted_confidence: Mapped[float] = mapped_column(default=0.0)
+    chosen_code: Mapped[str] = mapped_column(String(64))
+    review: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | accepted | rejected
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -68,6 +68,21 @@ def settings(tmp_path, database) -> dict:
 
 
 @pytest.fixture
+def fake_wechat():
+    from tests.fake_wechat import FakeWeChat
+    server = FakeWeChat()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def wechat_settings(tmp_path, database, fake_wechat) -> dict:
+    """Settings whose WeChat API is the fake server on loopback."""
+    return make_settings(tmp_path, database, wechat={"app_id": fake_wechat.app_id, "app_secret": fake_wechat.secret,
+                                                     "api_base_url": fake_wechat.base_url})
+
+
+@pytest.fixture
 def app(settings):
     return create_app(settings)
 

@@ -1,0 +1,90 @@
+"""A fake WeChat API server on loopback: access tokens, temporary media, customer-service messages, faults on demand."""
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.serving import make_server
+
+
+class FakeWeChat:
+    """Serves /cgi-bin/token, /cgi-bin/media/get and /cgi-bin/message/custom/send like WeChat does.
+
+    Tests set `delay` (seconds before answering), `failing` (HTTP 502 for everything)
+    or put files in `media`, and read back `token_fetches` and `sent`.
+    """
+
+    def __init__(self, app_id: str = "wx-test-app", secret: str = "test-secret"):
+        self.app_id, self.secret = app_id, secret
+        self.media: dict[str, tuple[bytes, str]] = {}
+        self.sent: list[dict] = []
+        self.token_fetches = 0
+        self.valid_tokens: set[str] = set()
+        self.delay = 0.0
+        self.failing = False
+        self.media_failing = False              # only media/get answers 502
+        self.outside_window: set[str] = set()   # openids for which custom/send answers 45015
+        self._serial = itertools.count(1)
+        self._lock = threading.Lock()
+        app = Flask("fake_wechat")
+        app.add_url_rule("/cgi-bin/token", view_func=self._token)
+        app.add_url_rule("/cgi-bin/media/get", view_func=self._media)
+        app.add_url_rule("/cgi-bin/message/custom/send", view_func=self._custom_send, methods=["POST"])
+        app.before_request(self._faults)
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.base_url = f"http://127.0.0.1:{self._server.server_port}/cgi-bin/"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+
+    def add_media(self, media_id: str, data: bytes, content_type: str = "image/jpeg") -> None:
+        self.media[media_id] = (data, content_type)
+
+    def expire_tokens(self) -> None:
+        """Make every issued token invalid, as WeChat does when another party refreshes it."""
+        with self._lock:
+            self.valid_tokens.clear()
+
+    def _faults(self):
+        if self.delay:
+            time.sleep(self.delay)
+        if self.failing:
+            return Response("bad gateway", status=502)
+        return None
+
+    def _token(self):
+        if request.args.get("appid") != self.app_id or request.args.get("secret") != self.secret:
+            return jsonify(errcode=40013, errmsg="invalid appid")
+        with self._lock:
+            self.token_fetches += 1
+            token = f"TOKEN-{next(self._serial)}"
+            self.valid_tokens = {token}   # a new token invalidates the old one (no overlap, the harsh case)
+        return jsonify(access_token=token, expires_in=7200)
+
+    def _authorised(self) -> bool:
+        return request.args.get("access_token") in self.valid_tokens
+
+    def _media(self):
+        if self.media_failing:
+            return Response("bad gateway", status=502)
+        if not self._authorised():
+            return jsonify(errcode=40001, errmsg="invalid credential, access_token is invalid or not latest")
+        media_id = request.args.get("media_id", "")
+        if media_id not in self.media:
+            return jsonify(errcode=40007, errmsg="invalid media_id")
+        data, content_type = self.media[media_id]
+        return Response(data, content_type=content_type,
+                        headers={"Content-disposition": f'attachment; filename="{media_id}.jpg"'})
+
+    def _custom_send(self):
+        if not self._authorised():
+            return jsonify(errcode=40001, errmsg="invalid credential")
+        message = request.get_json(force=True)
+        if message.get("touser") in self.outside_window:
+            return jsonify(errcode=45015, errmsg="response out of time limit or subscription is canceled")
+        self.sent.append(message)
+        return jsonify(errcode=0, errmsg="ok")
