@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test serve migrate model bench-classify clean
+.PHONY: run test serve migrate model bench-classify bench-photos clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ run: migrate model
 
 bench-classify: model
 	$(BIN)/python bench/classify.py
+
+bench-photos: $(INSTALLED)
+	$(BIN)/python bench/photos.py
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest -q

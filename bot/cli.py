@@ -115,6 +115,54 @@ def worker() -> None:
 
 
 @main.command()
+def jobs() -> None:
+    """List queued, scheduled (waiting to retry) and failed jobs."""
+    from bot.jobs import JobQueue
+    from models import Photo
+
+    settings = _settings()
+    queue = JobQueue(settings)
+    pending, scheduled = queue.huey.pending(), queue.huey.scheduled()
+    click.echo(f"queued: {len(pending)}")
+    for task in pending:
+        click.echo(f"  {task.name}{tuple(task.args)}  id {task.id}")
+    click.echo(f"waiting to retry or scheduled: {len(scheduled)}")
+    for task in scheduled:
+        click.echo(f"  {task.name}{tuple(task.args)}  at {task.eta:%Y-%m-%d %H:%M:%S} UTC  retries so far {task.retries}")
+    with transaction(_sessions(settings)) as session:
+        waiting = session.scalars(select(Photo).where(Photo.status == "recorded").order_by(Photo.id)).all()
+        failed = session.scalars(select(Photo).where(Photo.status == "failed").order_by(Photo.id.desc())
+                                 .limit(50)).all()
+        click.echo(f"photos not fetched yet: {len(waiting)}")
+        for photo in waiting:
+            click.echo(f"  photo {photo.id}  attempts {photo.attempts}  {photo.note}")
+        click.echo(f"photos failed (latest 50): {len(failed)}")
+        for photo in failed:
+            click.echo(f"  photo {photo.id}  draft {photo.draft_id}  ticket {photo.ticket_id}  {photo.note}")
+
+
+@main.group()
+def photos() -> None:
+    """Stored photos."""
+
+
+@photos.command("similar")
+@click.argument("photo_id", type=int)
+@click.option("--distance", default=8, show_default=True, help="Largest Hamming distance of the 64-bit hashes.")
+def photos_similar(photo_id: int, distance: int) -> None:
+    """List stored photos of the same scene as PHOTO_ID (perceptual hash), closest first."""
+    from bot.similar import similar_photos
+
+    settings = _settings()
+    with transaction(_sessions(settings)) as session:
+        matches = similar_photos(photo_id, distance, session=session)
+        for photo, gap in matches:
+            click.echo(f"photo {photo.id}  distance {gap}  ticket {photo.ticket_id}  draft {photo.draft_id}  "
+                       f"resident {photo.resident_id}")
+    click.echo(f"{len(matches)} similar photo(s)")
+
+
+@main.command()
 @click.option("--department", help="Only tickets this department (code) may see.")
 @click.option("--status", help="Only tickets in this status, e.g. dispatched.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per ticket.")

@@ -58,6 +58,12 @@ def clean_image(data: bytes, *, max_bytes: int, max_pixels: int, display_side: i
     if image.width * image.height > max_pixels:
         raise ImageRefused("too_many_pixels", f"{image.width}x{image.height}")
     try:
+        if image.format in ("JPEG", "MPO"):
+            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers the display size:
+            # a 12 MP photo then costs a fraction of the time and memory.
+            scale = display_side / max(image.size)
+            if scale < 1:
+                image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
         image.load()
         exif = image.getexif()
         gps = _gps(exif)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from datetime import timedelta
 from typing import Callable, Protocol
 
@@ -31,32 +32,69 @@ class TokenStore(Protocol):
     def refresh(self, stale: str | None, fetch: Fetch) -> str: ...
 
 
+class TokenUnavailable(Exception):
+    """No token could be had: another worker's fetch is stuck, or WeChat refused."""
+
+
 class DatabaseTokenStore:
-    """The token in the database; a refresh holds the row (PostgreSQL) or the write lock (SQLite)."""
+    """The token in the database. A refresh takes a short lease in the row, then fetches with no database
+    lock held (a slow WeChat must not stall the webhook's writes); other workers wait for the new token."""
+
+    LEASE_SECONDS = 30
+    POLL_SECONDS = 0.2
 
     def __init__(self, sessions: sessionmaker[Session], app_id: str):
         self._sessions = sessions
         self._app_id = app_id
+        self._me = uuid.uuid4().hex
 
     def current(self) -> tuple[str, float] | None:
         with self._sessions() as session:
             row = session.get(WeChatToken, self._app_id)
-            return (row.token, _epoch(row.expires_at)) if row else None
+            return (row.token, _epoch(row.expires_at)) if row and row.token else None
 
     def refresh(self, stale: str | None, fetch: Fetch) -> str:
-        """Fetch a new token unless another worker already replaced the stale one while we waited."""
+        """Fetch a new token unless another worker already replaced the stale one (or is fetching it now)."""
+        deadline = time.monotonic() + self.LEASE_SECONDS + 5
+        while True:
+            outcome = self._take_lease(stale)
+            if isinstance(outcome, str):
+                return outcome
+            if outcome:
+                break
+            if time.monotonic() > deadline:
+                raise TokenUnavailable("another worker's token refresh did not finish")
+            time.sleep(self.POLL_SECONDS)
+        try:
+            token, expires_in = fetch()
+        except Exception:
+            self._release(None, 0)
+            raise
+        self._release(token, expires_in)
+        return token
+
+    def _take_lease(self, stale: str | None) -> str | bool:
+        """A fresh token (str), True when this worker now holds the lease, False when another one does."""
         with transaction(self._sessions) as session:
             row = session.scalar(select(WeChatToken).where(WeChatToken.app_id == self._app_id).with_for_update())
-            if row and row.token != stale and _epoch(row.expires_at) - time.time() > REFRESH_MARGIN_SECONDS:
+            now = utcnow()
+            if row and row.token and row.token != stale and _epoch(row.expires_at) - time.time() > REFRESH_MARGIN_SECONDS:
                 return row.token
-            token, expires_in = fetch()
+            if row and row.lease_until and row.lease_until > now and row.lease_owner != self._me:
+                return False
             if row is None:
-                row = WeChatToken(app_id=self._app_id)
+                row = WeChatToken(app_id=self._app_id, token="", expires_at=now)
                 session.add(row)
-            row.token = token
-            row.expires_at = utcnow() + timedelta(seconds=expires_in)
-            row.fetched_at = utcnow()
-            return token
+            row.lease_owner, row.lease_until = self._me, now + timedelta(seconds=self.LEASE_SECONDS)
+            return True
+
+    def _release(self, token: str | None, expires_in: int) -> None:
+        with transaction(self._sessions) as session:
+            row = session.get(WeChatToken, self._app_id)
+            if token:
+                row.token, row.fetched_at = token, utcnow()
+                row.expires_at = utcnow() + timedelta(seconds=expires_in)
+            row.lease_owner, row.lease_until = "", None
 
 
 class RedisTokenStore:

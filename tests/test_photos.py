@@ -194,3 +194,18 @@ def test_the_resident_sees_their_own_photo_by_a_signed_link(app, resident, store
 def _number(app) -> str:
     with app.extensions["civicbot.sessions"]() as session:
         return session.scalar(select(Ticket.number))
+
+
+def test_the_same_scene_from_another_resident_is_found_similar(app, resident, another_resident, sessions,
+                                                               fake_wechat):
+    from bot.similar import similar_photos
+    fake_wechat.add_media("m-a", images.jpeg(images.scene(21, (1600, 1200))))
+    fake_wechat.add_media("m-b", images.jpeg(images.scene(21, (1600, 1200)).resize((900, 675)), quality=55))
+    fake_wechat.add_media("m-c", images.jpeg(images.scene(22, (1600, 1200))))
+    send_photo(resident, "m-a")
+    send_photo(another_resident, "m-b")
+    send_photo(another_resident, "m-c")
+    first, second, third = photo_rows(sessions)
+    with sessions() as session:
+        found = similar_photos(first.id, 8, session=session)
+        assert [photo.id for photo, _ in found] == [second.id]

@@ -20,6 +20,8 @@ def upgrade() -> None:
     sa.Column('token', sa.String(length=600), nullable=False),
     sa.Column('expires_at', sa.DateTime(), nullable=False),
     sa.Column('fetched_at', sa.DateTime(), nullable=False),
+    sa.Column('lease_owner', sa.String(length=64), nullable=False),
+    sa.Column('lease_until', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('app_id', name=op.f('pk_wechat_tokens'))
     )
     with op.batch_alter_table('photos', schema=None) as batch_op:
