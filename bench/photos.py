@@ -30,7 +30,7 @@ def main() -> None:
     from bot.chat import ChatSimulator
     from tests import images
     from tests.conftest import free_port
-    from tests.fake_wechat import FakeWeChat
+    from bot.simulator_api import FakeWeChat
 
     fake = FakeWeChat()
     for n in range(MESSAGES):

@@ -6,6 +6,7 @@ import itertools
 import random
 import secrets
 import shlex
+import threading
 import time
 from pathlib import Path
 from typing import TextIO
@@ -37,8 +38,9 @@ class ChatSimulator:
     """One simulated resident talking to the bot as WeChat's servers would."""
 
     def __init__(self, url: str, wechat: dict, *, openid: str = "sim-resident", aes: bool = False,
-                 timeout: float = 10.0, transport=None):
+                 timeout: float = 10.0, transport=None, api_root: str | None = None):
         self.url = url
+        self.api_root = api_root  # the stand-in WeChat API (bot.simulator_api), when one serves this demo
         # transport(url, params, body) -> (status, text); tests pass one that calls the app directly.
         self.transport = transport or self._http
         self.token = wechat["token"]
@@ -62,6 +64,9 @@ class ChatSimulator:
     def photo(self, path: str) -> str:
         data = Path(path).read_bytes()
         media = "sim_" + hashlib.sha1(data).hexdigest()[:24]
+        if self.api_root:  # as the WeChat app uploads the photo before the message reaches the bot
+            requests.post(f"{self.api_root}/simulator/media/{media}", data=data, timeout=self.timeout,
+                          headers={"Content-Type": "image/jpeg"}).raise_for_status()
         pic_url = f"http://127.0.0.1/simulated-media/{media}.jpg"
         return self.send("image", f"<PicUrl><![CDATA[{pic_url}]]></PicUrl><MediaId><![CDATA[{media}]]></MediaId>")
 
@@ -112,8 +117,35 @@ class ChatSimulator:
         return reply.get("Content") or ""
 
 
-def run_repl(simulator: ChatSimulator, stdin: TextIO, stdout: TextIO) -> None:
-    """Read lines, send each as the matching WeChat message, print the replies."""
+def pushed_messages(simulator: ChatSimulator, stdout: TextIO, stop: threading.Event) -> None:
+    """Print customer-service messages the bot sends this resident later (photo problems, progress)."""
+    seen = 0
+    while not stop.is_set():
+        try:
+            answer = requests.get(f"{simulator.api_root}/simulator/messages",
+                                  params={"touser": simulator.openid, "after": seen}, timeout=5).json()
+        except (requests.RequestException, ValueError):
+            answer = {"messages": [], "next": seen}
+        for message in answer["messages"]:
+            content = message.get("text", {}).get("content") or f"[{message.get('msgtype')}]"
+            print(f"公众号（客服消息）：{content}", file=stdout, flush=True)
+        seen = answer["next"]
+        stop.wait(0.5)
+
+
+def run_repl(simulator: ChatSimulator, stdin: TextIO, stdout: TextIO, *, linger: float = 0.0) -> None:
+    """Read lines, send each as the matching WeChat message, print the replies (and later pushes)."""
+    stop = threading.Event()
+    if simulator.api_root:
+        threading.Thread(target=pushed_messages, args=(simulator, stdout, stop), daemon=True).start()
+    try:
+        _converse(simulator, stdin, stdout)
+        stop.wait(linger)
+    finally:
+        stop.set()
+
+
+def _converse(simulator: ChatSimulator, stdin: TextIO, stdout: TextIO) -> None:
     interactive = stdin.isatty()
     print(f"已连接 {simulator.url}（用户 {simulator.openid}）。输入 /help 查看用法。", file=stdout)
     for line in _lines(stdin, stdout, interactive):

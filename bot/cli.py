@@ -84,6 +84,9 @@ def serve(no_worker: bool) -> None:
     wechat = settings["wechat"]
     click.echo(f"civicbot: webhook http://{server['host']}:{server['port']}{wechat['webhook_path']} "
                f"({wechat['mode']} mode, token from config); try it with `.venv/bin/civicbot chat`")
+    if "127.0.0.1" in wechat["api_base_url"] or "localhost" in wechat["api_base_url"]:
+        click.echo(f"WeChat API: {wechat['api_base_url']} is on this machine: `civicbot chat` stands in for it "
+                   "(demo). Set wechat.api_base_url to https://api.weixin.qq.com/cgi-bin/ in production.")
 
     def stop(*_args):
         for process in processes:
@@ -219,18 +222,39 @@ def department_token(code: str) -> None:
 @click.option("--url", default=None, help="Webhook URL (default: from the config's server and webhook_path).")
 @click.option("--user", default="sim-resident", show_default=True, help="The simulated resident's OpenID.")
 @click.option("--aes", is_flag=True, help="Send in safe mode (encrypted), as WeChat does when AES is on.")
-def chat(url: str | None, user: str, aes: bool) -> None:
-    """Talk to a running bot through its real webhook, the way WeChat would."""
+@click.option("--linger", default=0.0, help="After the last line, keep showing pushed messages this many seconds.")
+def chat(url: str | None, user: str, aes: bool, linger: float) -> None:
+    """Talk to a running bot through its real webhook, the way WeChat would.
+
+    When wechat.api_base_url points at this machine (the demo config), the simulator also stands in for
+    WeChat's API: it hosts the photos you send and shows the messages the bot pushes to you later.
+    """
     from bot.chat import ChatSimulator, run_repl
 
     settings = _settings()
     server = settings["server"]
     url = url or f"http://{server['host']}:{server['port']}{settings['wechat']['webhook_path']}"
+    api_root = _serve_simulated_api(settings["wechat"]["api_base_url"])
     try:
-        simulator = ChatSimulator(url, settings["wechat"], openid=user, aes=aes)
+        simulator = ChatSimulator(url, settings["wechat"], openid=user, aes=aes, api_root=api_root)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    run_repl(simulator, sys.stdin, sys.stdout)
+    run_repl(simulator, sys.stdin, sys.stdout, linger=linger)
+
+
+def _serve_simulated_api(base_url: str) -> str | None:
+    """Start the stand-in WeChat API on the configured loopback port, unless another simulator already does."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    if parts.hostname not in ("127.0.0.1", "localhost") or not parts.port:
+        return None
+    from bot.simulator_api import FakeWeChat
+    try:
+        FakeWeChat(app_id=None, port=parts.port)
+    except OSError:
+        pass  # another `civicbot chat` serves it; this one uses it too
+    return f"http://127.0.0.1:{parts.port}"
 
 
 @main.command()

@@ -52,6 +52,8 @@ def clean_image(data: bytes, *, max_bytes: int, max_pixels: int, display_side: i
         raise ImageRefused("not_image") from exc
     except Image.DecompressionBombError as exc:
         raise ImageRefused("too_many_pixels") from exc
+    except (OSError, SyntaxError, ValueError) as exc:  # a header cut short or corrupt
+        raise ImageRefused("broken", str(exc)) from exc
     if image.format not in ALLOWED_FORMATS:
         raise ImageRefused("format", str(image.format))
     # The header gives the size before any pixel is decoded: refuse bombs before they cost memory.

@@ -46,7 +46,6 @@ class DatabaseTokenStore:
     def __init__(self, sessions: sessionmaker[Session], app_id: str):
         self._sessions = sessions
         self._app_id = app_id
-        self._me = uuid.uuid4().hex
 
     def current(self) -> tuple[str, float] | None:
         with self._sessions() as session:
@@ -56,8 +55,9 @@ class DatabaseTokenStore:
     def refresh(self, stale: str | None, fetch: Fetch) -> str:
         """Fetch a new token unless another worker already replaced the stale one (or is fetching it now)."""
         deadline = time.monotonic() + self.LEASE_SECONDS + 5
+        me = uuid.uuid4().hex  # per call: two threads of one worker must not share a lease
         while True:
-            outcome = self._take_lease(stale)
+            outcome = self._take_lease(stale, me)
             if isinstance(outcome, str):
                 return outcome
             if outcome:
@@ -73,19 +73,19 @@ class DatabaseTokenStore:
         self._release(token, expires_in)
         return token
 
-    def _take_lease(self, stale: str | None) -> str | bool:
+    def _take_lease(self, stale: str | None, me: str) -> str | bool:
         """A fresh token (str), True when this worker now holds the lease, False when another one does."""
         with transaction(self._sessions) as session:
             row = session.scalar(select(WeChatToken).where(WeChatToken.app_id == self._app_id).with_for_update())
             now = utcnow()
             if row and row.token and row.token != stale and _epoch(row.expires_at) - time.time() > REFRESH_MARGIN_SECONDS:
                 return row.token
-            if row and row.lease_until and row.lease_until > now and row.lease_owner != self._me:
+            if row and row.lease_until and row.lease_until > now and row.lease_owner != me:
                 return False
             if row is None:
                 row = WeChatToken(app_id=self._app_id, token="", expires_at=now)
                 session.add(row)
-            row.lease_owner, row.lease_until = self._me, now + timedelta(seconds=self.LEASE_SECONDS)
+            row.lease_owner, row.lease_until = me, now + timedelta(seconds=self.LEASE_SECONDS)
             return True
 
     def _release(self, token: str | None, expires_in: int) -> None:

@@ -69,7 +69,7 @@ def settings(tmp_path, database) -> dict:
 
 @pytest.fixture
 def fake_wechat():
-    from tests.fake_wechat import FakeWeChat
+    from bot.simulator_api import FakeWeChat
     server = FakeWeChat()
     yield server
     server.close()
@@ -131,9 +131,12 @@ class RunningBot:
 
     def __init__(self, folder: Path, database: Path, workers: int = 2):
         self.port = free_port()
+        self.api_port = free_port()
         self.config = folder / "config.toml"
         self.config.write_text(
             f'[server]\nport = {self.port}\nworkers = {workers}\n'
+            f'[wechat]\napi_base_url = "http://127.0.0.1:{self.api_port}/cgi-bin/"\n'
+            f'[media]\nroot = "{folder / "media"}"\n'
             f'[database]\nurl = "sqlite:///{database}"\n'
             f'[queue]\npath = "{folder / "jobs.db"}"\n'
             + "[data]\n" + "".join(f'{key} = "{ROOT / "data" / Path(value).name}"\n' for key, value in

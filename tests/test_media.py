@@ -84,3 +84,9 @@ def test_wgs84_is_shifted_to_gcj02_inside_china_only():
     latitude, longitude = wgs84_to_gcj02(37.70305, 112.43402)
     assert 0.0005 < abs(longitude - 112.43402) < 0.01 and abs(latitude - 37.70305) < 0.01
     assert wgs84_to_gcj02(-33.85978, -70.65) == (-33.85978, -70.65)
+
+
+def test_a_file_cut_off_inside_its_header_is_refused_as_broken():
+    with pytest.raises(ImageRefused) as refused:
+        clean_image(b"\xff\xd8\xff\xe0 not a whole photo", **LIMITS)
+    assert refused.value.reason in {"broken", "not_image"}

@@ -209,3 +209,19 @@ def test_the_same_scene_from_another_resident_is_found_similar(app, resident, an
     with sessions() as session:
         found = similar_photos(first.id, 8, session=session)
         assert [photo.id for photo, _ in found] == [second.id]
+
+
+def test_threads_of_one_worker_fetch_the_token_once(wechat_settings, fake_wechat):
+    import threading
+    fake_wechat.add_media("m-threads", images.jpeg())
+    fake_wechat.delay = 0.5   # a slow token endpoint makes the threads overlap
+    worker = JobQueue(wechat_settings)
+    api = worker.api()
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(api.media.download("m-threads").status_code))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [200] * 4 and fake_wechat.token_fetches == 1

@@ -32,12 +32,23 @@ def test_three_messages_in_the_simulator_give_a_routed_ticket(running_bot):
 
 
 def test_the_simulator_sends_every_kind_of_input(running_bot, tmp_path):
-    photo = tmp_path / "stall.jpg"
-    photo.write_bytes(b"\xff\xd8\xff\xe0 not really decoded yet")
+    from tests import images
+    photo = tmp_path / "river.jpg"
+    photo.write_bytes(images.jpeg(latitude=37.70305, longitude=112.43402))
     transcript = chat(running_bot, "/subscribe\n/menu HELP\n/voice 河里漂着好多垃圾\n"
-                                   f"/photo {photo}\n/loc 37.705 112.431\n提交\n")
+                                   f"/photo {photo}\n提交\n", "--linger", "0")
     assert "欢迎关注" in transcript and "反映问题只需几步" in transcript
-    assert "【河道水体】" in transcript and "照片：1 张" in transcript and "JY-" in transcript
+    assert "【河道水体】" in transcript and "照片：1 张" in transcript
+
+
+def test_the_simulator_hosts_photos_and_shows_what_the_bot_pushes_later(running_bot, tmp_path):
+    from tests import images
+    good, broken = tmp_path / "river.jpg", tmp_path / "broken.jpg"
+    good.write_bytes(images.jpeg(latitude=37.70305, longitude=112.43402))
+    broken.write_bytes(b"\xff\xd8\xff\xe0 not a whole photo")
+    transcript = chat(running_bot, f"河里漂着好多垃圾\n/photo {good}\n/photo {broken}\n", "--linger", "6")
+    assert "拍摄位置（晋祠镇）" in transcript      # the photo's GPS placed the report
+    assert "不是可识别的图片" in transcript or "已损坏" in transcript
 
 
 def test_the_server_answers_health_checks_and_refuses_unsigned_posts(running_bot):

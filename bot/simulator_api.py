@@ -1,4 +1,5 @@
-"""A fake WeChat API server on loopback: access tokens, temporary media, customer-service messages, faults on demand."""
+"""A stand-in for WeChat's API servers on loopback, for the chat simulator and the tests: access tokens,
+temporary media, customer-service messages, and faults on demand."""
 from __future__ import annotations
 
 import itertools
@@ -13,10 +14,12 @@ class FakeWeChat:
     """Serves /cgi-bin/token, /cgi-bin/media/get and /cgi-bin/message/custom/send like WeChat does.
 
     Tests set `delay` (seconds before answering), `failing` (HTTP 502 for everything)
-    or put files in `media`, and read back `token_fetches` and `sent`.
+    or put files in `media`, and read back `token_fetches` and `sent`. With app_id None
+    any credentials are accepted (the chat simulator's demo mode).
     """
 
-    def __init__(self, app_id: str = "wx-test-app", secret: str = "test-secret"):
+    def __init__(self, app_id: str | None = "wx-test-app", secret: str = "test-secret", port: int = 0,
+                 on_message=None):
         self.app_id, self.secret = app_id, secret
         self.media: dict[str, tuple[bytes, str]] = {}
         self.sent: list[dict] = []
@@ -32,8 +35,11 @@ class FakeWeChat:
         app.add_url_rule("/cgi-bin/token", view_func=self._token)
         app.add_url_rule("/cgi-bin/media/get", view_func=self._media)
         app.add_url_rule("/cgi-bin/message/custom/send", view_func=self._custom_send, methods=["POST"])
+        app.add_url_rule("/simulator/media/<media_id>", view_func=self._upload, methods=["POST"])
+        app.add_url_rule("/simulator/messages", view_func=self._messages)
         app.before_request(self._faults)
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.on_message = on_message
+        self._server = make_server("127.0.0.1", port, app, threaded=True)
         self.base_url = f"http://127.0.0.1:{self._server.server_port}/cgi-bin/"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -50,6 +56,8 @@ class FakeWeChat:
             self.valid_tokens.clear()
 
     def _faults(self):
+        if request.path.startswith("/simulator/"):
+            return None
         if self.delay:
             time.sleep(self.delay)
         if self.failing:
@@ -57,7 +65,8 @@ class FakeWeChat:
         return None
 
     def _token(self):
-        if request.args.get("appid") != self.app_id or request.args.get("secret") != self.secret:
+        if self.app_id is not None and (request.args.get("appid") != self.app_id
+                                        or request.args.get("secret") != self.secret):
             return jsonify(errcode=40013, errmsg="invalid appid")
         with self._lock:
             self.token_fetches += 1
@@ -80,6 +89,17 @@ class FakeWeChat:
         return Response(data, content_type=content_type,
                         headers={"Content-disposition": f'attachment; filename="{media_id}.jpg"'})
 
+    def _upload(self, media_id: str):
+        """The chat simulator puts a resident's photo here, as the WeChat app uploads it to WeChat."""
+        self.add_media(media_id, request.get_data(), request.content_type or "image/jpeg")
+        return jsonify(ok=True)
+
+    def _messages(self):
+        """Customer-service messages sent to one resident, from index `after` on, for the simulator to show."""
+        after = request.args.get("after", 0, type=int)
+        mine = [m for m in self.sent if m.get("touser") == request.args.get("touser")]
+        return jsonify(messages=mine[after:], next=len(mine))
+
     def _custom_send(self):
         if not self._authorised():
             return jsonify(errcode=40001, errmsg="invalid credential")
@@ -87,4 +107,6 @@ class FakeWeChat:
         if message.get("touser") in self.outside_window:
             return jsonify(errcode=45015, errmsg="response out of time limit or subscription is canceled")
         self.sent.append(message)
+        if self.on_message:
+            self.on_message(message)
         return jsonify(errcode=0, errmsg="ok")
