@@ -18,6 +18,7 @@ config.toml:
 migrate: $(INSTALLED) config.toml
 	$(BIN)/civicbot migrate
 	$(BIN)/civicbot load-defaults
+	$(BIN)/civicbot staff demo
 
 # The classifier model is built from the corpus, not committed.
 var/classifier.npz: data/corpus/messages.tsv $(INSTALLED) | config.toml

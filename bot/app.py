@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from datetime import timedelta
+
+from flask import Flask, redirect, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from bot.config import load_config
@@ -34,10 +39,24 @@ def create_app(settings: dict | None = None) -> Flask:
     app.extensions["civicbot.storage"] = make_storage(settings)
     app.extensions["civicbot.signer"] = LinkSigner(secret_key(settings), settings["media"]["link_hours"] * 3600)
 
-    from bot import api, photo_links, webhook
+    _secure_sessions(app, settings)
+
+    from bot import api, photo_links, portal, webhook
     app.register_blueprint(webhook.bp, url_prefix=settings["wechat"]["webhook_path"].rstrip("/"))
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(photo_links.bp)
+    app.register_blueprint(portal.bp)
+    csrf = CSRFProtect(app)
+    for machine_facing in (webhook.bp, api.bp, photo_links.bp):  # signed by WeChat or bearer tokens, no cookies
+        csrf.exempt(machine_facing)
+    limiter = Limiter(get_remote_address, app=app, default_limits=[],
+                      storage_uri=settings["queue"]["redis_url"] if settings["queue"]["backend"] == "redis"
+                      else "memory://")
+    limiter.limit("10 per minute", methods=["POST"])(app.view_functions["portal.login"])
+
+    @app.get("/")
+    def index():
+        return redirect(url_for("portal.queue"))
 
     @app.errorhandler(HTTPException)
     def plain_error(error: HTTPException):
@@ -49,3 +68,16 @@ def create_app(settings: dict | None = None) -> Flask:
         return "ok"
 
     return app
+
+
+def _secure_sessions(app: Flask, settings: dict) -> None:
+    """Portal sessions: signed cookies, HttpOnly, SameSite, Secure behind HTTPS, expiring."""
+    app.config.update(
+        SECRET_KEY=secret_key(settings),
+        SESSION_COOKIE_NAME="civicbot_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings["server"]["public_url"].startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings["portal"]["session_hours"]),
+        WTF_CSRF_TIME_LIMIT=settings["portal"]["session_hours"] * 3600,
+    )

@@ -199,6 +199,79 @@ def tickets(department: str | None, status: str | None, as_json: bool, limit: in
 
 
 @main.group()
+def staff() -> None:
+    """Portal accounts for department, town office and HQ staff."""
+
+
+@staff.command("add")
+@click.argument("username")
+@click.option("--department", "department_code", required=True, help="Department code, e.g. urban_mgmt or hq.")
+@click.option("--role", type=click.Choice(["staff", "admin"]), default="staff", show_default=True)
+@click.option("--name", "display_name", default="", help="Name shown in the portal and the audit trail.")
+@click.password_option(help="At least 10 characters (asked when not given).")
+def staff_add(username: str, department_code: str, role: str, display_name: str, password: str) -> None:
+    """Create a portal account."""
+    from bot.staff import StaffError, do_add_staff
+
+    settings = _settings()
+    try:
+        with transaction(_sessions(settings)) as session:
+            do_add_staff(username, department_code, role, password, session=session, display_name=display_name)
+    except StaffError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"created {role} account {username} for {department_code}")
+
+
+@staff.command("passwd")
+@click.argument("username")
+@click.password_option(help="At least 10 characters (asked when not given).")
+def staff_passwd(username: str, password: str) -> None:
+    """Set a new password (also unlocks the account and ends its sessions)."""
+    from bot.staff import StaffError, do_set_password
+
+    settings = _settings()
+    try:
+        with transaction(_sessions(settings)) as session:
+            do_set_password(username, password, session=session)
+    except StaffError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"password changed for {username}")
+
+
+@staff.command("demo")
+def staff_demo() -> None:
+    """Create one demo account per department (when portal.demo_accounts is on) and print the passwords."""
+    from bot.staff import demo_password, do_add_staff
+    from models import Department, StaffAccount
+
+    settings = _settings()
+    if not settings["portal"]["demo_accounts"]:
+        click.echo("portal.demo_accounts is off: no demo accounts")
+        return
+    record = os.path.join(settings["var_dir"], "demo-accounts.txt")
+    with transaction(_sessions(settings)) as session:
+        departments = session.scalars(select(Department).order_by(Department.id)).all()
+        lines = []
+        for found in departments:
+            username = f"demo-{found.code}"
+            if session.scalar(select(StaffAccount).where(StaffAccount.username == username)) is None:
+                password = demo_password()
+                do_add_staff(username, found.code, "admin" if found.kind == "hq" else "staff", password,
+                             session=session, display_name=f"演示-{found.name}")
+                lines.append(f"{username}\t{password}\t{found.name}")
+    if lines:
+        os.makedirs(settings["var_dir"], exist_ok=True)
+        with open(record, "a", encoding="utf-8") as fh:
+            os.chmod(record, 0o600)
+            fh.write("\n".join(lines) + "\n")
+    click.echo(f"DEMO portal accounts (one per department; change or remove them before real use), "
+               f"listed in {record}:")
+    with open(record, encoding="utf-8") as fh:
+        click.echo(fh.read().rstrip())
+    click.echo(f"Portal: {settings['server']['public_url']}/portal/")
+
+
+@main.group()
 def department() -> None:
     """Department accounts."""
 

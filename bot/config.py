@@ -35,6 +35,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "retry_base_seconds": 10,        # 10, 20, 40, 80, 160 s between attempts
         "link_hours": 72,                # how long a resident's photo link works
     },
+    "deadlines": {"warn_hours": 4, "check_minutes": 5},
+    "portal": {"session_hours": 8, "demo_accounts": False},
     "classifier": {
         "model": "var/classifier.npz",
         "ask_below": 0.5,  # below this confidence the resident picks the category from a short menu

@@ -5,7 +5,9 @@ import logging
 from pathlib import Path
 
 import requests
-from huey import MemoryHuey, RedisHuey, SqliteHuey
+from datetime import timedelta
+
+from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.exceptions import RetryTask
 from wechatpy.exceptions import WeChatClientException
 
@@ -49,6 +51,8 @@ class JobQueue:
             "fetch_photo": task(name="fetch_photo")(self._fetch_photo),
             "tell_resident": task(name="tell_resident")(self._tell_resident),
         }
+        minutes = settings["deadlines"]["check_minutes"]
+        self.huey.periodic_task(crontab(minute=f"*/{minutes}"), name="check_deadlines")(self.check_deadlines)
 
     def enqueue(self, name: str, *args) -> None:
         self._tasks[name](*args)
@@ -80,6 +84,14 @@ class JobQueue:
             pushes = notify.department_pushes(ticket_id, session=session)
         for url, payload in pushes:
             self.enqueue("push_to_department", url, payload)
+
+    def check_deadlines(self) -> tuple[int, int]:
+        """Flag tickets due soon and escalate overdue ones to HQ (runs every few minutes)."""
+        from bot.escalate import do_check_deadlines
+        from models import utcnow
+        with transaction(self.sessions()) as session:
+            return do_check_deadlines(utcnow(), timedelta(hours=self.settings["deadlines"]["warn_hours"]),
+                                      session=session)
 
     def _fetch_photo(self, photo_id: int) -> str:
         from bot.storage import make_storage

@@ -101,7 +101,7 @@ def recent_resident_tickets(resident_id: int, limit: int, *, session: Session) -
                                 .order_by(Ticket.id.desc()).limit(limit)))
 
 
-def _visible_to(department: Department):
+def visible_to(department: Department):
     """The SQL condition for the tickets a department may see: HQ all; a department those it leads;
     a town office those in its town (and any it leads by a routing override)."""
     if department.kind == "hq":
@@ -113,14 +113,14 @@ def _visible_to(department: Department):
 
 
 def department_may_see(department: Department, ticket: Ticket, *, session: Session) -> bool:
-    return session.scalar(select(Ticket.id).where(Ticket.id == ticket.id, _visible_to(department))) is not None
+    return session.scalar(select(Ticket.id).where(Ticket.id == ticket.id, visible_to(department))) is not None
 
 
 def department_tickets(department: Department, *, session: Session, status: str | None = None,
                        limit: int = 500) -> list[Ticket]:
     """Tickets the department may see, newest first."""
     query = select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.photos))
-    query = query.where(_visible_to(department))
+    query = query.where(visible_to(department))
     if status:
         query = query.where(Ticket.status == TicketStatus(status))
     return list(session.scalars(query.order_by(Ticket.id.desc()).limit(limit)))

@@ -5,10 +5,11 @@ from models.inbound import InboundMessage
 from models.photo import Photo
 from models.resident import CategoryCorrection, Draft, DraftStatus, Resident
 from models.ticket import Ticket, TicketCounter, TicketEvent, TicketStatus
+from models.staff import StaffAccount
 from models.wechat_token import WeChatToken
 
 __all__ = [
     "ApiToken", "Base", "Category", "CategoryCorrection", "Department", "Draft", "DraftStatus", "GazetteerEntry",
-    "InboundMessage", "Photo", "Resident", "RoutingOverride", "Setting", "Ticket", "TicketCounter",
+    "InboundMessage", "Photo", "Resident", "StaffAccount", "RoutingOverride", "Setting", "Ticket", "TicketCounter",
     "TicketEvent", "TicketStatus", "Town", "WeChatToken", "utcnow",
 ]

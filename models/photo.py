@@ -22,7 +22,10 @@ class Photo(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), nullable=True, index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="report")  # report (resident) | after (staff)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"), nullable=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_events.id"), nullable=True)
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"), nullable=True, index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True, index=True)
     inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"), nullable=True)
@@ -44,4 +47,5 @@ class Photo(Base):
     processed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     draft = relationship("Draft", back_populates="photos")
-    ticket = relationship("Ticket", back_populates="photos")
+    ticket = relationship("Ticket", back_populates="photos", foreign_keys=[ticket_id])
+    event = relationship("TicketEvent", back_populates="photos")

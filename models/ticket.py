@@ -49,12 +49,19 @@ class Ticket(Base):
     status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus), index=True)
     needs_triage: Mapped[bool] = mapped_column(default=False, index=True)
     route_reason: Mapped[str] = mapped_column(Text, default="")
-    deadline_at: Mapped[datetime] = mapped_column()
+    deadline_at: Mapped[datetime] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    warned_at: Mapped[datetime | None] = mapped_column(nullable=True)      # due-soon warning given
+    escalated_at: Mapped[datetime | None] = mapped_column(nullable=True)   # overdue, flagged to HQ
+    resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
 
     events = relationship("TicketEvent", back_populates="ticket", order_by="TicketEvent.id")
-    photos = relationship("Photo", back_populates="ticket", order_by="Photo.id")
+    photos = relationship("Photo", back_populates="ticket", order_by="Photo.id",
+                          foreign_keys="Photo.ticket_id")
 
 
 class TicketEvent(Base):
@@ -69,8 +76,11 @@ class TicketEvent(Base):
     from_status: Mapped[TicketStatus | None] = mapped_column(_enum(TicketStatus), nullable=True)
     to_status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus))
     reason: Mapped[str] = mapped_column(Text, default="")
+    action: Mapped[str] = mapped_column(String(32), default="")
+    department_code: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the actor's, or the new lead
 
     ticket = relationship("Ticket", back_populates="events")
+    photos = relationship("Photo", back_populates="event", order_by="Photo.id")
 
 
 class TicketCounter(Base):

@@ -1,0 +1,33 @@
+"""Deadlines at work (限期整改): flag tickets about to fall due, escalate overdue ones to HQ; nothing dropped."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.workflow import OPEN_STATES, do_flag
+from models import Ticket
+
+log = logging.getLogger(__name__)
+
+
+def do_check_deadlines(now: datetime, warn_within: timedelta, *, session: Session) -> tuple[int, int]:
+    """Return (warned, escalated). Each ticket is warned once and escalated once; the events say so."""
+    open_states = list(OPEN_STATES)
+    due_soon = session.scalars(select(Ticket).where(
+        Ticket.status.in_(open_states), Ticket.warned_at.is_(None), Ticket.deadline_at >= now,
+        Ticket.deadline_at < now + warn_within)).all()
+    for ticket in due_soon:
+        ticket.warned_at = now
+        do_flag(ticket, "即将到期，请抓紧处置", now=now, session=session)
+    overdue = session.scalars(select(Ticket).where(
+        Ticket.status.in_(open_states), Ticket.escalated_at.is_(None), Ticket.deadline_at < now)).all()
+    for ticket in overdue:
+        ticket.escalated_at = now
+        ticket.warned_at = ticket.warned_at or now
+        do_flag(ticket, "已超过处理时限，升级至区创城指挥部督办", now=now, session=session)
+    if due_soon or overdue:
+        log.info("deadlines: %d due soon, %d escalated as overdue", len(due_soon), len(overdue))
+    return len(due_soon), len(overdue)

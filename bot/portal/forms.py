@@ -1,0 +1,26 @@
+"""Portal forms (WTForms through Flask-WTF, which also carries the CSRF token)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, MultipleFileField
+from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class LoginForm(FlaskForm):
+    username = StringField("账号", validators=[DataRequired(), Length(max=64)])
+    password = PasswordField("密码", validators=[DataRequired(), Length(max=200)])
+    next = HiddenField()
+
+
+class ActionForm(FlaskForm):
+    action = HiddenField(validators=[DataRequired()])
+    note = TextAreaField("说明 / 理由", validators=[Optional(), Length(max=2000)])
+    department = SelectField("承办部门", validators=[Optional()], validate_choice=False)
+    merge_number = StringField("原工单编号", validators=[Optional(), Length(max=20)])
+    photos = MultipleFileField("处置后照片", validators=[FileAllowed(["jpg", "jpeg", "png", "webp", "heic"],
+                                                                   "只能上传照片")])
+
+
+class LogoutForm(FlaskForm):
+    pass

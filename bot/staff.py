@@ -1,0 +1,71 @@
+"""Staff accounts: create, set passwords (hashed by Werkzeug), and check a login with lockout after failures."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from models import Department, StaffAccount
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD = 10
+ROLES = ("staff", "admin")
+
+
+class StaffError(Exception):
+    """A staff account cannot be created or changed as asked; the message says why."""
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise StaffError(f"密码至少 {MIN_PASSWORD} 位")
+
+
+def do_add_staff(username: str, department_code: str, role: str, password: str, *, session: Session,
+                 display_name: str = "") -> StaffAccount:
+    if role not in ROLES:
+        raise StaffError(f"role must be one of {ROLES}")
+    if session.scalar(select(Department).where(Department.code == department_code)) is None:
+        raise StaffError(f"no department with code {department_code!r}")
+    if session.scalar(select(StaffAccount).where(StaffAccount.username == username)) is not None:
+        raise StaffError(f"account {username!r} already exists")
+    check_password_strength(password)
+    account = StaffAccount(username=username, department_code=department_code, role=role,
+                           display_name=display_name or username, password_hash=generate_password_hash(password))
+    session.add(account)
+    session.flush()
+    return account
+
+
+def do_set_password(username: str, password: str, *, session: Session) -> None:
+    account = session.scalar(select(StaffAccount).where(StaffAccount.username == username))
+    if account is None:
+        raise StaffError(f"no account {username!r}")
+    check_password_strength(password)
+    account.password_hash = generate_password_hash(password)
+    account.failed_logins, account.locked_until = 0, None
+
+
+def check_login(username: str, password: str, now: datetime, *, session: Session) -> StaffAccount | None:
+    """The account when the password is right and the account is neither inactive nor locked; counts failures."""
+    account = session.scalar(select(StaffAccount).where(StaffAccount.username == username))
+    if account is None or not account.active:
+        generate_password_hash(password)  # spend the same time as a real check: no username probing by timing
+        return None
+    if account.locked_until and account.locked_until > now:
+        return None
+    if not check_password_hash(account.password_hash, password):
+        account.failed_logins += 1
+        if account.failed_logins >= MAX_FAILURES:
+            account.locked_until, account.failed_logins = now + LOCKOUT, 0
+        return None
+    account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
+    return account
+
+
+def demo_password() -> str:
+    return secrets.token_urlsafe(9)

@@ -1,0 +1,128 @@
+"""The case workflow: every transition rule, who may make it, and what it needs."""
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.db import transaction
+from bot.escalate import do_check_deadlines
+from bot.workflow import DEPT_ADMIN, DEPT_STAFF, HQ_ADMIN, RULES, Actor, TransitionRefused, do_transition
+from models import Department, Photo, Ticket, TicketEvent, TicketStatus, utcnow
+
+S = TicketStatus
+SERIAL = itertools.count(1)
+ACTORS = {
+    HQ_ADMIN: Actor("staff:hq", "hq", "hq", "admin", None),
+    DEPT_ADMIN: Actor("staff:boss", "urban_mgmt", "department", "admin", None),
+    DEPT_STAFF: Actor("staff:clerk", "urban_mgmt", "department", "staff", None),
+}
+OTHER_DEPARTMENT = Actor("staff:water", "water_affairs", "department", "admin", None)
+TOWN_OFFICE = Actor("staff:town", "jinci_office", "town", "admin", None)
+
+
+def make_ticket(session, status: TicketStatus, number: str) -> Ticket:
+    now = utcnow()
+    ticket = Ticket(number=number, description="晋祠镇花塔村路口有人摆摊", category_code="street_vending",
+                    town_code="jinci", lead_department_code="urban_mgmt", status=status, deadline_at=now + timedelta(days=1),
+                    created_at=now, updated_at=now)
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
+def requirements(rule, session, ticket):
+    kwargs = {}
+    if rule.needs_note:
+        kwargs["note"] = "现场核实情况说明"
+    if rule.needs_photo:
+        photo = Photo(kind="after", media_id=f"after-{ticket.id}", status="stored")
+        session.add(photo)
+        session.flush()
+        kwargs["photos"] = [photo]
+    if rule.needs_department:
+        kwargs["department"] = session.scalar(select(Department).where(Department.code == "urban_mgmt"))
+    if rule.needs_merge_target:
+        kwargs["merge_target"] = make_ticket(session, S.DISPATCHED, f"JY-20260102-{next(SERIAL):04d}")
+    return kwargs
+
+
+CASES = [(rule, source, role) for rule in RULES for source in sorted(rule.sources) for role in ACTORS]
+
+
+@pytest.mark.parametrize("rule, source, role", CASES,
+                         ids=[f"{r.action}-{s.value}-{role}" for r, s, role in CASES])
+def test_each_rule_is_allowed_exactly_for_its_roles(sessions, rule, source, role):
+    with transaction(sessions) as session:
+        ticket = make_ticket(session, source, "JY-20260101-0001")
+        kwargs = requirements(rule, session, ticket)
+        if role in rule.roles:
+            event = do_transition(ticket, ACTORS[role], rule.action, now=utcnow(), session=session, **kwargs)
+            assert ticket.status == rule.target and event.from_status == source and event.to_status == rule.target
+            assert event.actor == ACTORS[role].name
+        else:
+            with pytest.raises(TransitionRefused):
+                do_transition(ticket, ACTORS[role], rule.action, now=utcnow(), session=session, **kwargs)
+            assert ticket.status == source
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.needs_note or r.needs_photo or r.needs_department
+                                  or r.needs_merge_target], ids=lambda r: r.action)
+def test_a_rule_without_what_it_needs_is_refused(sessions, rule):
+    with transaction(sessions) as session:
+        source = sorted(rule.sources)[0]
+        ticket = make_ticket(session, source, "JY-20260101-0002")
+        actor = ACTORS[sorted(rule.roles)[0]]
+        with pytest.raises(TransitionRefused):
+            do_transition(ticket, actor, rule.action, now=utcnow(), session=session)
+        assert ticket.status == source
+
+
+@pytest.mark.parametrize("actor", [OTHER_DEPARTMENT, TOWN_OFFICE], ids=["other department", "town office"])
+def test_only_the_lead_department_works_a_ticket(sessions, actor):
+    with transaction(sessions) as session:
+        ticket = make_ticket(session, S.DISPATCHED, "JY-20260101-0003")
+        with pytest.raises(TransitionRefused):
+            do_transition(ticket, actor, "accept", now=utcnow(), session=session)
+
+
+@pytest.mark.parametrize("status", [S.CLOSED, S.REJECTED, S.MERGED])
+def test_finished_tickets_accept_no_further_action(sessions, status):
+    with transaction(sessions) as session:
+        ticket = make_ticket(session, status, "JY-20260101-0004")
+        for rule in RULES:
+            for actor in ACTORS.values():
+                with pytest.raises(TransitionRefused):
+                    do_transition(ticket, actor, rule.action, now=utcnow(), session=session,
+                                  **requirements(rule, session, ticket))
+
+
+def test_reassignment_changes_the_lead_and_the_reason_names_it(sessions):
+    with transaction(sessions) as session:
+        ticket = make_ticket(session, S.RETURNED, "JY-20260101-0005")
+        water = session.scalar(select(Department).where(Department.code == "water_affairs"))
+        event = do_transition(ticket, ACTORS[HQ_ADMIN], "dispatch", now=utcnow(), session=session,
+                              note="应由水务局处理", department=water)
+        assert ticket.lead_department_code == "water_affairs" and not ticket.needs_triage
+        assert "区水务局" in event.reason and "应由水务局处理" in event.reason
+
+
+def test_overdue_tickets_are_escalated_once_and_due_soon_ones_warned(sessions):
+    now = utcnow()
+    with transaction(sessions) as session:
+        late = make_ticket(session, S.DISPATCHED, "JY-20260101-0006")
+        late.deadline_at = now - timedelta(hours=1)
+        soon = make_ticket(session, S.IN_PROGRESS, "JY-20260101-0007")
+        soon.deadline_at = now + timedelta(hours=2)
+        done = make_ticket(session, S.RESOLVED, "JY-20260101-0008")
+        done.deadline_at = now - timedelta(hours=5)
+    with transaction(sessions) as session:
+        assert do_check_deadlines(now, timedelta(hours=4), session=session) == (1, 1)
+    with transaction(sessions) as session:
+        assert do_check_deadlines(now, timedelta(hours=4), session=session) == (0, 0)
+        reasons = {e.reason for e in session.scalars(select(TicketEvent))}
+        assert any("升级至区创城指挥部" in r for r in reasons) and any("即将到期" in r for r in reasons)
+        assert session.scalar(select(Ticket.escalated_at).where(Ticket.number == "JY-20260101-0006"))
+        assert session.scalar(select(Ticket.escalated_at).where(Ticket.number == "JY-20260101-0008")) is None
