@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test serve migrate model bench-classify bench-photos clean
+.PHONY: run test browser serve migrate model bench-classify bench-photos clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,8 +35,17 @@ bench-classify: model
 bench-photos: $(INSTALLED)
 	$(BIN)/python bench/photos.py
 
-test: $(INSTALLED)
+test: $(INSTALLED) browser
 	$(BIN)/python -m pytest -q
+
+# The portal's browser tests drive Debian's Chromium; Chinese text needs a CJK font.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      chromium fonts-noto-cjk >/dev/null; \
+	  else echo "browser tests need: sudo apt-get install chromium fonts-noto-cjk"; fi; \
+	fi
 
 clean:
 	rm -rf var/ .pytest_cache

@@ -34,6 +34,8 @@ def make_settings(tmp_path: Path, database: Path, **overrides) -> dict:
     config.write_text("", encoding="utf-8")
     base = {"database": {"url": f"sqlite:///{database}"},
             "queue": {"backend": "immediate"},
+            # Never the real WeChat: a closed loopback port unless a test starts the fake API.
+            "wechat": {"api_base_url": "http://127.0.0.1:9/cgi-bin/"},
             "data": {key: str(ROOT / "data" / Path(value).name)
                      for key, value in load_config(ROOT / "config.example.toml", environ={})["data"].items()}}
     for section, values in overrides.items():

@@ -16,7 +16,7 @@ from bot.portal import bp, login_required, sessions
 from bot.portal.forms import ActionForm, LogoutForm
 from bot.ticket import department_may_see
 from bot.workflow import OPEN_STATES, TransitionRefused, allowed_actions, department_choices, do_transition
-from models import Category, Department, Photo, Ticket, TicketStatus, Town, utcnow
+from models import Category, Department, Photo, Ticket, TicketEvent, TicketStatus, Town, utcnow
 from bot import texts
 
 CSV_LIMIT = 100_000
@@ -122,7 +122,8 @@ def _csv_response(text: str, name: str) -> Response:
 
 def _visible_ticket(db, number: str) -> Ticket:
     ticket = db.scalar(select(Ticket).where(Ticket.number == number.upper())
-                       .options(selectinload(Ticket.events), selectinload(Ticket.photos)))
+                       .options(selectinload(Ticket.events).selectinload(TicketEvent.photos),
+                                selectinload(Ticket.photos)))
     if ticket is None or not department_may_see(g.department, ticket, session=db):
         abort(404)  # the same answer for "no such ticket" and "not yours"
     return ticket

@@ -1,0 +1,217 @@
+"""The portal as clerks use it (through HTTP): login, queues, actions, isolation, scores and exports."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.db import transaction
+from bot.staff import do_add_staff
+from bot.workflow import RULES
+from models import Photo, StaffAccount, Ticket, TicketEvent, TicketStatus, utcnow
+from tests import images
+
+PASSWORD = "correct horse battery"
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+class Clerk:
+    """A browser session of one staff member."""
+
+    def __init__(self, app, username: str):
+        self.client = app.test_client()
+        self.username = username
+
+    def csrf(self, path: str) -> str:
+        return CSRF.search(self.client.get(path).get_data(as_text=True)).group(1)
+
+    def login(self, password: str = PASSWORD):
+        return self.client.post("/portal/login", data={"username": self.username, "password": password,
+                                                       "csrf_token": self.csrf("/portal/login")})
+
+    def page(self, path: str):
+        return self.client.get(path)
+
+    def act(self, number: str, action: str, note: str = "", photos=(), **fields):
+        data = {"action": action, "note": note, "csrf_token": self.csrf(f"/portal/tickets/{number}"), **fields}
+        if photos:
+            data["photos"] = [(__import__("io").BytesIO(content), name) for name, content in photos]
+        return self.client.post(f"/portal/tickets/{number}/act", data=data, content_type="multipart/form-data",
+                                follow_redirects=True)
+
+
+@pytest.fixture
+def accounts(sessions):
+    with transaction(sessions) as session:
+        for username, department, role in [("chen", "urban_mgmt", "staff"), ("boss", "urban_mgmt", "admin"),
+                                           ("liu", "water_affairs", "admin"), ("zhao", "jinci_office", "staff"),
+                                           ("he", "yijing_office", "staff"), ("hq", "hq", "admin")]:
+            do_add_staff(username, department, role, PASSWORD, session=session)
+
+
+@pytest.fixture
+def clerk(app, accounts):
+    def logged_in(username: str) -> Clerk:
+        person = Clerk(app, username)
+        assert person.login().status_code == 302
+        return person
+    return logged_in
+
+
+@pytest.fixture
+def vending_ticket(resident) -> str:
+    resident.send("image", "<PicUrl><![CDATA[http://mmbiz.qpic.cn/x]]></PicUrl><MediaId><![CDATA[m-1]]></MediaId>")
+    resident.says("晋祠镇花塔村路口有人摆摊占了半条路")
+    return re.search(r"JY-\d{8}-\d{4}", resident.says("提交")).group(0)
+
+
+def status_of(sessions, number: str) -> TicketStatus:
+    with sessions() as session:
+        return session.scalar(select(Ticket.status).where(Ticket.number == number))
+
+
+def test_pages_need_a_login_and_a_wrong_password_is_refused(app, accounts):
+    visitor = app.test_client()
+    response = visitor.get("/portal/tickets")
+    assert response.status_code == 302 and "/portal/login" in response.location
+    wrong = Clerk(app, "chen").login("not the password")
+    assert wrong.status_code == 200 and "账号或密码不正确" in wrong.get_data(as_text=True)
+
+
+def test_five_wrong_passwords_lock_the_account(app, accounts, sessions):
+    person = Clerk(app, "chen")
+    for _ in range(5):
+        person.login("wrong password!")
+    assert person.login().status_code == 200  # the right password is refused while locked
+    with sessions() as session:
+        assert session.scalar(select(StaffAccount.locked_until).where(StaffAccount.username == "chen")) > utcnow()
+
+
+def test_a_form_without_the_csrf_token_is_refused(app, accounts):
+    response = app.test_client().post("/portal/login", data={"username": "chen", "password": PASSWORD})
+    assert response.status_code == 400
+
+
+def test_session_cookie_is_httponly_and_samesite(app, accounts):
+    response = Clerk(app, "chen").login()
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires" in cookie
+
+
+def test_the_whole_case_from_queue_to_closed(clerk, sessions, vending_ticket):
+    chen, hq = clerk("chen"), clerk("hq")
+    queue = chen.page("/portal/tickets?tab=new").get_data(as_text=True)
+    assert vending_ticket in queue and "占道经营" in queue
+    page = chen.page(f"/portal/tickets/{vending_ticket}").get_data(as_text=True)
+    assert "接单处置" in page and "晋祠镇花塔村路口有人摆摊" in page and "核查通过" not in page
+    assert "已完成" in chen.act(vending_ticket, "accept").get_data(as_text=True)
+    refused = chen.act(vending_ticket, "resolve", note="已劝离").get_data(as_text=True)
+    assert "至少一张处置后照片" in refused and status_of(sessions, vending_ticket) == TicketStatus.IN_PROGRESS
+    chen.act(vending_ticket, "resolve", note="已劝离摊贩，路面已清理", photos=[("after.jpg", images.jpeg())])
+    assert status_of(sessions, vending_ticket) == TicketStatus.RESOLVED
+    with sessions() as session:
+        after = session.scalar(select(Photo).where(Photo.kind == "after"))
+        assert after.event_id and after.status == "stored"
+    page = hq.page(f"/portal/tickets/{vending_ticket}").get_data(as_text=True)
+    assert f"/portal/photos/{after.id}/thumbnail" in page
+    assert hq.page(f"/portal/photos/{after.id}/display").mimetype == "image/jpeg"
+    hq.act(vending_ticket, "verify")
+    hq.act(vending_ticket, "close", note="核查属实")
+    assert status_of(sessions, vending_ticket) == TicketStatus.CLOSED
+    history = hq.page(f"/portal/tickets/{vending_ticket}").get_data(as_text=True)
+    for step in ("staff:chen", "staff:hq", "已劝离摊贩", "附照片 1 张"):
+        assert step in history
+
+
+def test_return_and_reassignment_through_hq(clerk, sessions, vending_ticket):
+    clerk("chen").act(vending_ticket, "return", note="不归我们")   # staff may not return
+    assert status_of(sessions, vending_ticket) == TicketStatus.DISPATCHED
+    clerk("boss").act(vending_ticket, "return", note="属河道问题，应由水务局处理")
+    hq = clerk("hq")
+    assert vending_ticket in hq.page("/portal/tickets?tab=triage").get_data(as_text=True)
+    hq.act(vending_ticket, "dispatch", note="改派水务局", department="water_affairs")
+    with sessions() as session:
+        ticket = session.scalar(select(Ticket).where(Ticket.number == vending_ticket))
+        assert ticket.lead_department_code == "water_affairs" and ticket.status == TicketStatus.DISPATCHED
+    assert vending_ticket in clerk("liu").page("/portal/tickets?tab=new").get_data(as_text=True)
+
+
+def test_another_departments_staff_can_neither_see_nor_act(clerk, sessions, vending_ticket):
+    """Every ticket URL and every action, tried with accounts that have no business with this ticket."""
+    with sessions() as session, session.begin():
+        photo_id = session.scalar(select(Photo.id))
+        session.execute(update(Photo).values(status="stored", display_key="photos/x/display.jpg",
+                                             thumbnail_key="photos/x/thumbnail.jpg"))
+    attempts = refused = 0
+    for username in ("liu", "he"):
+        outsider = clerk(username)
+        paths = [f"/portal/tickets/{vending_ticket}", f"/portal/photos/{photo_id}/display",
+                 f"/portal/photos/{photo_id}/thumbnail"]
+        for path in paths:
+            attempts += 1
+            refused += outsider.page(path).status_code == 404
+        queue = outsider.page(f"/portal/tickets?tab=all&q={vending_ticket}").get_data(as_text=True)
+        attempts += 1
+        refused += f'href="/portal/tickets/{vending_ticket}"' not in queue
+        csv = outsider.page(f"/portal/tickets.csv?tab=all&q={vending_ticket}").get_data(as_text=True)
+        attempts += 1
+        refused += vending_ticket not in csv
+        token = outsider.csrf("/portal/tickets")
+        for rule in RULES:
+            attempts += 1
+            response = outsider.client.post(f"/portal/tickets/{vending_ticket}/act",
+                                            data={"action": rule.action, "note": "试图越权", "csrf_token": token,
+                                                  "department": "water_affairs"})
+            refused += response.status_code == 404
+    assert status_of(sessions, vending_ticket) == TicketStatus.DISPATCHED
+    assert refused == attempts
+    print(f"isolation: {refused} of {attempts} attempts refused")
+
+
+def test_the_town_office_sees_its_towns_tickets_but_cannot_work_them(clerk, sessions, vending_ticket):
+    zhao = clerk("zhao")
+    page = zhao.page(f"/portal/tickets/{vending_ticket}")
+    assert page.status_code == 200 and "接单处置" not in page.get_data(as_text=True)
+    zhao.act(vending_ticket, "accept")
+    assert status_of(sessions, vending_ticket) == TicketStatus.DISPATCHED
+
+
+def test_overdue_tickets_are_marked_in_lists_and_on_hqs_overdue_tab(app, clerk, sessions, vending_ticket):
+    with sessions() as session, session.begin():
+        session.execute(update(Ticket).values(deadline_at=utcnow() - timedelta(hours=2)))
+    assert app.extensions["civicbot.queue"].check_deadlines() == (0, 1)
+    chen_queue = clerk("chen").page("/portal/tickets?tab=overdue").get_data(as_text=True)
+    assert vending_ticket in chen_queue and "超期" in chen_queue
+    hq_queue = clerk("hq").page("/portal/tickets?tab=overdue").get_data(as_text=True)
+    assert vending_ticket in hq_queue
+    with sessions() as session:
+        assert session.scalar(select(TicketEvent.reason).where(TicketEvent.action == "flag")).startswith("已超过")
+
+
+def test_filters_and_search(clerk, resident, another_resident, vending_ticket):
+    another_resident.says("古唐苑小区门口的井盖丢了，很危险")
+    other = re.search(r"JY-\d{8}-\d{4}", another_resident.says("提交")).group(0)
+    hq = clerk("hq")
+    by_category = hq.page("/portal/tickets?tab=all&category=public_facility").get_data(as_text=True)
+    assert other in by_category and vending_ticket not in by_category
+    by_number = hq.page(f"/portal/tickets?tab=all&q={vending_ticket[-4:]}").get_data(as_text=True)
+    assert vending_ticket in by_number
+    by_town = hq.page("/portal/tickets?tab=all&town=yijing").get_data(as_text=True)
+    assert vending_ticket not in by_town and other not in by_town
+    by_date = hq.page("/portal/tickets?tab=all&from=2020-01-01&to=2020-01-31").get_data(as_text=True)
+    assert "没有符合条件的工单" in by_date
+
+
+def test_scoreboard_table_chart_and_csv_for_hq_only(clerk, sessions, vending_ticket):
+    chen, hq = clerk("chen"), clerk("hq")
+    chen.act(vending_ticket, "accept")
+    chen.act(vending_ticket, "resolve", note="已清理", photos=[("after.jpg", images.jpeg())])
+    assert chen.page("/portal/scores").status_code == 403
+    page = hq.page("/portal/scores").get_data(as_text=True)
+    assert "区城市管理局" in page and "晋祠镇" in page and "<svg" in page and "100.0%" in page
+    csv = hq.page("/portal/scores.csv").get_data(as_text=True)
+    assert csv.startswith("\ufeff类型,名称") and "区城市管理局,1,0,100.0%,0" in csv
+    tickets_csv = chen.page("/portal/tickets.csv?tab=all").get_data(as_text=True)
+    assert vending_ticket in tickets_csv and "占道经营" in tickets_csv
