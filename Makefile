@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test browser serve migrate model bench-classify bench-photos clean
+.PHONY: run test browser serve migrate model bench-classify bench-photos bench-portal clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ bench-classify: model
 
 bench-photos: $(INSTALLED)
 	$(BIN)/python bench/photos.py
+
+bench-portal: $(INSTALLED)
+	$(BIN)/python bench/portal.py
 
 test: $(INSTALLED) browser
 	$(BIN)/python -m pytest -q

@@ -1,0 +1,95 @@
+"""Portal server time with 100,000 tickets in the SQLite default: queue pages and a ticket page, median of 20.
+
+Run as `make bench-portal`. The tickets are spread over 90 days, all categories, towns and states.
+"""
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TICKETS = 100_000
+REQUESTS = 20
+
+
+def main() -> None:
+    from sqlalchemy import insert, select
+
+    from bot.app import create_app
+    from bot.catalogue import do_load_catalogue, read_catalogue
+    from bot.db import make_engine, make_sessionmaker, migrate, transaction
+    from bot.staff import do_add_staff
+    from models import Category, Ticket, TicketEvent, TicketStatus, utcnow
+    from tests.conftest import make_settings
+    from tests.test_portal import Clerk
+
+    folder = Path(tempfile.mkdtemp(prefix="civicbot-portal-bench-"))
+    settings = make_settings(folder, folder / "civicbot.db")
+    migrate(settings)
+    engine = make_engine(settings)
+    sessions = make_sessionmaker(engine)
+    with transaction(sessions) as session:
+        do_load_catalogue(read_catalogue(settings), session=session)
+        categories = {c.code: c.lead_department_code for c in session.scalars(select(Category))}
+        for username, department in (("hq", "hq"), ("chen", "urban_mgmt")):
+            do_add_staff(username, department, "admin", "bench-password-1", session=session)
+    rng = random.Random(7)
+    towns = ["luocheng", "yijing", "jinyuan", "jinsheng", "yaocun", "jinci", None]
+    statuses = list(TicketStatus)
+    now = utcnow()
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        rows = []
+        for n in range(TICKETS):
+            created = now - timedelta(minutes=rng.randrange(90 * 24 * 60))
+            category = rng.choice(list(categories))
+            rows.append(dict(number=f"JY-{created:%Y%m%d}-{n:06d}", description=f"测试工单 {n} 路口有人摆摊占道",
+                             category_code=category, lead_department_code=categories[category],
+                             town_code=rng.choice(towns), status=rng.choice(statuses), needs_triage=rng.random() < .1,
+                             route_reason="", deadline_at=created + timedelta(days=rng.choice([1, 2, 3])),
+                             created_at=created, updated_at=created, category_confidence=0.9, location_label="",
+                             place_text="", reopen_count=0))
+            if len(rows) == 5000:
+                connection.execute(insert(Ticket), rows)
+                rows = []
+        connection.execute(insert(Ticket), rows) if rows else None
+        ids = [row.id for row in connection.execute(select(Ticket.id))]
+        connection.execute(insert(TicketEvent), [dict(ticket_id=i, at=now, actor="resident", to_status="received",
+                                                      reason="市民通过公众号提交", action="") for i in ids])
+    print(f"inserted {TICKETS:,} tickets in {time.perf_counter() - started:.1f} s")
+    app = create_app(settings)
+    pages = []
+    for username in ("hq", "chen"):
+        clerk = Clerk(app, username)
+        clerk.login("bench-password-1")
+        with sessions() as session:
+            number = session.scalar(select(Ticket.number).where(
+                Ticket.lead_department_code == ("urban_mgmt" if username == "chen" else "sanitation_centre"))
+                .order_by(Ticket.id.desc()).limit(1))
+        default_tab = "triage" if username == "hq" else "new"
+        pages += [(username, f"queue ({default_tab} tab)", f"/portal/tickets?tab={default_tab}", clerk),
+                  (username, "queue (all, filtered by category and town)",
+                   "/portal/tickets?tab=all&category=street_vending&town=jinci", clerk),
+                  (username, "queue (search by number)", f"/portal/tickets?tab=all&q={number[-6:]}", clerk),
+                  (username, "queue (page 50)", "/portal/tickets?tab=all&page=50", clerk),
+                  (username, "ticket page", f"/portal/tickets/{number}", clerk)]
+    print(f"server time per request, median (max) of {REQUESTS}, {TICKETS:,} tickets, SQLite:")
+    for username, title, path, clerk in pages:
+        times = []
+        for _ in range(REQUESTS):
+            begin = time.perf_counter()
+            response = clerk.page(path)
+            times.append(time.perf_counter() - begin)
+            assert response.status_code == 200, (path, response.status_code)
+        print(f"  {username:>4}  {title:<45} {statistics.median(times) * 1000:7.1f} ms ({max(times) * 1000:.1f})")
+
+
+if __name__ == "__main__":
+    main()
