@@ -215,3 +215,29 @@ def test_scoreboard_table_chart_and_csv_for_hq_only(clerk, sessions, vending_tic
     assert csv.startswith("\ufeff类型,名称") and "区城市管理局,1,0,100.0%,0" in csv
     tickets_csv = chen.page("/portal/tickets.csv?tab=all").get_data(as_text=True)
     assert vending_ticket in tickets_csv and "占道经营" in tickets_csv
+
+
+def test_staff_commands_create_accounts_change_passwords_and_demo_accounts(app, settings, tmp_path):
+    import subprocess
+    import sys
+    config = tmp_path / "staff.toml"
+    config.write_text(f'[database]\nurl = "{settings["database"]["url"]}"\n[portal]\ndemo_accounts = true\n',
+                      encoding="utf-8")
+    civicbot = [sys.executable, "-m", "bot", "--config", str(config), "staff"]
+    added = subprocess.run(civicbot + ["add", "wu", "--department", "urban_mgmt", "--password", "first-password-1"],
+                           capture_output=True, text=True)
+    assert added.returncode == 0, added.stderr
+    short = subprocess.run(civicbot + ["add", "xu", "--department", "urban_mgmt", "--password", "short"],
+                           capture_output=True, text=True)
+    assert short.returncode != 0 and "至少" in short.stderr
+    assert Clerk(app, "wu").login("first-password-1").status_code == 302
+    changed = subprocess.run(civicbot + ["passwd", "wu", "--password", "second-password-2"], capture_output=True,
+                             text=True)
+    assert changed.returncode == 0
+    assert Clerk(app, "wu").login("first-password-1").status_code == 200
+    assert Clerk(app, "wu").login("second-password-2").status_code == 302
+    demo = subprocess.run(civicbot + ["demo"], capture_output=True, text=True)
+    assert demo.returncode == 0 and "DEMO" in demo.stdout
+    line = next(l for l in demo.stdout.splitlines() if l.startswith("demo-water_affairs"))
+    username, password = line.split("\t")[:2]
+    assert Clerk(app, username).login(password).status_code == 302
