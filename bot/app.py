@@ -1,8 +1,6 @@
 """The Flask application factory: settings, database, catalogue snapshot, job queue and blueprints."""
 from __future__ import annotations
 
-import logging
-
 from datetime import timedelta
 
 from flask import Flask, redirect, url_for
@@ -11,7 +9,9 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from bot import observe
 from bot.config import load_config
+from bot.observe import configure_logging
 from bot.db import make_engine, make_sessionmaker, transaction
 from bot.jobs import JobQueue
 from bot.knowledge import load_knowledge
@@ -22,8 +22,7 @@ from bot.storage import make_storage
 def create_app(settings: dict | None = None) -> Flask:
     """Build the app from the given settings, or from config.toml and CIVICBOT_* variables."""
     settings = settings or load_config()
-    logging.basicConfig(level=settings["logging"]["level"],
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings["logging"]["level"])
     app = Flask(__name__)
     app.config["CIVICBOT"] = settings
     app.config["WECHAT"] = settings["wechat"]
@@ -40,6 +39,7 @@ def create_app(settings: dict | None = None) -> Flask:
     app.extensions["civicbot.signer"] = LinkSigner(secret_key(settings), settings["media"]["link_hours"] * 3600)
 
     _secure_sessions(app, settings)
+    observe.install(app)
 
     from bot import api, photo_links, portal, webhook
     app.register_blueprint(webhook.bp, url_prefix=settings["wechat"]["webhook_path"].rstrip("/"))
@@ -62,10 +62,6 @@ def create_app(settings: dict | None = None) -> Flask:
     def plain_error(error: HTTPException):
         # WeChat and API clients get a short text, never an HTML page or a stack trace.
         return error.description or error.name, error.code, {"Content-Type": "text/plain; charset=utf-8"}
-
-    @app.get("/healthz")
-    def healthz():
-        return "ok"
 
     return app
 

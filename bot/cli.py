@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -74,7 +75,10 @@ def serve(no_worker: bool) -> None:
     """Serve the webhook with gunicorn and run the embedded job worker beside it."""
     settings = _settings()
     server = settings["server"]
-    env = {**os.environ, "CIVICBOT_CONFIG": str(config_path())}
+    metrics_dir = os.path.join(settings["var_dir"], "prometheus")
+    shutil.rmtree(metrics_dir, ignore_errors=True)  # counters start afresh with the server
+    os.makedirs(metrics_dir, exist_ok=True)
+    env = {**os.environ, "CIVICBOT_CONFIG": str(config_path()), "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
     gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(server["workers"]),
                 "--bind", f"{server['host']}:{server['port']}", "--access-logfile", "-",
                 "--graceful-timeout", "10", "--no-control-socket", "bot:create_app()"]
@@ -111,9 +115,10 @@ def worker() -> None:
     """Run queued jobs (fetching, notifications) until stopped."""
     from bot.jobs import JobQueue
 
+    from bot.observe import configure_logging
+
     settings = _settings()
-    import logging
-    logging.basicConfig(level=settings["logging"]["level"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings["logging"]["level"])
     JobQueue(settings).run_worker(settings["queue"]["workers"])
 
 

@@ -52,6 +52,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "calendar": "data/calendar.toml",
     },
     "logging": {"level": "INFO"},
+    "metrics": {"token": ""},  # empty: /metrics answers loopback only
 }
 
 ENV_PREFIX = "CIVICBOT_"

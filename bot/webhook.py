@@ -4,6 +4,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+import time
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.exc import OperationalError
@@ -11,10 +12,12 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import WeChatSigner
+from werkzeug.exceptions import HTTPException
 
 from bot import texts
 from bot.conversation import respond
 from bot.dedupe import record_failure, reply_once
+from bot.observe import record_delivery
 from bot.parse import MalformedMessage, parse_inbound
 
 log = logging.getLogger(__name__)
@@ -45,6 +48,23 @@ def verify():
 
 @bp.post("")
 def receive():
+    started = time.perf_counter()
+    response, kind, outcome = _receive()
+    record_delivery(kind, outcome, time.perf_counter() - started)
+    return response
+
+
+def _receive() -> tuple[Response, str, str]:
+    """Answer one delivery; also say its message type and the outcome, for the metrics."""
+    try:
+        return _answer()
+    except HTTPException as refused:
+        outcome = {403: "refused_signature", 413: "refused_too_large"}.get(refused.code, "refused_malformed")
+        return Response(refused.description or refused.name, status=refused.code,
+                        mimetype="text/plain"), "unreadable", outcome
+
+
+def _answer() -> tuple[Response, str, str]:
     wechat = current_app.config["WECHAT"]
     check_plain_signature(wechat["token"])
     encrypted = request.args.get("encrypt_type", "raw").lower() == "aes"
@@ -70,17 +90,17 @@ def receive():
     except OperationalError:
         # The database stayed locked or away through the retries: 503 makes WeChat deliver again.
         log.exception("database unavailable while answering %s from %s", inbound.dedupe_key, inbound.openid)
-        return Response(texts.BUSY, status=503, mimetype="text/plain")
+        return Response(texts.BUSY, status=503, mimetype="text/plain"), inbound.kind, "database_unavailable"
     except Exception as exc:  # a bug: keep the message for replay and answer the resident kindly
         log.exception("failed to answer %s from %s", inbound.dedupe_key, inbound.openid)
         reply = record_failure(inbound, app.extensions["civicbot.sessions"], texts.FAILED,
                                f"{type(exc).__name__}: {exc}")
     if not reply:
-        return Response(SUCCESS, mimetype="text/plain")
+        return Response(SUCCESS, mimetype="text/plain"), inbound.kind, "success"
     xml_reply = TextReply(source=inbound.account, target=inbound.openid, content=reply).render()
     if encrypted:
         xml_reply = _crypto(wechat).encrypt_message(xml_reply, request.args.get("nonce", secrets.token_hex(8)))
-    return Response(xml_reply, mimetype="application/xml")
+    return Response(xml_reply, mimetype="application/xml"), inbound.kind, "replied"
 
 
 def _photo_url(app):

@@ -4,7 +4,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+import logging
+
 from bot import texts
+from bot.observe import ticket_number
 from bot.ticket import do_open_ticket, find_resident_ticket, recent_resident_tickets
 from handlers.draft import missing_parts, understand
 from models import DraftStatus
@@ -13,6 +16,7 @@ if TYPE_CHECKING:
     from bot.conversation import Turn
 
 MAX_PHOTO_LINKS = 3
+log = logging.getLogger(__name__)
 QUERY_COMMAND = re.compile(r"^\s*查询\s*[:：]?\s*(\S+)\s*$")
 
 
@@ -25,6 +29,8 @@ def submit(turn: Turn) -> str:
     understand(turn)
     knowledge = turn.knowledge
     ticket = do_open_ticket(draft, knowledge=knowledge, now=turn.now, session=turn.session)
+    ticket_number.set(ticket.number)
+    log.info("ticket opened: %s to %s", ticket.category_code, ticket.lead_department_code)
     turn.draft = None
     turn.enqueue("ticket_opened", ticket.id)
     return texts.submitted(
