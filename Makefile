@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test browser serve migrate model bench-classify bench-photos bench-portal clean
+.PHONY: run test browser serve migrate model bench-classify bench-photos bench-portal bench-load clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ bench-photos: $(INSTALLED)
 
 bench-portal: $(INSTALLED)
 	$(BIN)/python bench/portal.py
+
+bench-load: $(INSTALLED)
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/load.py
 
 test: $(INSTALLED) browser
 	$(BIN)/python -m pytest -q

@@ -133,7 +133,7 @@ def category_menu(names: list[str], *, unsure: bool) -> str:
     head = "这个问题属于哪一类？请回复数字：" if unsure else "请回复数字选择问题类别："
     lines = [head] + [f"{index}. {name}" for index, name in enumerate(names, 1)]
     if not unsure:
-        lines.append("提交前可随时回复“改为 数字”或“改为 类别名”更正。")
+        lines.append("也可回复“改为 类别名”，如“改为 占道经营”。")
     return "\n".join(lines)
 
 

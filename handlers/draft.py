@@ -73,5 +73,5 @@ def summary(turn: Turn) -> str:
         and knowledge.places.from_point(draft.latitude, draft.longitude) is None, choosing=choosing)
     if choosing:
         names = [knowledge.category_name(code) for code in draft.menu]
-        text += "\n" + texts.category_menu(names, unsure=len(names) < len(knowledge.categories))
+        text += "\n" + texts.category_menu(names, unsure=True)
     return text

@@ -159,8 +159,8 @@ def test_ticket_numbers_count_up_within_a_day(resident, another_resident):
 
 
 def test_unroutable_report_goes_to_hq_triage(resident, sessions):
-    reply = resident.says("我们村委会门口有个问题一直没人管，希望领导重视一下")
-    assert "【其他】" in reply
+    resident.says("我们村委会门口有个问题一直没人管，希望领导重视一下")
+    assert "【其他】" in resident.says("改为 其他")
     resident.location(*HUATA_VILLAGE, label="花塔村")
     done = resident.says("提交")
     assert "区创城指挥部" in done and "分派中" in done
@@ -223,3 +223,32 @@ def test_a_location_outside_the_district_is_flagged_and_goes_to_hq(resident, ses
         ticket = session.scalar(select(Ticket))
         assert ticket.town_code is None and ticket.needs_triage
         assert "不在任何镇街范围内" in ticket.route_reason
+
+
+def test_an_unsure_category_is_asked_with_a_numbered_menu(resident, sessions):
+    from models import CategoryCorrection
+    reply = resident.says("晋祠镇这边有个情况想反映一下")
+    assert "这个问题属于哪一类？请回复数字" in reply and "其他" in reply
+    menu = [line for line in reply.splitlines() if line[:2].rstrip(".").isdigit()]
+    assert "请先选一下问题类别" in resident.says("提交")
+    assert "请回复 1–" in resident.says("99")
+    number, name = menu[0].split(". ", 1)
+    chosen = resident.says(number)
+    assert f"已按【{name}】处理" in chosen
+    with sessions() as session:
+        correction = session.scalar(select(CategoryCorrection))
+        assert correction.text == "晋祠镇这边有个情况想反映一下" and correction.review == "pending"
+    assert "JY-" in resident.says("提交")
+
+
+def test_the_resident_can_correct_the_category_by_name_or_number(resident, sessions):
+    resident.says("晋祠镇花塔村路口有人摆摊占了半条路")
+    full = resident.says("改为")
+    assert "请回复数字选择问题类别" in full and "14. 其他" in full
+    assert "已按【门前三包】处理" in resident.says("改为 门前三包")
+    assert "没有“火星人”这个类别" in resident.says("改为 火星人")
+    assert "已按【违法小广告】处理" in resident.says("3")
+    assert "违法小广告" in resident.says("提交")
+    with sessions() as session:
+        assert session.scalar(select(Ticket.category_code)) == "illegal_ads"
+        assert session.scalar(select(Ticket.lead_department_code)) == "urban_mgmt"

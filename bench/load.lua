@@ -1,0 +1,59 @@
+-- wrk script: signed WeChat deliveries of every kind from many residents, each delivered three times
+-- (as WeChat re-delivers), with a per-thread counter so every thread sends different messages.
+-- The signature covers only token, timestamp and nonce in plain mode, so one query serves all bodies.
+local query = os.getenv("CIVICBOT_QUERY")
+local residents = tonumber(os.getenv("CIVICBOT_RESIDENTS") or "400")
+local counter = 0
+local thread_id = 0
+
+local texts = {
+  "晋祠镇花塔村路口有人摆摊占了半条路",
+  "古唐苑小区门口垃圾堆了好几天没人清理",
+  "电西社区电线杆上贴满了小广告",
+  "义井街道有工地晚上施工噪音很大",
+  "你好",
+  "提交",
+  "我的",
+  "长风西大街有人乱停车堵住了人行道",
+}
+
+function setup(thread)
+  thread:set("id", thread_id)
+  thread_id = thread_id + 1
+end
+
+local function body(n)
+  local resident = string.format("o-load-%d-%d", id, (math.floor(n / 3) % residents))
+  local msg_id = id * 100000000 + math.floor(n / 3)
+  local kind = math.floor(n / 3) % 10
+  local head = "<xml><ToUserName><![CDATA[gh_load]]></ToUserName><FromUserName><![CDATA[" .. resident ..
+               "]]></FromUserName><CreateTime>" .. (1764300000 + math.floor(n / 3)) .. "</CreateTime>"
+  if kind == 7 then
+    return head .. "<MsgType><![CDATA[location]]></MsgType><Location_X>37.7050</Location_X>" ..
+           "<Location_Y>112.4310</Location_Y><Scale>16</Scale><Label><![CDATA[花塔村]]></Label><MsgId>" ..
+           msg_id .. "</MsgId></xml>"
+  elseif kind == 8 then
+    return head .. "<MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://mmbiz.qpic.cn/x]]></PicUrl>" ..
+           "<MediaId><![CDATA[load-" .. msg_id .. "]]></MediaId><MsgId>" .. msg_id .. "</MsgId></xml>"
+  elseif kind == 9 then
+    return head .. "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[CLICK]]></Event>" ..
+           "<EventKey><![CDATA[HELP]]></EventKey></xml>"
+  end
+  local text = texts[(math.floor(n / 3) % #texts) + 1]
+  return head .. "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[" .. text .. "]]></Content><MsgId>" ..
+         msg_id .. "</MsgId></xml>"
+end
+
+function request()
+  local b = body(counter)
+  counter = counter + 1
+  return wrk.format("POST", "/wechat?" .. query, {["Content-Type"] = "text/xml"}, b)
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("RESULT requests=%d rps=%.1f p50_ms=%.2f p99_ms=%.2f errors=%d timeouts=%d\n",
+    summary.requests, summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status,
+    summary.errors.timeout))
+end

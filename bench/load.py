@@ -1,0 +1,126 @@
+"""Load benchmark: civicbot as `make run` serves it against a bare Flask + wechatpy echo webhook, same run.
+
+Run as `make bench-load` (needs wrk, which it installs with apt when missing and run as root).
+Every message is delivered three times, as WeChat re-delivers; afterwards the database must hold each
+message once with three deliveries counted, and no ticket twice.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--database-url", default="", help="e.g. postgresql+psycopg://… (default: SQLite)")
+    parser.add_argument("--queue", default="sqlite", choices=["sqlite", "redis"])
+    parser.add_argument("--redis-url", default="")
+    options = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    import requests
+
+    from bot.webhook import signature_of
+    from tests.conftest import free_port
+
+    folder = Path(tempfile.mkdtemp(prefix="civicbot-load-"))
+    database_url = options.database_url or f"sqlite:///{folder / 'civicbot.db'}"
+    port, echo_port = free_port(), free_port()
+    config = folder / "config.toml"
+    config.write_text(
+        f'[server]\nport = {port}\nworkers = 2\n[database]\nurl = "{database_url}"\n'
+        f'[queue]\nbackend = "{options.queue}"\npath = "{folder / "jobs.db"}"\nredis_url = "{options.redis_url}"\n'
+        f'[wechat]\napi_base_url = "http://127.0.0.1:9/cgi-bin/"\n[media]\nroot = "{folder / "media"}"\n'
+        f'[classifier]\nmodel = "{ROOT / "var" / "classifier.npz"}"\n[logging]\nlevel = "WARNING"\n'
+        "[data]\n" + "".join(f'{key} = "{ROOT / "data" / name}"\n' for key, name in {
+            "departments": "departments.toml", "towns": "towns.toml", "town_polygons": "towns.geojson",
+            "gazetteer": "gazetteer.csv", "categories": "categories.toml", "calendar": "calendar.toml"}.items()),
+        encoding="utf-8")
+    civicbot = [sys.executable, "-m", "bot", "--config", str(config)]
+    subprocess.run(civicbot + ["migrate"], check=True, capture_output=True)
+    subprocess.run(civicbot + ["load-defaults"], check=True, capture_output=True)
+    timestamp, nonce = str(int(time.time())), "20261128"
+    query = f"timestamp={timestamp}&nonce={nonce}&signature={signature_of('civicbot-dev-token', timestamp, nonce)}"
+    servers = [
+        ("echo webhook (Flask + wechatpy, signature + parse + echo)", echo_port, subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{echo_port}",
+             "--no-control-socket", "--chdir", str(ROOT / "bench"), "echo_app:create_app()"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)),
+        ("civicbot (make run: gunicorn 2 workers + job worker)", port, subprocess.Popen(
+            civicbot + ["serve"], stdout=(folder / "serve.log").open("wb"), stderr=subprocess.STDOUT)),
+    ]
+    results = {}
+    try:
+        for title, server_port, _ in servers:
+            _wait(server_port, requests)
+        for title, server_port, _ in servers:
+            results[title] = _wrk(server_port, query, options)
+    finally:
+        for _, _, process in servers:
+            process.terminate()
+            process.wait(timeout=30)
+    print(f"{options.connections} connections, {options.seconds} s each, every message delivered 3 times, "
+          f"database {'SQLite (WAL)' if not options.database_url else database_url.split('@')[-1]}:")
+    for title, result in results.items():
+        print(f"  {title}\n    {result['rps']:.0f} requests/s, p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, "
+              f"errors {result['errors']}, timeouts {result['timeouts']}")
+    echo, bot = list(results.values())
+    print(f"  ratio civicbot / echo: {bot['rps'] / echo['rps']:.2f} of the throughput")
+    if not options.database_url:
+        _check_effects(folder / "civicbot.db", bot["requests"])
+
+
+def _wait(port: int, requests) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.3)
+    raise SystemExit(f"server on port {port} did not start")
+
+
+def _wrk(port: int, query: str, options) -> dict:
+    env = {**os.environ, "CIVICBOT_QUERY": query}
+    run = subprocess.run(["wrk", "-t2", f"-c{options.connections}", f"-d{options.seconds}s", "--timeout", "10s",
+                          "-s", str(ROOT / "bench" / "load.lua"), f"http://127.0.0.1:{port}"],
+                         capture_output=True, text=True, env=env)
+    match = re.search(r"RESULT requests=(\d+) rps=([\d.]+) p50_ms=([\d.]+) p99_ms=([\d.]+) errors=(\d+) "
+                      r"timeouts=(\d+)", run.stdout)
+    if not match:
+        raise SystemExit(run.stdout + run.stderr)
+    requests_, rps, p50, p99, errors, timeouts = match.groups()
+    return {"requests": int(requests_), "rps": float(rps), "p50": float(p50), "p99": float(p99),
+            "errors": int(errors), "timeouts": int(timeouts)}
+
+
+def _check_effects(database: Path, sent: int) -> None:
+    with sqlite3.connect(database) as connection:
+        messages, deliveries = connection.execute(
+            "SELECT count(*), coalesce(sum(deliveries), 0) FROM inbound_messages").fetchone()
+        doubled = connection.execute("SELECT count(*) FROM (SELECT openid, dedupe_key FROM inbound_messages "
+                                     "GROUP BY openid, dedupe_key HAVING count(*) > 1)").fetchone()[0]
+        tickets = connection.execute("SELECT count(*) FROM tickets").fetchone()[0]
+        photos, photo_media = connection.execute(
+            "SELECT count(*), count(DISTINCT resident_id || media_id) FROM photos").fetchone()
+    print(f"  effects: {sent} deliveries answered → {messages} distinct messages stored, {deliveries} deliveries "
+          f"counted, {doubled} stored twice, {tickets} tickets, {photos} photos for {photo_media} media ids "
+          f"(a re-delivery in flight when wrk stopped may be missing from the count)")
+
+
+if __name__ == "__main__":
+    main()
