@@ -20,11 +20,10 @@ migrate: $(INSTALLED) config.toml
 	$(BIN)/civicbot load-defaults
 	$(BIN)/civicbot staff demo
 
-# The classifier model is built from the corpus, not committed.
-var/classifier.npz: data/corpus/messages.tsv $(INSTALLED) | config.toml
-	$(BIN)/civicbot train
-
-model: var/classifier.npz
+# The classifier model is built from the corpus (not committed), again whenever the corpus changes.
+model: $(INSTALLED) config.toml
+	@if [ -f data/corpus/messages.tsv ] && { [ ! -f var/classifier.npz ] || [ data/corpus/messages.tsv -nt var/classifier.npz ]; }; then \
+	  $(BIN)/civicbot train; fi
 
 run: migrate model
 	$(BIN)/civicbot serve

@@ -98,22 +98,25 @@ def _fit_temperature(scores: np.ndarray, truth: np.ndarray) -> float:
     return best
 
 
-def train_model(examples: list[Example], *, sources: dict | None = None) -> tuple[ModelClassifier, dict]:
-    """Pick the best candidate by cross-validated macro-F1, calibrate it, refit on everything given."""
+def train_model(examples: list[Example], *, sources: dict | None = None, only: str | None = None,
+                folds: int = CV_FOLDS) -> tuple[ModelClassifier, dict]:
+    """Pick the best candidate by cross-validated macro-F1, calibrate it, refit on everything given.
+
+    only names one candidate to skip the comparison (the tests train that way, to stay quick)."""
     from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold
 
     started = time.monotonic()
     classes = sorted({e.label for e in examples})
     truth = np.array([classes.index(e.label) for e in examples])
-    folds = list(StratifiedKFold(CV_FOLDS, shuffle=True, random_state=SEED).split(np.zeros(len(truth)), truth))
+    folds = list(StratifiedKFold(folds, shuffle=True, random_state=SEED).split(np.zeros(len(truth)), truth))
     fold_data = []
     for train_index, test_index in folds:
         train_matrix, vectoriser = _matrix([examples[i] for i in train_index])
         test_matrix, _ = _matrix([examples[i] for i in test_index], vectoriser)
         fold_data.append((train_index, test_index, train_matrix, test_matrix))
     results = []
-    for candidate in candidates():
+    for candidate in [c for c in candidates() if only is None or c.name == only]:
         out_of_fold = np.zeros((len(examples), len(classes)))
         for train_index, test_index, train_matrix, test_matrix in fold_data:
             model = candidate.make().fit(train_matrix, truth[train_index])

@@ -28,11 +28,28 @@ APP_ID = "wx49f0ab532d5d035a"
 HUATA_VILLAGE = (37.7050, 112.4310)   # 花塔村, 晋祠镇
 
 
+CORPUS = ROOT / "data" / "corpus" / "messages.tsv"
+MODEL = ROOT / "var" / "test-classifier.npz"
+
+
+def classifier_for_tests() -> Path | None:
+    """The classifier the bot really uses, trained once per test run on the corpus's training split."""
+    if not CORPUS.exists():
+        return None
+    if not MODEL.exists() or MODEL.stat().st_mtime < CORPUS.stat().st_mtime:
+        from bot.train import read_examples, split, train_model
+        model, _ = train_model(split(read_examples(CORPUS))[0], only="logistic C=16.0", folds=3)
+        model.save(MODEL)
+    return MODEL
+
+
 def make_settings(tmp_path: Path, database: Path, **overrides) -> dict:
     """Settings for a test: the repo's data files, a database file of its own, jobs run at once."""
     config = tmp_path / "config.toml"
     config.write_text("", encoding="utf-8")
+    model = classifier_for_tests()
     base = {"database": {"url": f"sqlite:///{database}"},
+            "classifier": {"model": str(model) if model else str(tmp_path / "no-model.npz")},
             "queue": {"backend": "immediate"},
             # Never the real WeChat: a closed loopback port unless a test starts the fake API.
             "wechat": {"api_base_url": "http://127.0.0.1:9/cgi-bin/"},
@@ -139,6 +156,7 @@ class RunningBot:
             f'[server]\nport = {self.port}\nworkers = {workers}\n'
             f'[wechat]\napi_base_url = "http://127.0.0.1:{self.api_port}/cgi-bin/"\n'
             f'[media]\nroot = "{folder / "media"}"\n'
+            f'[classifier]\nmodel = "{classifier_for_tests() or folder / "no-model.npz"}"\n'
             f'[database]\nurl = "sqlite:///{database}"\n'
             f'[queue]\npath = "{folder / "jobs.db"}"\n'
             + "[data]\n" + "".join(f'{key} = "{ROOT / "data" / Path(value).name}"\n' for key, value in
