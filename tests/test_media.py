@@ -90,3 +90,12 @@ def test_a_file_cut_off_inside_its_header_is_refused_as_broken():
     with pytest.raises(ImageRefused) as refused:
         clean_image(b"\xff\xd8\xff\xe0 not a whole photo", **LIMITS)
     assert refused.value.reason in {"broken", "not_image"}
+
+
+def test_an_iphone_heic_photo_is_accepted():
+    from pillow_heif import register_heif_opener
+    register_heif_opener()
+    out = io.BytesIO()
+    images.scene(8, (640, 480)).save(out, "HEIF")
+    clean = clean_image(out.getvalue(), **LIMITS)
+    assert clean.source_format == "HEIF" and opened(clean.display).format == "JPEG"

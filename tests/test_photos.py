@@ -225,3 +225,28 @@ def test_threads_of_one_worker_fetch_the_token_once(wechat_settings, fake_wechat
     for thread in threads:
         thread.join()
     assert results == [200] * 4 and fake_wechat.token_fetches == 1
+
+
+def test_civicbot_jobs_lists_waiting_and_failed_photos(tmp_path, database, fake_wechat):
+    import subprocess
+    import sys
+    settings = make_settings(tmp_path, database, queue={"backend": "sqlite", "path": str(tmp_path / "jobs.db")},
+                             wechat={"app_id": fake_wechat.app_id, "app_secret": fake_wechat.secret,
+                                     "api_base_url": fake_wechat.base_url})
+    app = create_app(settings)
+    resident = Resident(app, "o-jobs")
+    send_photo(resident, "m-waiting")                        # queued: no worker runs in this test
+    send_photo(resident, "m-gone")
+    queue = app.extensions["civicbot.queue"]
+    with app.extensions["civicbot.sessions"]() as session:
+        gone = session.scalar(select(Photo.id).where(Photo.media_id == "m-gone"))
+    queue.run_now("fetch_photo", gone)                        # WeChat has no such media: failed
+    config = tmp_path / "jobs.toml"
+    config.write_text(f'[database]\nurl = "{settings["database"]["url"]}"\n[queue]\npath = "{tmp_path / "jobs.db"}"\n',
+                      encoding="utf-8")
+    listing = subprocess.run([sys.executable, "-m", "bot", "--config", str(config), "jobs"], capture_output=True,
+                             text=True, timeout=60)
+    assert listing.returncode == 0, listing.stderr
+    assert "queued: 3" in listing.stdout and "fetch_photo" in listing.stdout   # two photos, one tell_resident
+    assert "photos not fetched yet: 1" in listing.stdout
+    assert "photos failed (latest 50): 1" in listing.stdout and "40007" in listing.stdout
