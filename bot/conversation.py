@@ -22,6 +22,7 @@ from bot import texts
 from bot.features import normalise
 from bot.dedupe import Delivery
 from bot.knowledge import Knowledge
+from bot.outbox import do_release_waiting
 from bot.parse import Inbound
 from handlers import category, commands, events, image, location, text, unsupported, voice
 from models import Draft, DraftStatus, Resident, utcnow
@@ -191,6 +192,8 @@ def respond(delivery: Delivery, session: Session, *, knowledge: Knowledge, setti
     resident = _resident(inbound.openid, now, session=session)
     draft = session.scalar(select(Draft).where(Draft.resident_id == resident.id, Draft.status == DraftStatus.OPEN))
     turn = Turn(inbound, delivery, session, knowledge, settings, resident, draft, now, enqueue, photo_url)
+    if inbound.kind != "event" and do_release_waiting(resident.id, now, session=session):
+        enqueue("deliver_notifications")  # their message reopened WeChat's 48-hour window
     _expire_stale_draft(turn)
     intent = intent_of(inbound, knowledge)
     handler = CONVERSATION[turn.step].get(intent) or FALLBACKS[intent]

@@ -50,7 +50,9 @@ class JobQueue:
                 notify.push_to_department),
             "fetch_photo": task(name="fetch_photo")(self._fetch_photo),
             "tell_resident": task(name="tell_resident")(self._tell_resident),
+            "deliver_notifications": task(name="deliver_notifications")(self.deliver_notifications),
         }
+        self.huey.periodic_task(crontab(minute="*"), name="sweep_notifications")(self.deliver_notifications)
         minutes = settings["deadlines"]["check_minutes"]
         self.huey.periodic_task(crontab(minute=f"*/{minutes}"), name="check_deadlines")(self.check_deadlines)
 
@@ -92,6 +94,12 @@ class JobQueue:
         with transaction(self.sessions()) as session:
             return do_check_deadlines(utcnow(), timedelta(hours=self.settings["deadlines"]["warn_hours"]),
                                       session=session)
+
+    def deliver_notifications(self) -> dict:
+        """Send residents' due notices (after each change, and every minute for retries)."""
+        from bot.outbox import deliver_due
+        from bot.storage import make_storage
+        return deliver_due(self.api(), make_storage(self.settings), self.sessions(), self.settings)
 
     def _fetch_photo(self, photo_id: int) -> str:
         from bot.storage import make_storage

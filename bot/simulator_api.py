@@ -29,12 +29,15 @@ class FakeWeChat:
         self.failing = False
         self.media_failing = False              # only media/get answers 502
         self.outside_window: set[str] = set()   # openids for which custom/send answers 45015
+        self.templates: list[dict] = []
         self._serial = itertools.count(1)
         self._lock = threading.Lock()
         app = Flask("fake_wechat")
         app.add_url_rule("/cgi-bin/token", view_func=self._token)
         app.add_url_rule("/cgi-bin/media/get", view_func=self._media)
         app.add_url_rule("/cgi-bin/message/custom/send", view_func=self._custom_send, methods=["POST"])
+        app.add_url_rule("/cgi-bin/message/template/send", view_func=self._template_send, methods=["POST"])
+        app.add_url_rule("/cgi-bin/media/upload", view_func=self._upload_media, methods=["POST"])
         app.add_url_rule("/simulator/media/<media_id>", view_func=self._upload, methods=["POST"])
         app.add_url_rule("/simulator/messages", view_func=self._messages)
         app.before_request(self._faults)
@@ -99,6 +102,20 @@ class FakeWeChat:
         after = request.args.get("after", 0, type=int)
         mine = [m for m in self.sent if m.get("touser") == request.args.get("touser")]
         return jsonify(messages=mine[after:], next=len(mine))
+
+    def _upload_media(self):
+        if not self._authorised():
+            return jsonify(errcode=40001, errmsg="invalid credential")
+        media_id = f"uploaded-{next(self._serial)}"
+        upload = request.files.get("media")
+        self.add_media(media_id, upload.read() if upload else b"", "image/jpeg")
+        return jsonify(type=request.args.get("type", "image"), media_id=media_id, created_at=int(time.time()))
+
+    def _template_send(self):
+        if not self._authorised():
+            return jsonify(errcode=40001, errmsg="invalid credential")
+        self.templates.append(request.get_json(force=True))
+        return jsonify(errcode=0, errmsg="ok", msgid=next(self._serial))
 
     def _custom_send(self):
         if not self._authorised():

@@ -72,6 +72,20 @@ def photo_placed(town_name: str | None) -> str:
     return f"已根据照片的拍摄位置{where}记下问题地点。如果不准确，请点“+”→“位置”重新发送。"
 
 
+NOTICES = {
+    "dispatched": "您反映的问题（编号 {number}）已派至{department}处理，处理时限 {deadline}。",
+    "accepted": "{department}已接手您反映的问题（编号 {number}），正在处置。",
+    "resolved": "您反映的问题（编号 {number}）已处理完毕。处理情况：{note}\n处理后的照片随后发送。如问题仍在，请回复“查询 {number}”或再次反映。",
+    "rejected": "很抱歉，您反映的问题（编号 {number}）未予受理。原因：{note}",
+    "reopened": "您反映的问题（编号 {number}）已重新交办处理，我们会继续跟进。",
+    "closed": "您反映的问题（编号 {number}）已办结。感谢您对文明城市建设的支持！",
+}
+
+
+def ticket_notice(kind: str, *, number: str, department: str, note: str, deadline: str) -> str:
+    return NOTICES[kind].format(number=number, department=department, note=note or "已处置", deadline=deadline)
+
+
 STATUS_NAMES = {
     "received": "已受理，待分派",
     "registered": "已立案，待分派",

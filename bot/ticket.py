@@ -148,6 +148,9 @@ def ticket_as_dict(ticket: Ticket, knowledge: Knowledge) -> dict:
                    for p in ticket.photos],
         "deadline": local(ticket.deadline_at).isoformat(),
         "created_at": local(ticket.created_at).isoformat(),
+        "notifications": [{"kind": n.kind, "status": n.status, "attempts": n.attempts,
+                           "sent_at": local(n.sent_at).isoformat() if n.sent_at else None}
+                          for n in ticket.notifications],
         "events": [{"at": local(e.at).isoformat(), "actor": e.actor,
                     "from": e.from_status.value if e.from_status else None, "to": e.to_status.value,
                     "reason": e.reason} for e in ticket.events],

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.outbox import do_queue_notices
 from models import Department, Photo, Ticket, TicketEvent, TicketStatus
 
 S = TicketStatus
@@ -105,7 +106,7 @@ def check_transition(ticket: Ticket, actor: Actor, action: str, *, note: str = "
 
 def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, session: Session, note: str = "",
                   photos: list[Photo] = (), department: Department | None = None,
-                  merge_target: Ticket | None = None) -> TicketEvent:
+                  merge_target: Ticket | None = None, deadline_text: str = "") -> TicketEvent:
     """Check and apply one transition, recording who, when, why and the attachments."""
     rule = check_transition(ticket, actor, action, note=note, photo_count=len(photos), department=department,
                             merge_target=merge_target)
@@ -136,6 +137,9 @@ def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, s
     for photo in photos:
         photo.event_id = event.id
         photo.ticket_id = ticket.id
+    # The resident's notice is written in this same transaction: it cannot be lost between the two.
+    do_queue_notices(ticket, rule.target, note=note.strip(), photos=list(photos), deadline_text=deadline_text,
+                     now=now, session=session)
     return event
 
 

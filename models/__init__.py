@@ -2,6 +2,7 @@
 from models.base import Base, utcnow
 from models.department import ApiToken, Category, Department, GazetteerEntry, RoutingOverride, Setting, Town
 from models.inbound import InboundMessage
+from models.notification import Notification
 from models.photo import Photo
 from models.resident import CategoryCorrection, Draft, DraftStatus, Resident
 from models.ticket import Ticket, TicketCounter, TicketEvent, TicketStatus
@@ -10,6 +11,6 @@ from models.wechat_token import WeChatToken
 
 __all__ = [
     "ApiToken", "Base", "Category", "CategoryCorrection", "Department", "Draft", "DraftStatus", "GazetteerEntry",
-    "InboundMessage", "Photo", "Resident", "StaffAccount", "RoutingOverride", "Setting", "Ticket", "TicketCounter",
+    "InboundMessage", "Notification", "Photo", "Resident", "StaffAccount", "RoutingOverride", "Setting", "Ticket", "TicketCounter",
     "TicketEvent", "TicketStatus", "Town", "WeChatToken", "utcnow",
 ]

@@ -62,6 +62,7 @@ class Ticket(Base):
     events = relationship("TicketEvent", back_populates="ticket", order_by="TicketEvent.id")
     photos = relationship("Photo", back_populates="ticket", order_by="Photo.id",
                           foreign_keys="Photo.ticket_id")
+    notifications = relationship("Notification", order_by="Notification.id")
 
 
 class TicketEvent(Base):

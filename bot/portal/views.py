@@ -16,7 +16,7 @@ from bot.portal import bp, login_required, sessions
 from bot.portal.forms import ActionForm, LogoutForm
 from bot.ticket import department_may_see
 from bot.workflow import OPEN_STATES, TransitionRefused, allowed_actions, department_choices, do_transition
-from models import Category, Department, Photo, Ticket, TicketEvent, TicketStatus, Town, utcnow
+from models import Category, Department, Notification, Photo, Ticket, TicketEvent, TicketStatus, Town, utcnow
 from bot import texts
 
 CSV_LIMIT = 100_000
@@ -137,10 +137,13 @@ def ticket(number: str):
         actions = allowed_actions(found, g.actor)
         departments = department_choices(db) if any(a.needs_department for a in actions) else []
         duplicates = _duplicates_of(found, db)
+        notices = list(db.scalars(select(Notification).where(Notification.ticket_id == found.id)
+                                  .order_by(Notification.id)))
         db.expunge_all()
     form = ActionForm()
     form.department.choices = [(d.code, d.name) for d in departments]
     return render_template("portal/ticket.html", ticket=found, actions=actions, form=form, duplicates=duplicates,
+                           notices=notices,
                            overdue=found.status in OPEN_STATES and found.deadline_at < utcnow())
 
 
@@ -183,11 +186,13 @@ def act(number: str):
                 storage.put(photo.thumbnail_key, clean.thumbnail, "image/jpeg")
             event = do_transition(found, g.actor, form.action.data, now=utcnow(), session=db,
                                   note=form.note.data or "", photos=photos, department=department,
-                                  merge_target=target)
+                                  merge_target=target,
+                                  deadline_text=knowledge().calendar.local(found.deadline_at).strftime("%m月%d日 %H:%M"))
             label = event.action
     except TransitionRefused as exc:
         flash(str(exc), "error")
         return redirect(url_for("portal.ticket", number=number))
+    current_app.extensions["civicbot.queue"].enqueue("deliver_notifications")  # after the commit, never before
     flash(f"已完成：{_label(label)}", "ok")
     return redirect(url_for("portal.ticket", number=number))
 
