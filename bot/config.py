@@ -36,7 +36,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "link_hours": 72,                # how long a resident's photo link works
     },
     "deadlines": {"warn_hours": 4, "check_minutes": 5},
-    "notifications": {"template_id": ""},  # a template message for residents outside the 48 h window
+    "notifications": {"template_id": ""},
+    "feedback": {"answer_hours": 72},  # no rating within this long: the resolution counts as verified  # a template message for residents outside the 48 h window
     "portal": {"session_hours": 8, "demo_accounts": False},
     "classifier": {
         "model": "var/classifier.npz",

@@ -24,7 +24,7 @@ from bot.dedupe import Delivery
 from bot.knowledge import Knowledge
 from bot.outbox import do_release_waiting
 from bot.parse import Inbound
-from handlers import category, commands, events, image, location, text, unsupported, voice
+from handlers import category, commands, events, feedback, image, location, text, unsupported, voice
 from models import Draft, DraftStatus, Resident, utcnow
 
 
@@ -43,6 +43,8 @@ class Intent(enum.StrEnum):
     SMALL_TALK = "small_talk"
     CHOOSE = "choose"              # a bare number
     RECATEGORISE = "recategorise"  # 改为 3 / 改为 占道经营 / 改类别
+    RATE = "rate"                  # 1 / 满意 … while a resolved ticket awaits the resident's rating
+    REASON = "reason"              # the words after 不满意
     SUBMIT = "submit"
     CANCEL = "cancel"
     HELP = "help"
@@ -103,6 +105,8 @@ FALLBACKS: dict[Intent, Handler] = {
     Intent.UNSUBSCRIBE: events.unsubscribe,
     Intent.IGNORE: events.ignore,
     Intent.UNSUPPORTED: unsupported.unsupported,
+    Intent.RATE: feedback.rate,
+    Intent.REASON: feedback.reason,
 }
 
 # Exact words (after folding case, spaces and punctuation) that are commands.
@@ -195,7 +199,7 @@ def respond(delivery: Delivery, session: Session, *, knowledge: Knowledge, setti
     if inbound.kind != "event" and do_release_waiting(resident.id, now, session=session):
         enqueue("deliver_notifications")  # their message reopened WeChat's 48-hour window
     _expire_stale_draft(turn)
-    intent = intent_of(inbound, knowledge)
+    intent = _about_feedback(turn, intent_of(inbound, knowledge))
     handler = CONVERSATION[turn.step].get(intent) or FALLBACKS[intent]
     reply = handler(turn)
     if turn.draft is not None:
@@ -203,6 +207,18 @@ def respond(delivery: Delivery, session: Session, *, knowledge: Knowledge, setti
     if inbound.kind != "event":
         resident.last_message_at = now
     return "\n\n".join([*turn.notices, reply]) if reply else "\n\n".join(turn.notices)
+
+
+def _about_feedback(turn: Turn, intent: Intent) -> Intent:
+    """A rating or the reason for 不满意 outranks what the same words would mean otherwise,
+    except while a category menu waits for its number."""
+    if turn.resident.reason_for_ticket_id and intent in (Intent.DESCRIBE, Intent.VOICE, Intent.SMALL_TALK,
+                                                          Intent.CHOOSE):
+        return Intent.REASON
+    if (intent in (Intent.CHOOSE, Intent.SMALL_TALK, Intent.DESCRIBE) and turn.step != Step.CHOOSING
+            and feedback.rating_of(turn.inbound.content) and feedback.awaiting_rating(turn)):
+        return Intent.RATE
+    return intent
 
 
 def _resident(openid: str, now: datetime, *, session: Session) -> Resident:

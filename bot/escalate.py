@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.workflow import OPEN_STATES, do_flag
-from models import Ticket
+from models import Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
 
@@ -31,3 +31,15 @@ def do_check_deadlines(now: datetime, warn_within: timedelta, *, session: Sessio
     if due_soon or overdue:
         log.info("deadlines: %d due soon, %d escalated as overdue", len(due_soon), len(overdue))
     return len(due_soon), len(overdue)
+
+
+def do_close_unanswered(now: datetime, answer_within: timedelta, *, session: Session) -> int:
+    """Resolved tickets whose reporter did not answer in time count as verified (by HQ's rule) and close."""
+    from bot.workflow import SYSTEM_ACTOR, do_transition
+    tickets = session.scalars(select(Ticket).where(
+        Ticket.status == TicketStatus.RESOLVED, Ticket.rating.is_(None),
+        Ticket.feedback_requested_at.is_not(None), Ticket.feedback_requested_at < now - answer_within)).all()
+    for ticket in tickets:
+        do_transition(ticket, SYSTEM_ACTOR, "verify", now=now, session=session, note="市民未在规定时间内回复，视为核查通过")
+        do_transition(ticket, SYSTEM_ACTOR, "close", now=now, session=session, note="自动结案")
+    return len(tickets)

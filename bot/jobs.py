@@ -91,9 +91,15 @@ class JobQueue:
         """Flag tickets due soon and escalate overdue ones to HQ (runs every few minutes)."""
         from bot.escalate import do_check_deadlines
         from models import utcnow
+        from bot.escalate import do_close_unanswered
         with transaction(self.sessions()) as session:
-            return do_check_deadlines(utcnow(), timedelta(hours=self.settings["deadlines"]["warn_hours"]),
-                                      session=session)
+            flagged = do_check_deadlines(utcnow(), timedelta(hours=self.settings["deadlines"]["warn_hours"]),
+                                         session=session)
+            closed = do_close_unanswered(utcnow(), timedelta(hours=self.settings["feedback"]["answer_hours"]),
+                                         session=session)
+        if closed:
+            self.enqueue("deliver_notifications")
+        return flagged
 
     def deliver_notifications(self) -> dict:
         """Send residents' due notices (after each change, and every minute for retries)."""

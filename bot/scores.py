@@ -27,7 +27,12 @@ class Score:
     overdue: int = 0
     reopened: int = 0
     hours_to_resolve: list[float] = field(default_factory=list)
-    satisfaction: float | None = None   # once residents rate (the feedback loop)
+    rated: int = 0
+    satisfied: int = 0                  # rated 1 满意 or 2 基本满意
+
+    @property
+    def satisfaction(self) -> float | None:
+        return self.satisfied / self.rated if self.rated else None
 
     @property
     def on_time_rate(self) -> float | None:
@@ -47,7 +52,7 @@ def compute_scores(start: datetime, end: datetime, now: datetime, *, session: Se
     """Scores per lead department and per town for tickets received in [start, end) (naive UTC)."""
     rows = session.execute(select(
         Ticket.lead_department_code, Ticket.town_code, Ticket.status, Ticket.created_at, Ticket.deadline_at,
-        Ticket.resolved_at, Ticket.escalated_at, Ticket.reopen_count).where(
+        Ticket.resolved_at, Ticket.escalated_at, Ticket.reopen_count, Ticket.rating).where(
         Ticket.created_at >= start, Ticket.created_at < end, Ticket.status != S.MERGED))
     departments: dict[str, Score] = {}
     towns: dict[str, Score] = {}
@@ -75,3 +80,6 @@ def _count(score: Score, row, now: datetime) -> None:
     late_done = row.resolved_at is not None and row.resolved_at > row.deadline_at
     score.overdue += bool(late_open or late_done or row.escalated_at)
     score.reopened += row.reopen_count > 0
+    if row.rating:
+        score.rated += 1
+        score.satisfied += row.rating in (1, 2)

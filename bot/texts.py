@@ -75,7 +75,7 @@ def photo_placed(town_name: str | None) -> str:
 NOTICES = {
     "dispatched": "您反映的问题（编号 {number}）已派至{department}处理，处理时限 {deadline}。",
     "accepted": "{department}已接手您反映的问题（编号 {number}），正在处置。",
-    "resolved": "您反映的问题（编号 {number}）已处理完毕。处理情况：{note}\n处理后的照片随后发送。如问题仍在，请回复“查询 {number}”或再次反映。",
+    "resolved": "您反映的问题（编号 {number}）已处理完毕。处理情况：{note}\n处理后的照片随后发送。\n是否已解决？回复 1 满意　2 基本满意　3 不满意",
     "rejected": "很抱歉，您反映的问题（编号 {number}）未予受理。原因：{note}",
     "reopened": "您反映的问题（编号 {number}）已重新交办处理，我们会继续跟进。",
     "closed": "您反映的问题（编号 {number}）已办结。感谢您对文明城市建设的支持！",
@@ -85,6 +85,14 @@ NOTICES = {
 def ticket_notice(kind: str, *, number: str, department: str, note: str, deadline: str) -> str:
     return NOTICES[kind].format(number=number, department=department, note=note or "已处置", deadline=deadline)
 
+
+RATED = "感谢您的评价！工单 {number} 已办结。欢迎继续监督、随时反映。"
+
+ASK_REASON = "很抱歉问题还没有解决好。请简单说说哪里还不满意（例如：摊贩又回来了），我们会交区创城指挥部重新处理。"
+
+REOPENED_BY_RESIDENT = "已收到您的意见，工单 {number} 已退回区创城指挥部重新交办，处理后会再告诉您。"
+
+REVIEW_BY_HQ = "已收到您的意见。工单 {number} 已重新处理过一次，这次交由区创城指挥部复核，结果会告诉您。"
 
 STATUS_NAMES = {
     "received": "已受理，待分派",

@@ -14,6 +14,8 @@ S = TicketStatus
 
 # Who acts. A department's staff work its tickets; its admin may also return them; HQ triages and verifies.
 DEPT_STAFF, DEPT_ADMIN, HQ_ADMIN = "dept_staff", "dept_admin", "hq_admin"
+# The reporter confirms or rejects a resolution in the chat; the system closes what nobody answered.
+RESIDENT, SYSTEM = "resident", "system"
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,12 @@ class Actor:
     department_kind: str       # hq | department | town
     role: str                  # staff | admin
     staff_id: int | None = None
+    resident_id: int | None = None   # for the resident actor: whose report they may confirm
 
     @property
     def workflow_role(self) -> str:
+        if self.department_kind in (RESIDENT, SYSTEM):
+            return self.department_kind
         if self.department_kind == "hq":
             return HQ_ADMIN
         return DEPT_ADMIN if self.role == "admin" else DEPT_STAFF
@@ -56,16 +61,17 @@ RULES: tuple[Rule, ...] = (
          needs_photo=True),
     Rule("return", "退回指挥部", frozenset({S.DISPATCHED, S.IN_PROGRESS}), S.RETURNED, frozenset({DEPT_ADMIN}),
          needs_note=True),
-    Rule("verify", "核查通过", frozenset({S.RESOLVED}), S.VERIFIED, frozenset({HQ_ADMIN})),
-    Rule("reopen", "核查不通过，重开", frozenset({S.RESOLVED, S.VERIFIED}), S.REOPENED, frozenset({HQ_ADMIN}),
-         needs_note=True),
-    Rule("close", "结案", frozenset({S.VERIFIED}), S.CLOSED, frozenset({HQ_ADMIN})),
+    Rule("verify", "核查通过", frozenset({S.RESOLVED}), S.VERIFIED, frozenset({HQ_ADMIN, RESIDENT, SYSTEM})),
+    Rule("reopen", "核查不通过，重开", frozenset({S.RESOLVED, S.VERIFIED}), S.REOPENED,
+         frozenset({HQ_ADMIN, RESIDENT}), needs_note=True),
+    Rule("close", "结案", frozenset({S.VERIFIED}), S.CLOSED, frozenset({HQ_ADMIN, SYSTEM})),
     Rule("reject", "不予受理", frozenset({S.RECEIVED, S.REGISTERED, S.RETURNED}), S.REJECTED, frozenset({HQ_ADMIN}),
          needs_note=True),
     Rule("merge", "合并为重复", frozenset({S.RECEIVED, S.REGISTERED, S.DISPATCHED, S.RETURNED}), S.MERGED,
          frozenset({HQ_ADMIN}), needs_merge_target=True),
 )
 RULES_BY_ACTION = {rule.action: rule for rule in RULES}
+SYSTEM_ACTOR = Actor("system:feedback", "", SYSTEM, "")
 OPEN_STATES = frozenset({S.RECEIVED, S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.REOPENED})
 
 
@@ -77,7 +83,11 @@ def _may(rule: Rule, ticket: Ticket, actor: Actor) -> bool:
     if ticket.status not in rule.sources or actor.workflow_role not in rule.roles:
         return False
     # A department acts only on tickets it leads; a town office sees its town's tickets but does not work them.
-    return actor.workflow_role == HQ_ADMIN or ticket.lead_department_code == actor.department_code
+    if actor.workflow_role in (HQ_ADMIN, SYSTEM):
+        return True
+    if actor.workflow_role == RESIDENT:
+        return ticket.resident_id is not None and actor.resident_id == ticket.resident_id  # their own report
+    return ticket.lead_department_code == actor.department_code
 
 
 def allowed_actions(ticket: Ticket, actor: Actor) -> list[Rule]:
@@ -128,6 +138,10 @@ def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, s
     if rule.target == S.REOPENED:
         ticket.reopen_count += 1
         ticket.resolved_at = None
+        ticket.needs_triage = True  # back to HQ, which decides who works it again
+    if rule.target == S.RESOLVED and ticket.resident_id is not None:
+        ticket.feedback_requested_at = now
+        ticket.rating = ticket.rated_at = None  # a new resolution asks afresh (the earlier reason is in the events)
     if rule.target in (S.RETURNED,):
         ticket.needs_triage = True
     ticket.status = rule.target

@@ -57,6 +57,10 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     reopen_count: Mapped[int] = mapped_column(default=0)
+    feedback_requested_at: Mapped[datetime | None] = mapped_column(nullable=True)  # asked "是否已解决？"
+    rating: Mapped[int | None] = mapped_column(nullable=True)   # 1 满意, 2 基本满意, 3 不满意
+    rating_reason: Mapped[str] = mapped_column(Text, default="")
+    rated_at: Mapped[datetime | None] = mapped_column(nullable=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
 
     events = relationship("TicketEvent", back_populates="ticket", order_by="TicketEvent.id")

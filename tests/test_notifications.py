@@ -104,3 +104,69 @@ def test_a_configured_template_is_used_outside_the_window(tmp_path, database, fa
     [template] = fake_wechat.templates
     assert template["touser"] == "o-template" and template["template_id"] == "TPL-progress"
     assert template["data"]["keyword1"]["value"] == number
+
+
+def resolve(app, number: str) -> None:
+    chen = clerk(app, "chen")
+    chen.act(number, "accept")
+    chen.act(number, "resolve", note="已劝离摊贩", photos=[("after.jpg", images.jpeg())])
+
+
+def ticket_row(app, number: str):
+    from models import Ticket
+    with app.extensions["civicbot.sessions"]() as session:
+        return session.scalar(select(Ticket).where(Ticket.number == number))
+
+
+def test_the_resident_is_asked_and_a_satisfied_answer_closes_the_ticket(app, fake_wechat):
+    resident = Resident(app, "o-happy")
+    number = open_ticket(resident)
+    resolve(app, number)
+    asked = [m["text"]["content"] for m in fake_wechat.sent if m["msgtype"] == "text" and "是否已解决" in
+             m["text"]["content"]]
+    assert asked and "回复 1 满意" in asked[0]
+    assert number in resident.says("1") and ticket_row(app, number).status.value == "closed"
+    assert ticket_row(app, number).rating == 1
+    scores = clerk(app, "hq").page("/portal/scores").get_data(as_text=True)
+    assert "100.0%" in scores
+
+
+def test_not_satisfied_with_a_reason_reopens_once_then_goes_to_hq_review(app, fake_wechat):
+    resident = Resident(app, "o-unhappy")
+    number = open_ticket(resident)
+    resolve(app, number)
+    assert "哪里还不满意" in resident.says("3")
+    assert "退回区创城指挥部" in resident.says("摊贩下午又回来了")
+    ticket = ticket_row(app, number)
+    assert ticket.status.value == "reopened" and ticket.needs_triage and ticket.rating_reason == "摊贩下午又回来了"
+    hq = clerk(app, "hq")
+    hq.act(number, "dispatch", department="urban_mgmt", note="请再次处置")
+    resolve(app, number)
+    resident.says("不满意")
+    assert "复核" in resident.says("还是没解决")
+    ticket = ticket_row(app, number)
+    assert ticket.status.value == "resolved" and ticket.needs_triage and ticket.reopen_count == 1
+    assert number in hq.page("/portal/tickets?tab=triage").get_data(as_text=True)
+
+
+def test_no_answer_in_time_closes_as_verified(app, fake_wechat):
+    from datetime import timedelta
+    from models import Ticket
+    resident = Resident(app, "o-silent")
+    number = open_ticket(resident)
+    resolve(app, number)
+    with app.extensions["civicbot.sessions"]() as session, session.begin():
+        session.execute(update(Ticket).values(feedback_requested_at=utcnow() - timedelta(hours=73)))
+    app.extensions["civicbot.queue"].check_deadlines()
+    ticket = ticket_row(app, number)
+    assert ticket.status.value == "closed" and ticket.rating is None
+    assert any("已办结" in m["text"]["content"] for m in fake_wechat.sent if m["msgtype"] == "text")
+
+
+def test_a_number_while_a_category_menu_waits_still_picks_the_category(app, fake_wechat):
+    resident = Resident(app, "o-both")
+    number = open_ticket(resident)
+    resolve(app, number)
+    resident.says("晋祠镇这边有个情况想反映一下")       # opens a draft with a category menu
+    assert "已按【" in resident.says("1")
+    assert ticket_row(app, number).rating is None

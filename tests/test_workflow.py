@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from bot.db import transaction
 from bot.escalate import do_check_deadlines
-from bot.workflow import DEPT_ADMIN, DEPT_STAFF, HQ_ADMIN, RULES, Actor, TransitionRefused, do_transition
-from models import Department, Photo, Ticket, TicketEvent, TicketStatus, utcnow
+from bot.workflow import (DEPT_ADMIN, DEPT_STAFF, HQ_ADMIN, RESIDENT, RULES, SYSTEM, Actor, TransitionRefused,
+                          do_transition)
+from models import Department, Photo, Resident, Ticket, TicketEvent, TicketStatus, utcnow
 
 S = TicketStatus
 SERIAL = itertools.count(1)
@@ -18,14 +19,20 @@ ACTORS = {
     HQ_ADMIN: Actor("staff:hq", "hq", "hq", "admin", None),
     DEPT_ADMIN: Actor("staff:boss", "urban_mgmt", "department", "admin", None),
     DEPT_STAFF: Actor("staff:clerk", "urban_mgmt", "department", "staff", None),
+    RESIDENT: Actor("resident", "", RESIDENT, "", resident_id=1),   # the reporter of make_ticket's tickets
+    SYSTEM: Actor("system:feedback", "", SYSTEM, ""),
 }
 OTHER_DEPARTMENT = Actor("staff:water", "water_affairs", "department", "admin", None)
+ANOTHER_RESIDENT = Actor("resident", "", RESIDENT, "", resident_id=2)
 TOWN_OFFICE = Actor("staff:town", "jinci_office", "town", "admin", None)
 
 
 def make_ticket(session, status: TicketStatus, number: str) -> Ticket:
     now = utcnow()
+    if session.get(Resident, 1) is None:
+        session.add(Resident(id=1, openid="o-reporter"))
     ticket = Ticket(number=number, description="晋祠镇花塔村路口有人摆摊", category_code="street_vending",
+                    resident_id=1,
                     town_code="jinci", lead_department_code="urban_mgmt", status=status, deadline_at=now + timedelta(days=1),
                     created_at=now, updated_at=now)
     session.add(ticket)
@@ -126,3 +133,12 @@ def test_overdue_tickets_are_escalated_once_and_due_soon_ones_warned(sessions):
         assert any("升级至区创城指挥部" in r for r in reasons) and any("即将到期" in r for r in reasons)
         assert session.scalar(select(Ticket.escalated_at).where(Ticket.number == "JY-20260101-0006"))
         assert session.scalar(select(Ticket.escalated_at).where(Ticket.number == "JY-20260101-0008")) is None
+
+
+def test_a_resident_may_confirm_only_their_own_report(sessions):
+    with transaction(sessions) as session:
+        ticket = make_ticket(session, S.RESOLVED, "JY-20260101-0009")
+        with pytest.raises(TransitionRefused):
+            do_transition(ticket, ANOTHER_RESIDENT, "verify", now=utcnow(), session=session)
+        do_transition(ticket, ACTORS[RESIDENT], "verify", now=utcnow(), session=session)
+        assert ticket.status == S.VERIFIED

@@ -76,7 +76,7 @@ def scoreboard_csv():
         for s in rows:
             writer.writerow([kind, s.name, s.received, s.closed, _pct(s.on_time_rate), s.overdue,
                              f"{s.median_hours:.1f}" if s.median_hours is not None else "", _pct(s.reopen_rate),
-                             "" if s.satisfaction is None else f"{s.satisfaction:.2f}", f"{start}~{end}"])
+                             _pct(s.satisfaction), f"{start}~{end}"])
     return _csv_response(out.getvalue(), f"scores-{start}-{end}.csv")
 
 
