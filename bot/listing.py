@@ -54,8 +54,10 @@ def _tab_condition(tab: str, now: datetime, warn: timedelta):
         "overdue": and_(Ticket.status.in_(open_states), Ticket.deadline_at < now),
         "returned": Ticket.status == S.RETURNED,
         "resolved": Ticket.status == S.RESOLVED,
-        "triage": and_(Ticket.status.in_(open_states),
-                       or_(Ticket.needs_triage.is_(True), Ticket.status.in_([S.RECEIVED, S.RETURNED]))),
+        "triage": or_(and_(Ticket.status.in_(open_states),
+                           or_(Ticket.needs_triage.is_(True), Ticket.status.in_([S.RECEIVED, S.RETURNED]))),
+                      # a resolution the resident rejected twice waits for HQ's review
+                      and_(Ticket.status == S.RESOLVED, Ticket.needs_triage.is_(True))),
     }.get(tab)
 
 
