@@ -32,6 +32,7 @@ class Catalogue:
     gazetteer: list[dict] = field(default_factory=list)
     overrides: list[dict] = field(default_factory=list)
     calendar: dict = field(default_factory=dict)
+    moderation: dict = field(default_factory=dict)
 
 
 def read_catalogue(settings: dict) -> Catalogue:
@@ -47,6 +48,7 @@ def read_catalogue(settings: dict) -> Catalogue:
         non_report_phrases=categories_doc.get("non_report", {}).get("phrases", []),
         gazetteer=_csv(files["gazetteer"]),
         calendar=_toml(files["calendar"]),
+        moderation=_toml(files["moderation"]) if Path(files["moderation"]).exists() else {},
     )
     boundaries = _boundaries(files["town_polygons"])
     for town in catalogue.towns:
@@ -152,6 +154,7 @@ def do_load_catalogue(catalogue: Catalogue, *, session: Session) -> dict[str, in
                                     department_code=r["department"]) for r in catalogue.overrides)
     _put_setting(session, "calendar", catalogue.calendar)
     _put_setting(session, "non_report_phrases", {"phrases": catalogue.non_report_phrases})
+    _put_setting(session, "moderation", catalogue.moderation)
     return {"departments": len(catalogue.departments), "towns": len(catalogue.towns),
             "categories": len(catalogue.categories), "gazetteer": len(catalogue.gazetteer),
             "routing_overrides": len(catalogue.overrides)}

@@ -52,7 +52,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "gazetteer": "data/gazetteer.csv",
         "categories": "data/categories.toml",
         "calendar": "data/calendar.toml",
+        "moderation": "data/moderation.toml",
     },
+    "limits": {"reports_per_hour": 10},
     "logging": {"level": "INFO"},
     "metrics": {"token": ""},  # empty: /metrics answers loopback only
 }

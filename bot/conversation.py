@@ -24,7 +24,7 @@ from bot.dedupe import Delivery
 from bot.knowledge import Knowledge
 from bot.outbox import do_release_waiting
 from bot.parse import Inbound
-from handlers import category, commands, events, feedback, image, location, text, unsupported, voice
+from handlers import category, commands, events, feedback, image, location, mydata, text, unsupported, voice
 from models import Draft, DraftStatus, Resident, utcnow
 
 
@@ -43,6 +43,9 @@ class Intent(enum.StrEnum):
     SMALL_TALK = "small_talk"
     CHOOSE = "choose"              # a bare number
     RECATEGORISE = "recategorise"  # 改为 3 / 改为 占道经营 / 改类别
+    MY_DATA = "my_data"
+    ERASE = "erase"
+    ERASE_CONFIRM = "erase_confirm"
     RATE = "rate"                  # 1 / 满意 … while a resolved ticket awaits the resident's rating
     REASON = "reason"              # the words after 不满意
     SUBMIT = "submit"
@@ -106,6 +109,9 @@ FALLBACKS: dict[Intent, Handler] = {
     Intent.IGNORE: events.ignore,
     Intent.UNSUPPORTED: unsupported.unsupported,
     Intent.RATE: feedback.rate,
+    Intent.MY_DATA: mydata.my_data,
+    Intent.ERASE: mydata.ask_erase,
+    Intent.ERASE_CONFIRM: mydata.confirm_erase,
     Intent.REASON: feedback.reason,
 }
 
@@ -116,6 +122,7 @@ COMMANDS = {
     "帮助": Intent.HELP, "help": Intent.HELP, "使用说明": Intent.HELP,
     "我的": Intent.MINE, "我的工单": Intent.MINE, "我的反映": Intent.MINE,
     "查询": Intent.QUERY, "我要反映": Intent.START_REPORT, "反映问题": Intent.START_REPORT,
+    "我的数据": Intent.MY_DATA, "删除我的数据": Intent.ERASE, "确认删除": Intent.ERASE_CONFIRM,
 }
 MENU_KEYS = {"REPORT": Intent.START_REPORT, "MY_TICKETS": Intent.MINE, "HELP": Intent.HELP}
 EVENTS = {"subscribe": Intent.SUBSCRIBE, "subscribe_scan": Intent.SUBSCRIBE, "unsubscribe": Intent.UNSUBSCRIBE}
@@ -195,6 +202,9 @@ def respond(delivery: Delivery, session: Session, *, knowledge: Knowledge, setti
     now = utcnow()
     resident = _resident(inbound.openid, now, session=session)
     draft = session.scalar(select(Draft).where(Draft.resident_id == resident.id, Draft.status == DraftStatus.OPEN))
+    if resident.blocked:
+        # Kept in the message log (the caller records every delivery), answered politely, not acted on.
+        return texts.BLOCKED if inbound.kind != "event" else ""
     turn = Turn(inbound, delivery, session, knowledge, settings, resident, draft, now, enqueue, photo_url)
     if inbound.kind != "event" and do_release_waiting(resident.id, now, session=session):
         enqueue("deliver_notifications")  # their message reopened WeChat's 48-hour window

@@ -1,7 +1,7 @@
 """Hold each process's snapshot of the catalogue: classifier, place resolver, routing table, calendar."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 import logging
 from pathlib import Path
 
+from bot.abuse import Screen
 from bot.classify import CategoryTerms, KeywordClassifier, ModelClassifier
 from bot.deadline import WorkingCalendar
 from bot.place import PlaceResolver, TownArea
@@ -30,6 +31,7 @@ class Knowledge:
     routing: RoutingTable
     calendar: WorkingCalendar
     categories: dict[str, Category]
+    screen: Screen = field(default_factory=Screen)
 
     def category_name(self, code: str | None) -> str:
         return self.categories[code].name if code in self.categories else "其他"
@@ -73,4 +75,4 @@ def load_knowledge(settings: dict | None = None, *, session: Session) -> Knowled
     for category in categories:
         session.expunge(category)
     return Knowledge(classifier, places, routing, WorkingCalendar(stored["calendar"]),
-                     {c.code: c for c in categories})
+                     {c.code: c for c in categories}, Screen.from_setting(stored.get("moderation", {})))

@@ -34,8 +34,11 @@ def next_ticket_number(local_day: datetime, *, session: Session) -> str:
     return f"{NUMBER_PREFIX}-{day}-{bumped:04d}"
 
 
-def do_open_ticket(draft: Draft, *, knowledge: Knowledge, now: datetime, session: Session) -> Ticket:
-    """Turn a complete draft into a routed ticket with its first events; the draft is marked submitted."""
+def do_open_ticket(draft: Draft, *, knowledge: Knowledge, now: datetime, session: Session,
+                   hold_reason: str | None = None) -> Ticket:
+    """Turn a complete draft into a routed ticket with its first events; the draft is marked submitted.
+
+    With a hold_reason (spam, abuse) the ticket waits in HQ's triage queue instead of being dispatched."""
     if not draft.description.strip() or not draft.has_location:
         raise IncompleteDraft()
     category = draft.category_code or "other"
@@ -50,12 +53,13 @@ def do_open_ticket(draft: Draft, *, knowledge: Knowledge, now: datetime, session
         latitude=draft.latitude, longitude=draft.longitude, location_label=draft.location_label,
         place_text=draft.place_text, town_code=decision.town_code,
         lead_department_code=decision.lead_department_code,
-        status=TicketStatus.RECEIVED, needs_triage=decision.needs_triage, route_reason=decision.reason,
-        deadline_at=deadline, created_at=now, updated_at=now)
+        status=TicketStatus.RECEIVED, needs_triage=decision.needs_triage or bool(hold_reason),
+        route_reason=(f"【待审核：{hold_reason}】" if hold_reason else "") + decision.reason,
+        held=bool(hold_reason), deadline_at=deadline, created_at=now, updated_at=now)
     session.add(ticket)
     session.flush()
     _record(ticket, None, TicketStatus.RECEIVED, "resident", "市民通过公众号提交", now, session=session)
-    if decision.lead_department_code != knowledge.routing.hq_code:
+    if decision.lead_department_code != knowledge.routing.hq_code and not hold_reason:
         _record(ticket, TicketStatus.RECEIVED, TicketStatus.REGISTERED, "system:router",
                 f"自动立案：类别【{knowledge.category_name(category)}】（置信度 {draft.category_confidence:.2f}）",
                 now, session=session)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import logging
 
 from bot import texts
+from bot.abuse import reports_in_last_hour
 from bot.observe import ticket_number
 from bot.ticket import do_open_ticket, find_resident_ticket, recent_resident_tickets
 from handlers.draft import missing_parts, understand
@@ -28,7 +29,11 @@ def submit(turn: Turn) -> str:
         return texts.cannot_submit(missing)
     understand(turn)
     knowledge = turn.knowledge
-    ticket = do_open_ticket(draft, knowledge=knowledge, now=turn.now, session=turn.session)
+    limit = turn.settings["limits"]["reports_per_hour"]
+    if reports_in_last_hour(turn.resident.id, turn.now, session=turn.session) >= limit:
+        return texts.RATE_LIMITED.format(limit=limit)
+    hold = knowledge.screen.reason_to_hold(draft.description)
+    ticket = do_open_ticket(draft, knowledge=knowledge, now=turn.now, session=turn.session, hold_reason=hold)
     ticket_number.set(ticket.number)
     log.info("ticket opened: %s to %s", ticket.category_code, ticket.lead_department_code)
     turn.draft = None

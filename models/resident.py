@@ -20,6 +20,8 @@ class Resident(Base):
     subscribed: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    blocked: Mapped[bool] = mapped_column(default=False)  # by HQ: answered politely, messages kept, not acted on
+    erase_requested_at: Mapped[datetime | None] = mapped_column(nullable=True)  # 删除我的数据, awaiting 确认
     # Set after "3 不满意": the resident's next words are the reason, and reopen that ticket.
     reason_for_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", use_alter=True),
                                                              nullable=True)

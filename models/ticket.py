@@ -48,6 +48,7 @@ class Ticket(Base):
     lead_department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
     status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus), index=True)
     needs_triage: Mapped[bool] = mapped_column(default=False, index=True)
+    held: Mapped[bool] = mapped_column(default=False)  # looked like spam or abuse: HQ reviews before routing
     route_reason: Mapped[str] = mapped_column(Text, default="")
     deadline_at: Mapped[datetime] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -12,11 +12,13 @@ from sqlalchemy.orm import selectinload
 from bot.db import transaction
 from bot.listing import TABS, Filters, page_of, tab_counts, tabs_for, ticket_query
 from bot.media import ImageRefused, clean_image
-from bot.portal import bp, login_required, sessions
+from bot.portal import bp, hq_required, login_required, sessions
 from bot.portal.forms import ActionForm, LogoutForm
 from bot.ticket import department_may_see
-from bot.workflow import OPEN_STATES, TransitionRefused, allowed_actions, department_choices, do_transition
-from models import Category, Department, Notification, Photo, Ticket, TicketEvent, TicketStatus, Town, utcnow
+from bot.workflow import (OPEN_STATES, TransitionRefused, allowed_actions, department_choices, do_flag,
+                          do_transition)
+from models import (Category, Department, Notification, Photo, Resident, Ticket, TicketEvent, TicketStatus, Town,
+                    utcnow)
 from bot import texts
 
 CSV_LIMIT = 100_000
@@ -139,11 +141,12 @@ def ticket(number: str):
         duplicates = _duplicates_of(found, db)
         notices = list(db.scalars(select(Notification).where(Notification.ticket_id == found.id)
                                   .order_by(Notification.id)))
+        reporter_blocked = bool(found.resident_id and db.get(Resident, found.resident_id).blocked)
         db.expunge_all()
     form = ActionForm()
     form.department.choices = [(d.code, d.name) for d in departments]
     return render_template("portal/ticket.html", ticket=found, actions=actions, form=form, duplicates=duplicates,
-                           notices=notices,
+                           notices=notices, reporter_blocked=reporter_blocked,
                            overdue=found.status in OPEN_STATES and found.deadline_at < utcnow())
 
 
@@ -225,3 +228,22 @@ def photo(photo_id: int, variant: str):
             abort(404)
         key = getattr(found, VARIANTS[variant])
     return _image(current_app.extensions["civicbot.storage"].get(key))
+
+
+@bp.post("/tickets/<number>/block")
+@hq_required
+def block_reporter(number: str):
+    """HQ stops a resident's messages from being acted on (they are still kept and answered politely)."""
+    if not LogoutForm().validate_on_submit():
+        abort(400)
+    block = request.form.get("block") == "1"
+    with transaction(sessions()) as db:
+        found = _visible_ticket(db, number)
+        if found.resident_id is None:
+            flash("该工单的市民身份已删除，无法屏蔽。", "error")
+            return redirect(url_for("portal.ticket", number=number))
+        db.get(Resident, found.resident_id).blocked = block
+        do_flag(found, "指挥部屏蔽了该反映人" if block else "指挥部解除了对该反映人的屏蔽", now=utcnow(), session=db,
+                actor=g.actor.name)
+    flash("已屏蔽该反映人：其后续消息只作记录、不再受理。" if block else "已解除屏蔽。", "ok")
+    return redirect(url_for("portal.ticket", number=number))

@@ -1,0 +1,39 @@
+"""我的数据 and 删除我的数据: what is held about the resident, and erasing it after a confirmation."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot import texts
+from bot.privacy import do_erase_identity, what_we_hold
+
+if TYPE_CHECKING:
+    from bot.conversation import Turn
+
+CONFIRM_WITHIN = timedelta(minutes=10)
+
+
+def my_data(turn: Turn) -> str:
+    held = what_we_hold(turn.resident, session=turn.session)
+    openid = turn.resident.openid
+    masked = openid[:4] + "…" + openid[-4:] if len(openid) > 10 else openid
+    first_seen = turn.knowledge.calendar.local(turn.resident.created_at).strftime("%Y-%m-%d")
+    return texts.MY_DATA.format(openid=masked, first_seen=first_seen, messages=held.messages,
+                                tickets=held.tickets, photos=held.photos, drafts=held.drafts)
+
+
+def ask_erase(turn: Turn) -> str:
+    turn.resident.erase_requested_at = turn.now
+    return texts.ERASE_ASK
+
+
+def confirm_erase(turn: Turn) -> str:
+    asked = turn.resident.erase_requested_at
+    if asked is None or turn.now - asked > CONFIRM_WITHIN:
+        return texts.NOTHING_TO_ERASE
+    turn.draft = None
+    # The inbound log row of this very message goes too; the reply is still returned to WeChat.
+    turn.delivery.record.openid = f"erasing:{turn.resident.id}"
+    turn.delivery.record.body = "[erased]"
+    unlinked = do_erase_identity(turn.resident, session=turn.session)
+    return texts.ERASED.format(tickets=unlinked)
