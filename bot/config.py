@@ -55,6 +55,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "moderation": "data/moderation.toml",
     },
     "limits": {"reports_per_hour": 10},
+    "duplicates": {"radius_m": 100, "window_hours": 72, "photo_distance": 6},
     "logging": {"level": "INFO"},
     "metrics": {"token": ""},  # empty: /metrics answers loopback only
 }

@@ -22,23 +22,25 @@ NOTICE_KINDS = {S.DISPATCHED: "dispatched", S.IN_PROGRESS: "accepted", S.RESOLVE
                 S.REJECTED: "rejected", S.REOPENED: "reopened", S.CLOSED: "closed"}
 OUTSIDE_WINDOW = {45015, 45047}   # 48 h since the resident's last message passed, or the quota is used up
 CLAIM_SECONDS = 120               # a worker that dies mid-send leaves the row due again after this
-MAX_BACKOFF_SECONDS = 600
+MAX_BACKOFF_SECONDS = 300
 BATCH = 50
 
 
 def do_queue_notices(ticket: Ticket, target: TicketStatus, *, note: str, photos: list[Photo], deadline_text: str,
                      now: datetime, session: Session) -> list[Notification]:
     """Write the notice for this change in the caller's transaction (nothing is sent here)."""
+    from bot.duplicates import reporter_ids
     kind = NOTICE_KINDS.get(target)
-    if kind is None or ticket.resident_id is None:
+    if kind is None:
         return []
     department = session.scalar(select(Department.name).where(Department.code == ticket.lead_department_code))
     text = texts.ticket_notice(kind, number=ticket.number, department=department or "", note=note,
                                deadline=deadline_text)
-    notice = Notification(ticket_id=ticket.id, resident_id=ticket.resident_id, kind=kind, text=text,
-                          photo_id=photos[0].id if photos else None, created_at=now, next_attempt_at=now)
-    session.add(notice)
-    return [notice]
+    notices = [Notification(ticket_id=ticket.id, resident_id=resident_id, kind=kind, text=text,
+                            photo_id=photos[0].id if photos else None, created_at=now, next_attempt_at=now)
+               for resident_id in reporter_ids(ticket, session=session)]  # everyone who reported it
+    session.add_all(notices)
+    return notices
 
 
 def do_release_waiting(resident_id: int, now: datetime, *, session: Session) -> int:

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.knowledge import Knowledge
 from bot.route import RouteDecision, decide_route
-from models import Department, Draft, DraftStatus, Ticket, TicketCounter, TicketEvent, TicketStatus, Town
+from models import (Department, Draft, DraftStatus, Ticket, TicketCounter, TicketEvent, TicketReporter, TicketStatus,
+                    Town)
 
 NUMBER_PREFIX = "JY"
 
@@ -94,14 +95,20 @@ def _record(ticket: Ticket, before: TicketStatus | None, after: TicketStatus, ac
                             reason=reason))
 
 
+def _reported_by(resident_id: int):
+    """Tickets the resident opened, or joined as another reporter of the same problem."""
+    joined = select(TicketReporter.ticket_id).where(TicketReporter.resident_id == resident_id)
+    return or_(Ticket.resident_id == resident_id, Ticket.id.in_(joined))
+
+
 def find_resident_ticket(number: str, resident_id: int, *, session: Session) -> Ticket | None:
     """The ticket with this number, only if this resident reported it."""
     return session.scalar(select(Ticket).where(func.upper(Ticket.number) == number.upper(),
-                                               Ticket.resident_id == resident_id))
+                                               _reported_by(resident_id)))
 
 
 def recent_resident_tickets(resident_id: int, limit: int, *, session: Session) -> list[Ticket]:
-    return list(session.scalars(select(Ticket).where(Ticket.resident_id == resident_id)
+    return list(session.scalars(select(Ticket).where(_reported_by(resident_id))
                                 .order_by(Ticket.id.desc()).limit(limit)))
 
 
@@ -143,6 +150,7 @@ def ticket_as_dict(ticket: Ticket, knowledge: Knowledge) -> dict:
         "town": ticket.town_code,
         "town_name": knowledge.places.town_name(ticket.town_code),
         "needs_triage": ticket.needs_triage,
+        "reporters": 1 + len(ticket.reporters),
         "route_reason": ticket.route_reason,
         "location": {"latitude": ticket.latitude, "longitude": ticket.longitude,
                      "label": ticket.location_label, "place": ticket.place_text},

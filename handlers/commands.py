@@ -8,6 +8,7 @@ import logging
 
 from bot import texts
 from bot.abuse import reports_in_last_hour
+from bot.duplicates import do_join, find_duplicate
 from bot.observe import ticket_number
 from bot.ticket import do_open_ticket, find_resident_ticket, recent_resident_tickets
 from handlers.draft import missing_parts, understand
@@ -33,6 +34,14 @@ def submit(turn: Turn) -> str:
     if reports_in_last_hour(turn.resident.id, turn.now, session=turn.session) >= limit:
         return texts.RATE_LIMITED.format(limit=limit)
     hold = knowledge.screen.reason_to_hold(draft.description)
+    if not hold:
+        found = find_duplicate(draft, draft.category_code or "other", turn.now, turn.settings, session=turn.session)
+        if found:
+            ticket, reason = found
+            count = do_join(draft, ticket, reason, turn.now, session=turn.session)
+            turn.draft = None
+            log.info("report joined %s as reporter %d (%s)", ticket.number, count, reason)
+            return texts.JOINED.format(count=count, number=ticket.number)
     ticket = do_open_ticket(draft, knowledge=knowledge, now=turn.now, session=turn.session, hold_reason=hold)
     ticket_number.set(ticket.number)
     log.info("ticket opened: %s to %s", ticket.category_code, ticket.lead_department_code)

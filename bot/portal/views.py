@@ -17,8 +17,8 @@ from bot.portal.forms import ActionForm, LogoutForm
 from bot.ticket import department_may_see
 from bot.workflow import (OPEN_STATES, TransitionRefused, allowed_actions, department_choices, do_flag,
                           do_transition)
-from models import (Category, Department, Notification, Photo, Resident, Ticket, TicketEvent, TicketStatus, Town,
-                    utcnow)
+from models import (Category, Department, Notification, Photo, Resident, Ticket, TicketEvent, TicketReporter,
+                    TicketStatus, Town, utcnow)
 from bot import texts
 
 CSV_LIMIT = 100_000
@@ -141,12 +141,14 @@ def ticket(number: str):
         duplicates = _duplicates_of(found, db)
         notices = list(db.scalars(select(Notification).where(Notification.ticket_id == found.id)
                                   .order_by(Notification.id)))
+        reporters = list(db.scalars(select(TicketReporter).where(TicketReporter.ticket_id == found.id)
+                                    .order_by(TicketReporter.id)))
         reporter_blocked = bool(found.resident_id and db.get(Resident, found.resident_id).blocked)
         db.expunge_all()
     form = ActionForm()
     form.department.choices = [(d.code, d.name) for d in departments]
     return render_template("portal/ticket.html", ticket=found, actions=actions, form=form, duplicates=duplicates,
-                           notices=notices, reporter_blocked=reporter_blocked,
+                           notices=notices, reporter_blocked=reporter_blocked, reporters=reporters,
                            overdue=found.status in OPEN_STATES and found.deadline_at < utcnow())
 
 
@@ -247,3 +249,25 @@ def block_reporter(number: str):
                 actor=g.actor.name)
     flash("已屏蔽该反映人：其后续消息只作记录、不再受理。" if block else "已解除屏蔽。", "ok")
     return redirect(url_for("portal.ticket", number=number))
+
+
+@bp.post("/tickets/<number>/split/<int:reporter_id>")
+@hq_required
+def split_reporter(number: str, reporter_id: int):
+    """HQ undoes a wrong merge: that reporter's report becomes a ticket of its own."""
+    from bot.duplicates import do_split
+    from bot.ticket import do_open_ticket
+    if not LogoutForm().validate_on_submit():
+        abort(400)
+    with transaction(sessions()) as db:
+        found = _visible_ticket(db, number)
+        reporter = db.get(TicketReporter, reporter_id)
+        if reporter is None or reporter.ticket_id != found.id or reporter.draft_id is None:
+            abort(404)
+        now = utcnow()
+        new = do_split(reporter, session=db, open_ticket=lambda draft: do_open_ticket(
+            draft, knowledge=knowledge(), now=now, session=db))
+        do_flag(found, f"指挥部将一位反映人拆分为新工单 {new.number}", now=now, session=db, actor=g.actor.name)
+        new_number = new.number
+    flash(f"已拆分为新工单 {new_number}", "ok")
+    return redirect(url_for("portal.ticket", number=new_number))

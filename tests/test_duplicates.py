@@ -1,0 +1,90 @@
+"""The same problem reported again joins the open ticket: counted reporters, shared news, and HQ can split."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import create_app
+from bot.db import transaction
+from bot.staff import do_add_staff
+from models import Ticket, TicketReporter
+from tests import images
+from tests.conftest import Resident, make_settings
+from tests.test_portal import PASSWORD, Clerk
+
+HUATA = (37.7050, 112.4310)
+NEARBY = (37.7053, 112.4312)      # about 40 m away
+FARTHER = (37.7080, 112.4310)     # about 330 m away
+
+
+@pytest.fixture
+def app(tmp_path, database, fake_wechat):
+    app = create_app(make_settings(tmp_path, database, wechat={
+        "app_id": fake_wechat.app_id, "app_secret": fake_wechat.secret, "api_base_url": fake_wechat.base_url}))
+    with transaction(app.extensions["civicbot.sessions"]) as session:
+        do_add_staff("chen", "urban_mgmt", "staff", PASSWORD, session=session)
+        do_add_staff("hq", "hq", "admin", PASSWORD, session=session)
+    return app
+
+
+def report(app, openid: str, point, words="路口有人摆摊占了半条路", category="占道经营", photo: str | None = None):
+    person = Resident(app, openid)
+    person.location(*point, label="花塔村")
+    if photo:
+        person.send("image", f"<PicUrl><![CDATA[http://x/{photo}]]></PicUrl><MediaId><![CDATA[{photo}]]></MediaId>")
+    person.says(words)
+    person.says(f"改为 {category}")
+    return person.says("提交")
+
+
+def tickets(app) -> int:
+    with app.extensions["civicbot.sessions"]() as session:
+        return session.scalar(select(func.count()).select_from(Ticket))
+
+
+def test_a_nearby_report_of_the_same_problem_joins_the_open_ticket(app, fake_wechat):
+    first = report(app, "o-first", HUATA)
+    number = re.search(r"JY-\d{8}-\d{4}", first).group(0)
+    second = report(app, "o-second", NEARBY, words="花塔村那儿又摆上摊了")
+    assert "该问题已有 2 人反映" in second and number in second and tickets(app) == 1
+    third = report(app, "o-third", NEARBY, words="小贩把路都堵了")
+    assert "已有 3 人反映" in third
+    assert number in Resident(app, "o-second").says("我的")
+    chen = Clerk(app, "chen")
+    chen.login()
+    page = chen.page(f"/portal/tickets/{number}").get_data(as_text=True)
+    assert "反映人数：</strong>3 人" in page
+    chen.act(number, "accept")
+    told = {m["touser"] for m in fake_wechat.sent if "已接手" in m.get("text", {}).get("content", "")}
+    assert told == {"o-first", "o-second", "o-third"}
+
+
+@pytest.mark.parametrize("point, category", [(FARTHER, "占道经营"), (NEARBY, "环境卫生")],
+                         ids=["too far", "another category"])
+def test_a_different_place_or_problem_opens_its_own_ticket(app, point, category):
+    report(app, "o-first", HUATA)
+    assert "JY-" in report(app, "o-other", point, category=category) and tickets(app) == 2
+
+
+def test_a_near_identical_photo_joins_even_without_a_nearby_point(app, fake_wechat):
+    fake_wechat.add_media("m-a", images.jpeg(images.scene(41, (1600, 1200))))
+    fake_wechat.add_media("m-b", images.jpeg(images.scene(41, (1600, 1200)).resize((800, 600)), quality=60))
+    report(app, "o-first", HUATA, photo="m-a")
+    assert "已有 2 人反映" in report(app, "o-second", FARTHER, photo="m-b")
+
+
+def test_hq_splits_a_wrong_merge(app):
+    number = re.search(r"JY-\d{8}-\d{4}", report(app, "o-first", HUATA)).group(0)
+    report(app, "o-second", NEARBY, words="这里的摊位是另一家，和上次不是一回事")
+    with app.extensions["civicbot.sessions"]() as session:
+        reporter_id = session.scalar(select(TicketReporter.id))
+    hq = Clerk(app, "hq")
+    hq.login()
+    page = hq.client.post(f"/portal/tickets/{number}/split/{reporter_id}",
+                          data={"csrf_token": hq.csrf(f"/portal/tickets/{number}")},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "已拆分为新工单" in page and tickets(app) == 2
+    new_number = re.search(r"已拆分为新工单 (JY-\d{8}-\d{4})", page).group(1)
+    assert new_number in Resident(app, "o-second").says("我的")
