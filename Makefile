@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test browser serve migrate model bench-classify bench-photos bench-portal bench-load clean
+.PHONY: run test browser serve migrate model bench-classify bench-photos bench-portal bench-load bench-feedback clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ bench-photos: $(INSTALLED)
 
 bench-portal: $(INSTALLED)
 	$(BIN)/python bench/portal.py
+
+bench-feedback: $(INSTALLED)
+	$(BIN)/python bench/feedback_loop.py
 
 bench-load: $(INSTALLED)
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
