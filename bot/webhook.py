@@ -35,7 +35,8 @@ def check_plain_signature(token: str) -> None:
     """Refuse with 403 unless signature = sha1(sorted token, timestamp, nonce)."""
     args = request.args
     expected = signature_of(token, args.get("timestamp", ""), args.get("nonce", ""))
-    if not hmac.compare_digest(expected, args.get("signature", "")):
+    # Bytes, not str: compare_digest refuses non-ASCII str, and a forged signature may be anything.
+    if not hmac.compare_digest(expected.encode(), args.get("signature", "").encode("utf-8", "surrogateescape")):
         abort(403)
 
 
