@@ -53,6 +53,7 @@ class JobQueue:
             "deliver_notifications": task(name="deliver_notifications")(self.deliver_notifications),
         }
         self.huey.periodic_task(crontab(minute="*"), name="sweep_notifications")(self.deliver_notifications)
+        self.huey.periodic_task(crontab(minute="*"), name="sweep_photos")(self.sweep_photos)
         minutes = settings["deadlines"]["check_minutes"]
         self.huey.periodic_task(crontab(minute=f"*/{minutes}"), name="check_deadlines")(self.check_deadlines)
 
@@ -106,6 +107,25 @@ class JobQueue:
         from bot.outbox import deliver_due
         from bot.storage import make_storage
         return deliver_due(self.api(), make_storage(self.settings), self.sessions(), self.settings)
+
+    def sweep_photos(self) -> int:
+        """Queue again the photos whose job vanished (a worker killed mid-job loses the task it held).
+
+        A photo still "recorded" well after its last attempt's pause is fetched again; the job is
+        idempotent, so a photo queued twice is still stored once."""
+        from datetime import timedelta as span
+
+        from sqlalchemy import select
+
+        from models import Photo, utcnow
+        media = self.settings["media"]
+        now = utcnow()
+        with transaction(self.sessions()) as session:
+            stuck = [photo.id for photo in session.scalars(select(Photo).where(Photo.status == "recorded"))
+                     if now - photo.created_at > span(seconds=120 + media["retry_base_seconds"] * 2 ** photo.attempts)]
+        for photo_id in stuck:
+            self.enqueue("fetch_photo", photo_id)
+        return len(stuck)
 
     def _fetch_photo(self, photo_id: int) -> str:
         from bot.storage import make_storage

@@ -43,12 +43,12 @@ def classifier_for_tests() -> Path | None:
     return MODEL
 
 
-def make_settings(tmp_path: Path, database: Path, **overrides) -> dict:
+def make_settings(tmp_path: Path, database_file: Path, **overrides) -> dict:
     """Settings for a test: the repo's data files, a database file of its own, jobs run at once."""
     config = tmp_path / "config.toml"
     config.write_text("", encoding="utf-8")
     model = classifier_for_tests()
-    base = {"database": {"url": f"sqlite:///{database}"},
+    base = {"database": {"url": f"sqlite:///{database_file}"},
             "classifier": {"model": str(model) if model else str(tmp_path / "no-model.npz")},
             "queue": {"backend": "immediate"},
             # Never the real WeChat: a closed loopback port unless a test starts the fake API.
@@ -164,8 +164,9 @@ class RunningBot:
             encoding="utf-8")
         self.url = f"http://127.0.0.1:{self.port}/wechat"
         self.log = (folder / "serve.log").open("wb")
+        # Its own process group, so a test can kill the server with all its workers at once.
         self.process = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(self.config), "serve"],
-                                        stdout=self.log, stderr=subprocess.STDOUT)
+                                        stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         self._wait_until_up()
 
     def _wait_until_up(self) -> None:
@@ -184,6 +185,19 @@ class RunningBot:
             self.process.terminate()
             self.process.wait(timeout=30)
         self.log.close()
+
+    def kill(self) -> None:
+        """SIGKILL the server, its gunicorn workers and its job worker: no chance to clean up."""
+        import os
+        import signal
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def restart(self) -> None:
+        self.log = open(self.log.name, "ab")
+        self.process = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(self.config), "serve"],
+                                        stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait_until_up()
 
 
 @pytest.fixture

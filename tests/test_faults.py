@@ -1,0 +1,118 @@
+"""Faults: the server killed under load, the database locked, a job worker killed mid-job."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+
+import requests
+from sqlalchemy import func, select
+
+from bot.app import create_app
+from bot.webhook import signature_of
+from models import Draft, DraftStatus, InboundMessage, Photo
+from tests import images
+from tests.conftest import TOKEN, Resident, make_settings
+
+
+def signed() -> dict:
+    timestamp, nonce = str(int(time.time())), "4321"
+    return {"timestamp": timestamp, "nonce": nonce, "signature": signature_of(TOKEN, timestamp, nonce)}
+
+
+def body(openid: str, msg_id: int, text: str) -> bytes:
+    return (f"<xml><ToUserName>gh</ToUserName><FromUserName>{openid}</FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime><MsgType>text</MsgType>"
+            f"<Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId></xml>").encode()
+
+
+def test_sigkill_under_load_loses_no_answered_message_and_no_draft(running_bot, database):
+    answered: list[tuple[str, int]] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def resident(number: int) -> None:
+        openid, sent = f"o-kill-{number}", 0
+        while not stop.is_set():
+            msg_id = number * 1_000_000 + sent
+            try:
+                response = requests.post(running_bot.url, params=signed(), timeout=5,
+                                         data=body(openid, msg_id, f"晋祠镇花塔村第{sent}号门口有人摆摊"))
+            except requests.RequestException:
+                return  # the server died under this request: WeChat would deliver it again
+            if response.status_code == 200:
+                with lock:
+                    answered.append((openid, msg_id))
+            sent += 1
+
+    threads = [threading.Thread(target=resident, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    time.sleep(3)
+    running_bot.kill()
+    stop.set()
+    for thread in threads:
+        thread.join()
+    running_bot.restart()
+    connection = sqlite3.connect(database)
+    stored = {(openid, int(key.split(":")[1])) for openid, key in
+              connection.execute("SELECT openid, dedupe_key FROM inbound_messages")}
+    drafts = dict(connection.execute("SELECT r.openid, d.description FROM drafts d JOIN residents r "
+                                     "ON r.id = d.resident_id WHERE d.status = 'open'"))
+    connection.close()
+    assert len(answered) > 20
+    assert set(answered) <= stored                       # every 200 is in the database
+    for openid, _ in answered:
+        assert "摆摊" in drafts[openid]                   # and each resident's draft is intact
+    print(f"kill under load: {len(answered)} answered, {len(stored)} stored, "
+          f"{len(set(answered) - stored)} lost")
+
+
+def test_a_briefly_locked_database_is_waited_for_not_a_500(tmp_path, database):
+    app = create_app(make_settings(tmp_path, database, database={"busy_timeout_ms": 500}))
+    resident = Resident(app, "o-locked")
+    blocker = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+    blocker.execute("BEGIN EXCLUSIVE")
+    threading.Timer(0.3, blocker.rollback).start()       # released before the retries run out
+    assert "【" in resident.says("晋祠镇花塔村路口有人摆摊占了半条路") and resident.last_status == 200
+    blocker.close()
+
+
+def test_a_database_locked_for_long_gets_a_503_and_the_redelivery_is_processed_once(tmp_path, database):
+    app = create_app(make_settings(tmp_path, database, database={"busy_timeout_ms": 200}))
+    client = app.test_client()
+    blocker = sqlite3.connect(database, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    first = client.post("/wechat", query_string=signed(), data=body("o-wait", 99, "古唐苑小区门口垃圾没人清"))
+    assert first.status_code == 503                      # WeChat delivers again after a failure
+    blocker.rollback()
+    blocker.close()
+    for _ in range(2):
+        again = client.post("/wechat", query_string=signed(), data=body("o-wait", 99, "古唐苑小区门口垃圾没人清"))
+        assert again.status_code == 200
+    with app.extensions["civicbot.sessions"]() as session:
+        assert session.scalar(select(func.count()).select_from(InboundMessage)) == 1
+        assert session.scalar(select(func.count()).select_from(Draft)
+                              .where(Draft.status == DraftStatus.OPEN)) == 1
+
+
+def test_a_photo_job_lost_with_a_killed_worker_runs_again_once(tmp_path, database, fake_wechat):
+    settings = make_settings(tmp_path, database, queue={"backend": "sqlite", "path": str(tmp_path / "jobs.db")},
+                             media={"retry_base_seconds": 0},
+                             wechat={"app_id": fake_wechat.app_id, "app_secret": fake_wechat.secret,
+                                     "api_base_url": fake_wechat.base_url})
+    app = create_app(settings)
+    fake_wechat.add_media("m-lost", images.jpeg())
+    Resident(app, "o-lost").send("image", "<PicUrl><![CDATA[http://x]]></PicUrl><MediaId><![CDATA[m-lost]]></MediaId>")
+    queue = app.extensions["civicbot.queue"]
+    queue.huey.flush()                                    # the queued task dies with its worker
+    with app.extensions["civicbot.sessions"]() as session, session.begin():
+        photo = session.scalar(select(Photo))
+        photo.created_at = photo.created_at.replace(year=photo.created_at.year - 1)
+    assert queue.sweep_photos() == 1
+    task = queue.huey.dequeue()
+    queue.huey.execute(task)
+    assert queue.sweep_photos() == 0
+    with app.extensions["civicbot.sessions"]() as session:
+        assert session.scalar(select(Photo.status)) == "stored"
+        assert session.scalar(select(func.count()).select_from(Photo)) == 1
