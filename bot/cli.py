@@ -327,7 +327,10 @@ def _serve_simulated_api(base_url: str) -> str | None:
     parts = urlsplit(base_url)
     if parts.hostname not in ("127.0.0.1", "localhost") or not parts.port:
         return None
+    import logging
+
     from bot.simulator_api import FakeWeChat
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its request lines would clutter the chat
     try:
         FakeWeChat(app_id=None, port=parts.port)
     except OSError:

@@ -41,6 +41,8 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    if level != "DEBUG":  # huey logs every periodic run at INFO: once a minute per task, not news
+        logging.getLogger("huey").setLevel(logging.WARNING)
 
 
 def install(app: Flask) -> None:
