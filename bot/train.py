@@ -78,7 +78,11 @@ def _matrix(examples: list[Example], vectoriser=None):
                 frequency[key] = frequency.get(key, 0) + 1
         vectoriser = DictVectorizer()
         vectoriser.fit([{k: 1.0 for k in frequency if frequency[k] >= MIN_DOCUMENT_FREQUENCY}])
-    return vectoriser.transform(rows), vectoriser
+    matrix = vectoriser.transform(rows).tocsr()
+    # liblinear (the SVM candidate) takes only 32-bit indices; DictVectorizer may hand out 64-bit ones.
+    matrix.indices = matrix.indices.astype(np.int32)
+    matrix.indptr = matrix.indptr.astype(np.int32)
+    return matrix, vectoriser
 
 
 def _scores(model, matrix) -> np.ndarray:
@@ -109,6 +113,7 @@ def train_model(examples: list[Example], *, sources: dict | None = None, only: s
     started = time.monotonic()
     classes = sorted({e.label for e in examples})
     truth = np.array([classes.index(e.label) for e in examples])
+    folds = max(2, min(folds, int(np.bincount(truth).min())))  # a tiny corpus cannot have more folds than members
     folds = list(StratifiedKFold(folds, shuffle=True, random_state=SEED).split(np.zeros(len(truth)), truth))
     fold_data = []
     for train_index, test_index in folds:
