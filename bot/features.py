@@ -42,6 +42,25 @@ def _pinyin() -> dict[str, str]:
     return readings
 
 
+@lru_cache(maxsize=1)
+def _syllables() -> frozenset[str]:
+    return frozenset(_pinyin().values())
+
+
+def _split_pinyin(word: str) -> list[str] | None:
+    """Split a Latin word into pinyin syllables (longest first): zhandao → zhan dao; None if it is not pinyin."""
+    syllables, known, position = [], _syllables(), 0
+    while position < len(word):
+        for size in range(min(6, len(word) - position), 0, -1):
+            if word[position:position + size] in known:
+                syllables.append(word[position:position + size])
+                position += size
+                break
+        else:
+            return None
+    return syllables
+
+
 def warm_up() -> None:
     """Load the character tables now rather than on the first message."""
     _traditional_to_simplified()
@@ -79,6 +98,19 @@ def extract(text: str) -> dict[str, float]:
             counts[key] = counts.get(key, 0) + 1
     for word in _LATIN_WORD.findall(lowered):
         counts["w:" + word] = counts.get("w:" + word, 0) + 1
+        # Residents type pinyin when they cannot find the characters (baitan, zhandao jingying):
+        # the same syllable features as the characters would give.
+        spelled = _split_pinyin(word) if len(word) >= 4 else None
+        if spelled and len(spelled) >= 2:
+            for index, syllable in enumerate(spelled):
+                counts["p:" + syllable] = counts.get("p:" + syllable, 0) + 1
+                if index:
+                    key = f"p:{spelled[index - 1]}_{syllable}"
+                    counts[key] = counts.get(key, 0) + 1
+    # A question or an exclamation says something about intent that the stripped text no longer shows.
+    for mark, name in (("?", "question"), ("？", "question"), ("!", "exclaim"), ("！", "exclaim")):
+        if mark in text:
+            counts["m:" + name] = 1
     weighted = {key: 1.0 + math.log(count) for key, count in counts.items()}
     norm = math.sqrt(sum(value * value for value in weighted.values())) or 1.0
     return {key: value / norm for key, value in weighted.items()}
