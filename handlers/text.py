@@ -31,5 +31,10 @@ def greet(turn: Turn) -> str:
 
 
 def show_draft(turn: Turn) -> str:
-    """Small talk while a draft is open: remind the resident where the report stands."""
+    """Small talk while a draft is open: remind the resident where the report stands.
+
+    A draft that still has no description takes the words anyway: after sharing a location or a
+    photo, what the resident types next is almost always the description, whatever it looks like."""
+    if not turn.draft.description.strip():
+        return add_description(turn, turn.inbound.content)
     return summary(turn)
