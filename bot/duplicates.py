@@ -42,23 +42,26 @@ def find_duplicate(draft: Draft, category: str, now: datetime, settings: dict, *
     return None
 
 
-def do_join(draft: Draft, ticket: Ticket, reason: str, now: datetime, *, session: Session) -> int:
-    """Attach the reporter and their photos to the ticket; return how many residents have now reported it."""
-    session.add(TicketReporter(ticket_id=ticket.id, resident_id=draft.resident_id, draft_id=draft.id,
-                               reason=reason, created_at=now))
+def do_join(draft: Draft, ticket: Ticket, reason: str, now: datetime, *, session: Session) -> tuple[int, bool]:
+    """Attach the reporter and their photos to the ticket; return how many residents have now reported it,
+    and whether this resident had reported it already (then they are not counted twice)."""
+    again = draft.resident_id in reporter_ids(ticket, session=session)
+    if not again:
+        session.add(TicketReporter(ticket_id=ticket.id, resident_id=draft.resident_id, draft_id=draft.id,
+                                   reason=reason, created_at=now))
     for photo in draft.photos:
         photo.ticket_id = ticket.id
     draft.status = DraftStatus.SUBMITTED
     session.flush()
     count = reporter_count(ticket, session=session)
-    do_flag(ticket, f"又有市民反映同一问题（{reason}），共 {count} 人反映", now=now, session=session,
-            actor="system:duplicates")
-    return count
+    do_flag(ticket, f"反映人再次反映同一问题（{reason}）" if again else
+            f"又有市民反映同一问题（{reason}），共 {count} 人反映", now=now, session=session, actor="system:duplicates")
+    return count, again
 
 
 def reporter_count(ticket: Ticket, *, session: Session) -> int:
-    others = session.scalars(select(TicketReporter.id).where(TicketReporter.ticket_id == ticket.id)).all()
-    return 1 + len(others)
+    """How many different residents reported the problem (a resident reporting twice counts once)."""
+    return max(1, len(reporter_ids(ticket, session=session)))
 
 
 def reporter_ids(ticket: Ticket, *, session: Session) -> list[int]:

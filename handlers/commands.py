@@ -38,10 +38,10 @@ def submit(turn: Turn) -> str:
         found = find_duplicate(draft, draft.category_code or "other", turn.now, turn.settings, session=turn.session)
         if found:
             ticket, reason = found
-            count = do_join(draft, ticket, reason, turn.now, session=turn.session)
+            count, again = do_join(draft, ticket, reason, turn.now, session=turn.session)
             turn.draft = None
-            log.info("report joined %s as reporter %d (%s)", ticket.number, count, reason)
-            return texts.JOINED.format(count=count, number=ticket.number)
+            log.info("report joined %s (%d reporters, %s)", ticket.number, count, reason)
+            return (texts.ALREADY_REPORTED if again else texts.JOINED).format(count=count, number=ticket.number)
     ticket = do_open_ticket(draft, knowledge=knowledge, now=turn.now, session=turn.session, hold_reason=hold)
     ticket_number.set(ticket.number)
     log.info("ticket opened: %s to %s", ticket.category_code, ticket.lead_department_code)

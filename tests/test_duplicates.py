@@ -88,3 +88,10 @@ def test_hq_splits_a_wrong_merge(app):
     assert "已拆分为新工单" in page and tickets(app) == 2
     new_number = re.search(r"已拆分为新工单 (JY-\d{8}-\d{4})", page).group(1)
     assert new_number in Resident(app, "o-second").says("我的")
+
+
+def test_the_same_resident_reporting_again_is_not_counted_twice(app):
+    number = re.search(r"JY-\d{8}-\d{4}", report(app, "o-first", HUATA)).group(0)
+    again = report(app, "o-first", NEARBY, words="又来摆摊了")
+    assert "您已经反映过这个问题" in again and number in again and tickets(app) == 1
+    assert "已有 2 人反映" in report(app, "o-second", NEARBY)
