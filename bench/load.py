@@ -34,7 +34,7 @@ def main() -> None:
     import requests
 
     from bot.webhook import signature_of
-    from tests.conftest import free_port
+    from tests.conftest import data_section, free_port
 
     folder = Path(tempfile.mkdtemp(prefix="civicbot-load-"))
     database_url = options.database_url or f"sqlite:///{folder / 'civicbot.db'}"
@@ -45,9 +45,7 @@ def main() -> None:
         f'[queue]\nbackend = "{options.queue}"\npath = "{folder / "jobs.db"}"\nredis_url = "{options.redis_url}"\n'
         f'[wechat]\napi_base_url = "http://127.0.0.1:9/cgi-bin/"\n[media]\nroot = "{folder / "media"}"\n'
         f'[classifier]\nmodel = "{ROOT / "var" / "classifier.npz"}"\n[logging]\nlevel = "WARNING"\n'
-        "[data]\n" + "".join(f'{key} = "{ROOT / "data" / name}"\n' for key, name in {
-            "departments": "departments.toml", "towns": "towns.toml", "town_polygons": "towns.geojson",
-            "gazetteer": "gazetteer.csv", "categories": "categories.toml", "calendar": "calendar.toml"}.items()),
+        + data_section(),
         encoding="utf-8")
     civicbot = [sys.executable, "-m", "bot", "--config", str(config)]
     subprocess.run(civicbot + ["migrate"], check=True, capture_output=True)

@@ -29,7 +29,7 @@ def main() -> None:
 
     from bot.chat import ChatSimulator
     from tests import images
-    from tests.conftest import free_port
+    from tests.conftest import data_section, free_port
     from bot.simulator_api import FakeWeChat
 
     fake = FakeWeChat()
@@ -43,9 +43,7 @@ def main() -> None:
         f'[server]\nport = {port}\n[database]\nurl = "sqlite:///{folder / "civicbot.db"}"\n'
         f'[queue]\npath = "{folder / "jobs.db"}"\n[media]\nroot = "{folder / "media"}"\n'
         f'[wechat]\napp_id = "{fake.app_id}"\napp_secret = "{fake.secret}"\napi_base_url = "{fake.base_url}"\n'
-        "[data]\n" + "".join(f'{key} = "{ROOT / "data" / name}"\n' for key, name in {
-            "departments": "departments.toml", "towns": "towns.toml", "town_polygons": "towns.geojson",
-            "gazetteer": "gazetteer.csv", "categories": "categories.toml", "calendar": "calendar.toml"}.items()),
+        + data_section(),
         encoding="utf-8")
     civicbot = [sys.executable, "-m", "bot", "--config", str(config)]
     subprocess.run(civicbot + ["migrate"], check=True, capture_output=True)

@@ -139,6 +139,12 @@ def another_resident(app):
     return Resident(app, "o-resident-li")
 
 
+def data_section() -> str:
+    """The [data] table of a config file pointing at the repository's data files."""
+    files = load_config(ROOT / "config.example.toml", environ={})["data"]
+    return "[data]\n" + "".join(f'{key} = "{ROOT / "data" / Path(value).name}"\n' for key, value in files.items())
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -159,8 +165,7 @@ class RunningBot:
             f'[classifier]\nmodel = "{classifier_for_tests() or folder / "no-model.npz"}"\n'
             f'[database]\nurl = "sqlite:///{database}"\n'
             f'[queue]\npath = "{folder / "jobs.db"}"\n'
-            + "[data]\n" + "".join(f'{key} = "{ROOT / "data" / Path(value).name}"\n' for key, value in
-                                   load_config(ROOT / "config.example.toml", environ={})["data"].items()),
+            + data_section(),
             encoding="utf-8")
         self.url = f"http://127.0.0.1:{self.port}/wechat"
         self.log = (folder / "serve.log").open("wb")
