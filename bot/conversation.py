@@ -179,7 +179,7 @@ def intent_of(inbound: Inbound, knowledge: Knowledge) -> Intent:
             return command
         if inbound.kind == "voice":
             return Intent.VOICE
-        if knowledge.classifier.classify(inbound.content).is_report or knowledge.places.from_text(inbound.content):
+        if knowledge.classify(inbound.content).is_report or knowledge.place_in(inbound.content):
             return Intent.DESCRIBE
         return Intent.SMALL_TALK
     return {"image": Intent.PHOTO, "location": Intent.LOCATION}.get(inbound.kind, Intent.UNSUPPORTED)

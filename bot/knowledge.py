@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import functools
 import logging
 from pathlib import Path
 
@@ -35,6 +36,12 @@ class Knowledge:
 
     def category_name(self, code: str | None) -> str:
         return self.categories[code].name if code in self.categories else "其他"
+
+    def __post_init__(self):
+        # One message is looked at several times in a turn (intent, draft, ticket): both are pure
+        # functions of the text, so each process remembers recent answers.
+        self.classify = functools.lru_cache(maxsize=4096)(self.classifier.classify)
+        self.place_in = functools.lru_cache(maxsize=4096)(self.places.from_text)
 
 
 def load_classifier(settings: dict | None, categories: list[Category], non_report_phrases: list[str]):

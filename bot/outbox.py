@@ -45,8 +45,8 @@ def do_queue_notices(ticket: Ticket, target: TicketStatus, *, note: str, photos:
 
 def do_release_waiting(resident_id: int, now: datetime, *, session: Session) -> int:
     """The resident wrote again, so the 48-hour window is open: send what was waiting."""
-    result = session.execute(update(Notification).where(Notification.resident_id == resident_id,
-                                                        Notification.status == "waiting")
+    table = Notification.__table__  # a plain UPDATE: it runs for every message, so no ORM bookkeeping
+    result = session.execute(update(table).where(table.c.resident_id == resident_id, table.c.status == "waiting")
                              .values(status="pending", next_attempt_at=now))
     return result.rowcount
 

@@ -43,7 +43,7 @@ def do_open_ticket(draft: Draft, *, knowledge: Knowledge, now: datetime, session
     if not draft.description.strip() or not draft.has_location:
         raise IncompleteDraft()
     category = draft.category_code or "other"
-    place = knowledge.places.from_text(draft.description)
+    place = knowledge.place_in(draft.description)
     place_reason = _place_reason(draft, place.reason if place else "")
     decision = decide_route(category, draft.town_code, place_reason, knowledge.routing)
     deadline = knowledge.calendar.due_at(now, knowledge.categories[category].deadline)

@@ -32,7 +32,7 @@ def understand(turn: Turn) -> None:
     if draft.description:
         if draft.category_source != "resident":
             _classify(turn)
-        place = knowledge.places.from_text(draft.description)
+        place = knowledge.place_in(draft.description)
         if place:
             draft.place_text = place.place_text
         text_town = place.town_code if place else None
@@ -46,7 +46,7 @@ def understand(turn: Turn) -> None:
 def _classify(turn: Turn) -> None:
     """Take the classifier's category when it is sure enough; otherwise ask with a short numbered menu."""
     draft = turn.draft
-    result = turn.knowledge.classifier.classify(draft.description)
+    result = turn.knowledge.classify(draft.description)
     draft.category_code = result.category or "other"
     draft.category_confidence = result.confidence if result.category else 0.0
     if result.category and result.confidence >= turn.settings["classifier"]["ask_below"]:
