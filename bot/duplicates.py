@@ -8,11 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.similar import hash_distance
-from bot.workflow import do_flag
-from models import Draft, DraftStatus, Photo, Ticket, TicketReporter, TicketStatus
+from bot.workflow import OPEN_STATES, do_flag
+from models import Draft, DraftStatus, Photo, Ticket, TicketReporter
 
-S = TicketStatus
-STILL_OPEN = [S.RECEIVED, S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.REOPENED]
 EARTH_RADIUS_M = 6_371_000
 
 
@@ -27,7 +25,7 @@ def find_duplicate(draft: Draft, category: str, now: datetime, settings: dict, *
     """An open ticket of the same category nearby and recent, or with a near-identical photo; and why."""
     rules = settings["duplicates"]
     candidates = session.scalars(select(Ticket).where(
-        Ticket.category_code == category, Ticket.status.in_(STILL_OPEN),
+        Ticket.category_code == category, Ticket.status.in_(list(OPEN_STATES)),
         Ticket.created_at >= now - timedelta(hours=rules["window_hours"])).order_by(Ticket.id)).all()
     hashes = [p.phash for p in draft.photos if p.phash]
     for ticket in candidates:

@@ -14,7 +14,7 @@ from bot import texts
 from bot.db import transaction
 from bot.media import ImageRefused, clean_image, wgs84_to_gcj02
 from bot.place import PlaceResolver
-from bot.storage import MediaStorage
+from bot.storage import MediaStorage, store_photo
 from models import Draft, DraftStatus, Photo, Resident, utcnow
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,7 @@ def fetch_photo(photo_id: int, *, api, storage: MediaStorage, sessions: sessionm
     except ImageRefused as exc:
         return _fail(photo_id, f"refused: {exc}", texts.PHOTO_REFUSED.get(exc.reason, texts.PHOTO_REFUSED["broken"]),
                      openid, sessions)
-    display_key, thumbnail_key = f"photos/{photo_id}/display.jpg", f"photos/{photo_id}/thumbnail.jpg"
-    storage.put(display_key, clean.display, "image/jpeg")
-    storage.put(thumbnail_key, clean.thumbnail, "image/jpeg")
+    display_key, thumbnail_key = store_photo(storage, photo_id, clean.display, clean.thumbnail)
     tell = ""
     resolver = places() if clean.gps_wgs84 else None  # before the transaction: it reads the catalogue itself
     with transaction(sessions) as session:

@@ -8,12 +8,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.workflow import OPEN_STATES
 from models import Ticket, TicketStatus
 
 S = TicketStatus
 DONE = {S.RESOLVED, S.VERIFIED, S.CLOSED}
 FINISHED = {S.VERIFIED, S.CLOSED}
-OPEN = {S.RECEIVED, S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.REOPENED}
 
 
 @dataclass
@@ -76,7 +76,7 @@ def _count(score: Score, row, now: datetime) -> None:
         score.resolved += 1
         score.on_time += row.resolved_at <= row.deadline_at
         score.hours_to_resolve.append((row.resolved_at - row.created_at).total_seconds() / 3600)
-    late_open = row.status in OPEN and row.deadline_at < now
+    late_open = row.status in OPEN_STATES and row.deadline_at < now
     late_done = row.resolved_at is not None and row.resolved_at > row.deadline_at
     score.overdue += bool(late_open or late_done or row.escalated_at)
     score.reopened += row.reopen_count > 0

@@ -49,5 +49,13 @@ class LocalMediaStorage:
         self._path(key).unlink(missing_ok=True)
 
 
+def store_photo(storage: MediaStorage, photo_id: int, display: bytes, thumbnail: bytes) -> tuple[str, str]:
+    """Put a cleaned photo's two copies under the one key layout; return (display key, thumbnail key)."""
+    keys = f"photos/{photo_id}/display.jpg", f"photos/{photo_id}/thumbnail.jpg"
+    storage.put(keys[0], display, "image/jpeg")
+    storage.put(keys[1], thumbnail, "image/jpeg")
+    return keys
+
+
 def make_storage(settings: dict) -> MediaStorage:
     return LocalMediaStorage(settings["media"]["root"])

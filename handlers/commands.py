@@ -10,6 +10,7 @@ from bot import texts
 from bot.abuse import reports_in_last_hour
 from bot.duplicates import do_join, find_duplicate
 from bot.observe import ticket_number
+from bot.workflow import OPEN_STATES
 from bot.ticket import do_open_ticket, find_resident_ticket, recent_resident_tickets
 from handlers.draft import missing_parts, understand
 from models import DraftStatus
@@ -93,8 +94,7 @@ def query(turn: Turn) -> str:
         department_name=knowledge.routing.department_names[ticket.lead_department_code],
         town_name=knowledge.places.town_name(ticket.town_code),
         deadline_local=knowledge.calendar.local(ticket.deadline_at),
-        overdue=ticket.deadline_at < turn.now and ticket.status.value not in {"resolved", "verified", "closed",
-                                                                              "rejected", "merged"})
+        overdue=ticket.deadline_at < turn.now and ticket.status in OPEN_STATES)
 
 
 def mine(turn: Turn) -> str:

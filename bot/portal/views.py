@@ -14,6 +14,7 @@ from bot.listing import TABS, Filters, page_of, tab_counts, tabs_for, ticket_que
 from bot.media import ImageRefused, clean_image
 from bot.portal import bp, hq_required, login_required, sessions
 from bot.portal.forms import ActionForm, LogoutForm
+from bot.storage import store_photo
 from bot.ticket import department_may_see
 from bot.workflow import (OPEN_STATES, TransitionRefused, allowed_actions, department_choices, do_flag,
                           do_transition)
@@ -185,10 +186,7 @@ def act(number: str):
                 if form.merge_number.data else None
             if target is not None and not department_may_see(g.department, target, session=db):
                 target = None
-            photos = [_after_photo(clean, found, db) for clean in cleaned]
-            for photo, clean in zip(photos, cleaned):
-                storage.put(photo.display_key, clean.display, "image/jpeg")
-                storage.put(photo.thumbnail_key, clean.thumbnail, "image/jpeg")
+            photos = [_after_photo(clean, found, db, storage) for clean in cleaned]
             event = do_transition(found, g.actor, form.action.data, now=utcnow(), session=db,
                                   note=form.note.data or "", photos=photos, department=department,
                                   merge_target=target,
@@ -207,13 +205,13 @@ def _label(action: str) -> str:
     return RULES_BY_ACTION[action].label
 
 
-def _after_photo(clean, ticket: Ticket, db) -> Photo:
+def _after_photo(clean, ticket: Ticket, db, storage) -> Photo:
     photo = Photo(kind="after", staff_id=g.staff.id, ticket_id=ticket.id, media_id=f"portal-{utcnow():%Y%m%d%H%M%S%f}",
                   status="stored", width=clean.width, height=clean.height, source_format=clean.source_format,
                   phash=clean.phash, processed_at=utcnow())
     db.add(photo)
     db.flush()
-    photo.display_key, photo.thumbnail_key = f"photos/{photo.id}/display.jpg", f"photos/{photo.id}/thumbnail.jpg"
+    photo.display_key, photo.thumbnail_key = store_photo(storage, photo.id, clean.display, clean.thumbnail)
     return photo
 
 
