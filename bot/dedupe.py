@@ -1,12 +1,13 @@
 """Process each WeChat delivery once: claim its key, run the work, and replay the stored reply to re-deliveries."""
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import run_in_transaction
@@ -14,44 +15,48 @@ from bot.parse import Inbound
 from models import InboundMessage
 
 log = logging.getLogger(__name__)
+MESSAGES = InboundMessage.__table__
 
 
 @dataclass
 class Delivery:
-    """What the work sees: the logged message, and side effects to run once the transaction commits."""
+    """What the work sees: the logged message's row id, and side effects to run once the transaction commits."""
 
     inbound: Inbound
-    record: InboundMessage
+    record_id: int
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def erase_from_log(self, session: Session, placeholder_openid: str) -> None:
+        """Keep the row (the key still dedupes re-deliveries) but drop who sent it and what it said."""
+        session.execute(update(InboundMessage).where(InboundMessage.id == self.record_id)
+                        .values(openid=placeholder_openid, body="[erased]"))
 
 
 def reply_once(inbound: Inbound, factory: sessionmaker[Session],
                work: Callable[[Delivery, Session], str]) -> str:
     """Return the reply for this delivery, doing the work only for the first one.
 
-    The claim (a unique row) and the work share one transaction, so a
-    re-delivery arriving while the first is still running waits on the row
-    lock and then sees the committed reply, in any worker process.
+    The claim and the work share one transaction. The claim is a single
+    INSERT … ON CONFLICT DO UPDATE that counts the delivery: a re-delivery
+    arriving while the first is still running waits on the row's lock, then
+    gets the committed reply, in any worker process.
     """
     outcome: dict = {}
 
-    def attempt(session: Session) -> str | None:
-        record = InboundMessage(openid=inbound.openid, dedupe_key=inbound.dedupe_key, msg_type=inbound.kind,
-                                event=inbound.event, msg_id=inbound.msg_id, create_time=inbound.create_time,
-                                body=inbound.body)
-        try:
-            with session.begin_nested():
-                session.add(record)
-        except IntegrityError:
-            return None
-        delivery = Delivery(inbound, record)
-        record.reply = work(delivery, session)
+    def attempt(session: Session) -> str:
+        record_id, deliveries, stored_reply = _claim(session.connection(), inbound)
+        if deliveries > 1:
+            return stored_reply
+        delivery = Delivery(inbound, record_id)
+        reply = work(delivery, session)
+        session.flush()
+        session.connection().execute(MESSAGES.update().where(MESSAGES.c.id == record_id).values(reply=reply))
         outcome["after_commit"] = delivery.after_commit
-        return record.reply
+        return reply
 
     reply = run_in_transaction(factory, attempt)
-    if reply is None:
-        return _replay(inbound, factory)
+    if "after_commit" not in outcome:
+        log.info("re-delivery of %s from %s answered with the stored reply", inbound.dedupe_key, inbound.openid)
     for effect in outcome.get("after_commit", []):
         try:
             effect()
@@ -62,28 +67,27 @@ def reply_once(inbound: Inbound, factory: sessionmaker[Session],
 
 def record_failure(inbound: Inbound, factory: sessionmaker[Session], reply: str, error: str) -> str:
     """Keep a message whose answering failed, with the error, so it is not lost; return the reply to give."""
-    def keep(session: Session) -> bool:
-        try:
-            with session.begin_nested():
-                session.add(InboundMessage(openid=inbound.openid, dedupe_key=inbound.dedupe_key,
-                                           msg_type=inbound.kind, event=inbound.event, msg_id=inbound.msg_id,
-                                           create_time=inbound.create_time, body=inbound.body, reply=reply,
-                                           error=error[:2000]))
-        except IntegrityError:
-            return False
-        return True
+    def keep(session: Session) -> str:
+        _, deliveries, stored_reply = _claim(session.connection(), inbound, reply=reply, error=error[:2000])
+        return stored_reply if deliveries > 1 else reply
 
-    return reply if run_in_transaction(factory, keep) else _replay(inbound, factory)
+    return run_in_transaction(factory, keep)
 
 
-def _replay(inbound: Inbound, factory: sessionmaker[Session]) -> str:
-    def stored(session: Session) -> str:
-        session.execute(update(InboundMessage)
-                        .where(InboundMessage.openid == inbound.openid,
-                               InboundMessage.dedupe_key == inbound.dedupe_key)
-                        .values(deliveries=InboundMessage.deliveries + 1))
-        return session.scalar(select(InboundMessage.reply).where(
-            InboundMessage.openid == inbound.openid, InboundMessage.dedupe_key == inbound.dedupe_key)) or ""
+def _claim(connection: Connection, inbound: Inbound, **extra) -> tuple[int, int, str]:
+    """Insert the message's row, or count one more delivery on the row already there: (id, deliveries, reply)."""
+    row = {"openid": inbound.openid, "dedupe_key": inbound.dedupe_key, "msg_type": inbound.kind,
+           "event": inbound.event, "msg_id": inbound.msg_id, "create_time": inbound.create_time,
+           "body": inbound.body, "deliveries": 1, **extra}
+    record_id, deliveries, stored_reply = connection.execute(_claim_statement(connection.dialect.name), row).one()
+    return record_id, deliveries, stored_reply or ""
 
-    log.info("re-delivery of %s from %s answered with the stored reply", inbound.dedupe_key, inbound.openid)
-    return run_in_transaction(factory, stored)
+
+@functools.cache
+def _claim_statement(dialect_name: str):
+    # Built once: constructing the statement costs more than running it on SQLite.
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return dialect.insert(MESSAGES).on_conflict_do_update(
+        index_elements=[MESSAGES.c.openid, MESSAGES.c.dedupe_key],
+        set_={"deliveries": MESSAGES.c.deliveries + 1},
+    ).returning(MESSAGES.c.id, MESSAGES.c.deliveries, MESSAGES.c.reply)

@@ -19,7 +19,7 @@ def add_photo(turn: Turn) -> str:
                                                     Photo.media_id == turn.inbound.media_id))
     if known is None:
         photo = Photo(resident_id=turn.resident.id, media_id=turn.inbound.media_id, pic_url=turn.inbound.pic_url,
-                      inbound_message_id=turn.delivery.record.id, created_at=turn.now)
+                      inbound_message_id=turn.delivery.record_id, created_at=turn.now)
         draft.photos.append(photo)
         turn.session.add(photo)
         turn.session.flush()

@@ -33,7 +33,6 @@ def confirm_erase(turn: Turn) -> str:
         return texts.NOTHING_TO_ERASE
     turn.draft = None
     # The inbound log row of this very message goes too; the reply is still returned to WeChat.
-    turn.delivery.record.openid = f"erasing:{turn.resident.id}"
-    turn.delivery.record.body = "[erased]"
+    turn.delivery.erase_from_log(turn.session, f"erasing:{turn.resident.id}")
     unlinked = do_erase_identity(turn.resident, session=turn.session)
     return texts.ERASED.format(tickets=unlinked)

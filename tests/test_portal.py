@@ -89,6 +89,14 @@ def test_five_wrong_passwords_lock_the_account(app, accounts, sessions):
         assert session.scalar(select(StaffAccount.locked_until).where(StaffAccount.username == "chen")) > utcnow()
 
 
+def test_a_burst_of_login_attempts_from_one_address_is_slowed_down(app, accounts):
+    guesser = Clerk(app, "nobody")
+    answers = [guesser.login("guess %d" % attempt).status_code for attempt in range(11)]
+    assert answers[:10] == [200] * 10 and answers[10] == 429
+    # The limit is on the login form only: the same address still reaches the webhook and other pages.
+    assert guesser.page("/portal/login").status_code == 200
+
+
 def test_a_form_without_the_csrf_token_is_refused(app, accounts):
     response = app.test_client().post("/portal/login", data={"username": "chen", "password": PASSWORD})
     assert response.status_code == 400
