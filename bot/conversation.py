@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot import texts
@@ -151,7 +151,8 @@ class Turn:
     def open_draft(self) -> Draft:
         """Return the resident's open draft, starting one when there is none."""
         if self.draft is None:
-            self.draft = Draft(resident_id=self.resident.id, created_at=self.now, updated_at=self.now)
+            # An empty photo list up front spares a query when the summary counts photos.
+            self.draft = Draft(resident_id=self.resident.id, created_at=self.now, updated_at=self.now, photos=[])
             self.session.add(self.draft)
             self.session.flush()
         return self.draft
@@ -200,8 +201,7 @@ def respond(delivery: Delivery, session: Session, *, knowledge: Knowledge, setti
     """Answer one first-time delivery inside the caller's transaction; return the reply text."""
     inbound = delivery.inbound
     now = utcnow()
-    resident = _resident(inbound.openid, now, session=session)
-    draft = session.scalar(select(Draft).where(Draft.resident_id == resident.id, Draft.status == DraftStatus.OPEN))
+    resident, draft = _resident_and_draft(inbound.openid, now, session=session)
     if resident.blocked:
         # Kept in the message log (the caller records every delivery), answered politely, not acted on.
         return texts.BLOCKED if inbound.kind != "event" else ""
@@ -231,19 +231,25 @@ def _about_feedback(turn: Turn, intent: Intent) -> Intent:
     return intent
 
 
-def _resident(openid: str, now: datetime, *, session: Session) -> Resident:
-    """Find or create the resident, holding a row lock so one resident's messages are answered in turn."""
-    query = select(Resident).where(Resident.openid == openid).with_for_update()
-    resident = session.scalar(query)
-    if resident is None:
+def _resident_and_draft(openid: str, now: datetime, *, session: Session) -> tuple[Resident, Draft | None]:
+    """Find or create the resident, with their open draft; the row lock answers one resident's messages in turn."""
+    found = session.execute(_RESIDENT_AND_DRAFT, {"openid": openid}).first()
+    if found is None:
         from sqlalchemy.exc import IntegrityError
         try:
             with session.begin_nested():
                 session.add(Resident(openid=openid, created_at=now))
         except IntegrityError:
             pass  # another worker created it first; the locked read below finds it
-        resident = session.scalar(query)
-    return resident
+        found = session.execute(_RESIDENT_AND_DRAFT, {"openid": openid}).first()
+    return found[0], found[1]
+
+
+# Built once: the hot path runs it for every message.
+_RESIDENT_AND_DRAFT = (select(Resident, Draft)
+                       .outerjoin(Draft, and_(Draft.resident_id == Resident.id, Draft.status == DraftStatus.OPEN))
+                       .where(Resident.openid == bindparam("openid"))
+                       .with_for_update(of=Resident))
 
 
 def _expire_stale_draft(turn: Turn) -> None:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import sqlite3
 import time
 from pathlib import Path
 from typing import Iterator
@@ -14,13 +16,16 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
 
 
 def make_engine(settings: dict) -> Engine:
-    """Build the engine for database.url; SQLite gets WAL, a busy timeout and write-first transactions."""
+    """Build the engine for database.url; SQLite gets WAL, a busy timeout and queued write transactions."""
     url = settings["database"]["url"]
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
+        timeout = settings["database"]["busy_timeout_ms"] / 1000
+        connect_args: dict = {"timeout": timeout}
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": settings["database"]["busy_timeout_ms"] / 1000})
+            connect_args["factory"] = _queued_connection(f"{path}-writer.lock", timeout)
+        engine = create_engine(url, connect_args=connect_args)
         _make_sqlite_serialisable(engine, settings["database"]["busy_timeout_ms"])
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
@@ -29,7 +34,7 @@ def make_engine(settings: dict) -> Engine:
 def _make_sqlite_serialisable(engine: Engine, busy_timeout_ms: int) -> None:
     # pysqlite's own BEGIN is deferred: two writers can both read, then one
     # fails to upgrade its lock. BEGIN IMMEDIATE takes the write lock up front,
-    # so concurrent deliveries queue on busy_timeout instead of failing.
+    # so concurrent deliveries queue instead of failing.
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
@@ -42,7 +47,74 @@ def _make_sqlite_serialisable(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        raw = connection.connection.dbapi_connection
+        queued = isinstance(raw, _QueuedConnection)
+        if queued:
+            raw.take_turn()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if queued:
+                raw.end_turn()
+            raise
+
+
+class _QueuedConnection(sqlite3.Connection):
+    """A SQLite connection whose write transactions wait their turn on a file lock.
+
+    SQLite's own busy handler polls with sleeps growing to 100 ms, so under
+    load a waiting writer oversleeps while the lock sits free. Waiting on a
+    file lock next to the database wakes the next writer as soon as the last
+    one commits, in every process. Other writers (sqlite3 shell, another
+    program) are still excluded by SQLite's lock and the busy timeout.
+    """
+
+    lock_path: str = ""
+    timeout: float = 10.0
+    _lock_file = None
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.end_turn()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.end_turn()
+
+    def close(self) -> None:
+        self.end_turn()
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+        super().close()
+
+    def take_turn(self) -> None:
+        if self._lock_file is None:
+            self._lock_file = open(self.lock_path, "a")
+        deadline = time.monotonic() + self.timeout
+        pause = 0.0002
+        while True:
+            try:
+                fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise OperationalError("BEGIN IMMEDIATE", None,
+                                           sqlite3.OperationalError("database is locked (writer lock)"))
+                time.sleep(pause)
+                pause = min(pause * 2, 0.002)
+
+    def end_turn(self) -> None:
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+
+
+def _queued_connection(lock_path: str, timeout: float) -> type[_QueuedConnection]:
+    return type("QueuedConnection", (_QueuedConnection,), {"lock_path": lock_path, "timeout": timeout})
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -62,6 +134,18 @@ def run_in_transaction(factory: sessionmaker[Session], work, *, attempts: int = 
         try:
             with transaction(factory) as session:
                 return work(session)
+        except OperationalError:
+            if attempt == attempts:
+                raise
+            time.sleep(pause * attempt)
+
+
+def run_on_connection(engine: Engine, work, *, attempts: int = 3, pause: float = 0.2):
+    """Like run_in_transaction, on a bare connection: for the hot path, where an ORM session costs too much."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.begin() as connection:
+                return work(connection)
         except OperationalError:
             if attempt == attempts:
                 raise

@@ -6,11 +6,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, Engine, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from bot.db import run_in_transaction
+from bot.db import run_on_connection
 from bot.parse import Inbound
 from models import InboundMessage
 
@@ -32,29 +32,31 @@ class Delivery:
                         .values(openid=placeholder_openid, body="[erased]"))
 
 
-def reply_once(inbound: Inbound, factory: sessionmaker[Session],
-               work: Callable[[Delivery, Session], str]) -> str:
+def reply_once(inbound: Inbound, engine: Engine, work: Callable[[Delivery, Session], str]) -> str:
     """Return the reply for this delivery, doing the work only for the first one.
 
     The claim and the work share one transaction. The claim is a single
     INSERT … ON CONFLICT DO UPDATE that counts the delivery: a re-delivery
     arriving while the first is still running waits on the row's lock, then
-    gets the committed reply, in any worker process.
+    gets the committed reply, in any worker process. Re-deliveries (most of a
+    burst: WeChat retries whatever is slow) never pay for an ORM session.
     """
     outcome: dict = {}
 
-    def attempt(session: Session) -> str:
-        record_id, deliveries, stored_reply = _claim(session.connection(), inbound)
+    def attempt(connection: Connection) -> str:
+        record_id, deliveries, stored_reply = _claim(connection, inbound)
         if deliveries > 1:
             return stored_reply
         delivery = Delivery(inbound, record_id)
-        reply = work(delivery, session)
-        session.flush()
-        session.connection().execute(MESSAGES.update().where(MESSAGES.c.id == record_id).values(reply=reply))
+        # Bound to the open connection, the session joins its transaction and never commits it.
+        with Session(bind=connection, expire_on_commit=False) as session:
+            reply = work(delivery, session)
+            session.flush()
+        connection.execute(_save_reply_statement(), {"record_id": record_id, "new_reply": reply})
         outcome["after_commit"] = delivery.after_commit
         return reply
 
-    reply = run_in_transaction(factory, attempt)
+    reply = run_on_connection(engine, attempt)
     if "after_commit" not in outcome:
         log.info("re-delivery of %s from %s answered with the stored reply", inbound.dedupe_key, inbound.openid)
     for effect in outcome.get("after_commit", []):
@@ -65,13 +67,13 @@ def reply_once(inbound: Inbound, factory: sessionmaker[Session],
     return reply
 
 
-def record_failure(inbound: Inbound, factory: sessionmaker[Session], reply: str, error: str) -> str:
+def record_failure(inbound: Inbound, engine: Engine, reply: str, error: str) -> str:
     """Keep a message whose answering failed, with the error, so it is not lost; return the reply to give."""
-    def keep(session: Session) -> str:
-        _, deliveries, stored_reply = _claim(session.connection(), inbound, reply=reply, error=error[:2000])
+    def keep(connection: Connection) -> str:
+        _, deliveries, stored_reply = _claim(connection, inbound, reply=reply, error=error[:2000])
         return stored_reply if deliveries > 1 else reply
 
-    return run_in_transaction(factory, keep)
+    return run_on_connection(engine, keep)
 
 
 def _claim(connection: Connection, inbound: Inbound, **extra) -> tuple[int, int, str]:
@@ -91,3 +93,8 @@ def _claim_statement(dialect_name: str):
         index_elements=[MESSAGES.c.openid, MESSAGES.c.dedupe_key],
         set_={"deliveries": MESSAGES.c.deliveries + 1},
     ).returning(MESSAGES.c.id, MESSAGES.c.deliveries, MESSAGES.c.reply)
+
+
+@functools.cache
+def _save_reply_statement():
+    return MESSAGES.update().where(MESSAGES.c.id == bindparam("record_id")).values(reply=bindparam("new_reply"))

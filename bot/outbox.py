@@ -7,7 +7,7 @@ import logging
 from datetime import datetime, timedelta
 
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy.exceptions import WeChatClientException
 
@@ -45,10 +45,15 @@ def do_queue_notices(ticket: Ticket, target: TicketStatus, *, note: str, photos:
 
 def do_release_waiting(resident_id: int, now: datetime, *, session: Session) -> int:
     """The resident wrote again, so the 48-hour window is open: send what was waiting."""
-    table = Notification.__table__  # a plain UPDATE: it runs for every message, so no ORM bookkeeping
-    result = session.execute(update(table).where(table.c.resident_id == resident_id, table.c.status == "waiting")
-                             .values(status="pending", next_attempt_at=now))
+    # A plain UPDATE, built once: it runs for every message, so no ORM bookkeeping.
+    result = session.connection().execute(_RELEASE_WAITING, {"for_resident": resident_id, "at": now})
     return result.rowcount
+
+
+_NOTICES = Notification.__table__
+_RELEASE_WAITING = (update(_NOTICES).where(_NOTICES.c.resident_id == bindparam("for_resident"),
+                                           _NOTICES.c.status == "waiting")
+                    .values(status="pending", next_attempt_at=bindparam("at")))
 
 
 def deliver_due(api, storage, sessions: sessionmaker[Session], settings: dict, now: datetime | None = None) -> dict:
