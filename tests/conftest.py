@@ -1,8 +1,11 @@
-"""Shared fixtures: a migrated SQLite database per test, the app, and residents that talk like WeChat."""
+"""Shared fixtures: a migrated database per test (SQLite, or PostgreSQL), the app, residents that talk like WeChat."""
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -10,12 +13,15 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 from bot.app import create_app
 from bot.catalogue import do_load_catalogue, read_catalogue
 from bot.chat import ChatSimulator
 from bot.config import load_config
 from bot.db import make_engine, make_sessionmaker, migrate, transaction
+from models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "civicbot-dev-token"
@@ -27,6 +33,12 @@ APP_ID = "wx49f0ab532d5d035a"
 # Places whose town the shipped polygons must settle (GCJ-02, as WeChat sends them).
 HUATA_VILLAGE = (37.7050, 112.4310)   # 花塔村, 晋祠镇
 
+
+# `make test-scale` sets these (tests/scale/services.sh): the whole suite then runs on PostgreSQL, and the
+# real servers it starts keep their jobs, access token and rate limits in Redis. Unset: SQLite files.
+POSTGRES_URL = os.environ.get("CIVICBOT_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("CIVICBOT_TEST_REDIS_URL", "")
+ON_POSTGRES = POSTGRES_URL.startswith("postgresql")
 
 CORPUS = ROOT / "data" / "corpus" / "messages.tsv"
 MODEL = ROOT / "var" / "test-classifier.npz"
@@ -43,12 +55,17 @@ def classifier_for_tests() -> Path | None:
     return MODEL
 
 
-def make_settings(tmp_path: Path, database_file: Path, **overrides) -> dict:
-    """Settings for a test: the repo's data files, a database file of its own, jobs run at once."""
+def database_url(database: str | Path) -> str:
+    """The URL of a test database: a SQLite file given by its path, or a URL as it is."""
+    return database if isinstance(database, str) else f"sqlite:///{database}"
+
+
+def make_settings(tmp_path: Path, own_database: str | Path, **overrides) -> dict:
+    """Settings for a test: the repo's data files, a database of its own, jobs run at once."""
     config = tmp_path / "config.toml"
     config.write_text("", encoding="utf-8")
     model = classifier_for_tests()
-    base = {"database": {"url": f"sqlite:///{database_file}"},
+    base = {"database": {"url": database_url(own_database)},
             "classifier": {"model": str(model) if model else str(tmp_path / "no-model.npz")},
             "queue": {"backend": "immediate"},
             # Never the real WeChat: a closed loopback port unless a test starts the fake API.
@@ -60,25 +77,132 @@ def make_settings(tmp_path: Path, database_file: Path, **overrides) -> dict:
     return load_config(config, overrides=base, environ={})
 
 
+class PostgresDatabases:
+    """Test databases on the server CIVICBOT_TEST_DATABASE_URL names: its database becomes the migrated template,
+    and each test gets a database of its own made from it (CREATE DATABASE … TEMPLATE …, a file copy)."""
+
+    def __init__(self, url: str):
+        self.url = make_url(url)
+        self.template = self.url.database
+        # CREATE and DROP DATABASE cannot run in a transaction, nor connected to the database they name.
+        self._admin = create_engine(self.url.set(database="postgres"), isolation_level="AUTOCOMMIT",
+                                    poolclass=NullPool)
+        self._names = (f"{self.template}_{os.getpid()}_{n}" for n in itertools.count(1))
+
+    def url_of(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, name: str, template: str | None = None) -> str:
+        self.drop(name)
+        with self._admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        return self.url_of(name)
+
+    def copy_of_template(self) -> str:
+        return self.create(next(self._names), template=self.template)
+
+    def drop(self, name: str) -> None:
+        # FORCE: connections an app left in its pool (or a killed server left behind) must not keep it alive.
+        with self._admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+POSTGRES = PostgresDatabases(POSTGRES_URL) if ON_POSTGRES else None
+
+
+def copy_database(template: str, folder: Path) -> str:
+    """A database of one's own with the template's content: its URL."""
+    if POSTGRES:
+        return POSTGRES.copy_of_template()
+    copy = folder / "civicbot.db"
+    shutil.copy(make_url(template).database, copy)
+    return database_url(copy)
+
+
+def drop_database(url: str) -> None:
+    """Remove a database copy_database made (SQLite files go with the test's folder)."""
+    if url.startswith("postgresql"):
+        POSTGRES.drop(make_url(url).database)
+
+
+def take_database_away(url: str) -> None:
+    """Make the database impossible to open, as when its server or disk is gone."""
+    if url.startswith("postgresql"):
+        POSTGRES.drop(make_url(url).database)
+        return
+    path = Path(make_url(url).database)
+    path.unlink()
+    path.mkdir()  # the path now is a folder: SQLite cannot open it
+
+
+class DatabaseLock:
+    """Another connection holding the whole database until released: SQLite's BEGIN EXCLUSIVE, or on PostgreSQL
+    an ACCESS EXCLUSIVE lock on every table (nobody may read or write them)."""
+
+    def __init__(self, url: str):
+        if url.startswith("sqlite"):
+            self._connection = sqlite3.connect(make_url(url).database, isolation_level=None, check_same_thread=False)
+            self._connection.execute("BEGIN EXCLUSIVE")
+            return
+        self._engine = create_engine(url, poolclass=NullPool)
+        self._connection = self._engine.connect()
+        tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+        self._connection.execute(text(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE"))
+
+    def release(self) -> None:
+        self._connection.rollback()
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+_redis_databases = itertools.count(1)
+
+
+def fresh_redis_url() -> str:
+    """An empty Redis database for one test (services.sh gives the server 256; 0 is the benchmark's)."""
+    from redis import Redis
+    url = f"{REDIS_URL.rstrip('/')}/{next(_redis_databases) % 255 + 1}"
+    with Redis.from_url(url) as client:
+        client.flushdb()
+    return url
+
+
+def job_queue(folder: Path) -> dict:
+    """A real job queue for a test that looks at what is queued: on Redis when the suite runs on it, else SQLite."""
+    if REDIS_URL:
+        return {"backend": "redis", "redis_url": fresh_redis_url()}
+    return {"backend": "sqlite", "path": str(folder / "jobs.db")}
+
+
+def queue_section(settings: dict) -> str:
+    """The [queue] table of a config file for the same queue as these settings."""
+    queue = settings["queue"]
+    return f'[queue]\nbackend = "{queue["backend"]}"\npath = "{queue["path"]}"\nredis_url = "{queue["redis_url"]}"\n'
+
+
 @pytest.fixture(scope="session")
-def template_database(tmp_path_factory) -> Path:
-    """Migrate and load the catalogue once; each test gets a copy of this file."""
+def template_database(tmp_path_factory) -> str:
+    """Migrate and load the catalogue once; each test gets a copy of this database."""
     folder = tmp_path_factory.mktemp("template")
-    database = folder / "template.db"
-    settings = make_settings(folder, database)
+    url = POSTGRES.create(POSTGRES.template) if POSTGRES else database_url(folder / "template.db")
+    settings = make_settings(folder, url)
     migrate(settings)
     engine = make_engine(settings)
     with transaction(make_sessionmaker(engine)) as session:
         do_load_catalogue(read_catalogue(settings), session=session)
-    engine.dispose()  # the last connection closing checkpoints the WAL into the file we copy
-    return database
+    # SQLite: the last connection closing checkpoints the WAL into the file we copy; PostgreSQL copies a
+    # template only when nobody is connected to it.
+    engine.dispose()
+    return url
 
 
 @pytest.fixture
-def database(tmp_path, template_database) -> Path:
-    copy = tmp_path / "civicbot.db"
-    shutil.copy(template_database, copy)
-    return copy
+def database(tmp_path, template_database) -> str:
+    """This test's own database, a copy of the template: its URL."""
+    url = copy_database(template_database, tmp_path)
+    yield url
+    drop_database(url)
 
 
 @pytest.fixture
@@ -154,18 +278,19 @@ def free_port() -> int:
 class RunningBot:
     """`civicbot serve` as `make run` starts it: gunicorn workers plus the job worker, on loopback."""
 
-    def __init__(self, folder: Path, database: Path, workers: int = 2):
+    def __init__(self, folder: Path, database: str | Path, workers: int = 2):
         self.port = free_port()
         self.api_port = free_port()
         self.config = folder / "config.toml"
+        queue = (f'[queue]\nbackend = "redis"\nredis_url = "{fresh_redis_url()}"\n' if REDIS_URL
+                 else f'[queue]\npath = "{folder / "jobs.db"}"\n')
         self.config.write_text(
             f'[server]\nport = {self.port}\nworkers = {workers}\n'
             f'[wechat]\napi_base_url = "http://127.0.0.1:{self.api_port}/cgi-bin/"\n'
             f'[media]\nroot = "{folder / "media"}"\n'
             f'[classifier]\nmodel = "{classifier_for_tests() or folder / "no-model.npz"}"\n'
-            f'[database]\nurl = "sqlite:///{database}"\n'
-            f'[queue]\npath = "{folder / "jobs.db"}"\n'
-            + data_section(),
+            f'[database]\nurl = "{database_url(database)}"\n'
+            + queue + data_section(),
             encoding="utf-8")
         self.url = f"http://127.0.0.1:{self.port}/wechat"
         self.log = (folder / "serve.log").open("wb")

@@ -85,7 +85,7 @@ def test_simultaneous_deliveries_in_different_workers_have_one_effect(running_bo
         texts = {r.text.split("<Content><![CDATA[")[1].split("]]>")[0] for r in responses}
         assert len(texts) == 1 and "JY-" in texts.pop()
         submits.append(responses)
-    engine = create_engine(f"sqlite:///{database}")
+    engine = create_engine(database)
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Ticket)) == len(openids)
         assert session.scalar(select(func.count()).select_from(Draft)) == len(openids)

@@ -1,18 +1,17 @@
 """Faults: the server killed under load, the database locked, a job worker killed mid-job."""
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
 from bot.app import create_app
 from bot.webhook import signature_of
 from models import Draft, DraftStatus, InboundMessage, Photo
 from tests import images
-from tests.conftest import TOKEN, Resident, make_settings
+from tests.conftest import TOKEN, DatabaseLock, Resident, job_queue, make_settings
 
 
 def signed() -> dict:
@@ -54,12 +53,13 @@ def test_sigkill_under_load_loses_no_answered_message_and_no_draft(running_bot, 
     for thread in threads:
         thread.join()
     running_bot.restart()
-    connection = sqlite3.connect(database)
-    stored = {(openid, int(key.split(":")[1])) for openid, key in
-              connection.execute("SELECT openid, dedupe_key FROM inbound_messages")}
-    drafts = dict(connection.execute("SELECT r.openid, d.description FROM drafts d JOIN residents r "
-                                     "ON r.id = d.resident_id WHERE d.status = 'open'"))
-    connection.close()
+    engine = create_engine(database)
+    with engine.connect() as connection:
+        stored = {(openid, int(key.split(":")[1])) for openid, key in
+                  connection.execute(text("SELECT openid, dedupe_key FROM inbound_messages"))}
+        drafts = dict(connection.execute(text("SELECT r.openid, d.description FROM drafts d JOIN residents r "
+                                              "ON r.id = d.resident_id WHERE d.status = 'open'")).all())
+    engine.dispose()
     assert len(answered) > 20
     assert set(answered) <= stored                       # every 200 is in the database
     for openid, _ in answered:
@@ -71,9 +71,8 @@ def test_sigkill_under_load_loses_no_answered_message_and_no_draft(running_bot, 
 def test_a_briefly_locked_database_is_waited_for_not_a_500(tmp_path, database):
     app = create_app(make_settings(tmp_path, database, database={"busy_timeout_ms": 500}))
     resident = Resident(app, "o-locked")
-    blocker = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
-    blocker.execute("BEGIN EXCLUSIVE")
-    threading.Timer(0.3, blocker.rollback).start()       # released before the retries run out
+    blocker = DatabaseLock(database)
+    threading.Timer(0.3, blocker.release).start()        # released before the retries run out
     assert "【" in resident.says("晋祠镇花塔村路口有人摆摊占了半条路") and resident.last_status == 200
     blocker.close()
 
@@ -81,11 +80,10 @@ def test_a_briefly_locked_database_is_waited_for_not_a_500(tmp_path, database):
 def test_a_database_locked_for_long_gets_a_503_and_the_redelivery_is_processed_once(tmp_path, database):
     app = create_app(make_settings(tmp_path, database, database={"busy_timeout_ms": 200}))
     client = app.test_client()
-    blocker = sqlite3.connect(database, isolation_level=None)
-    blocker.execute("BEGIN EXCLUSIVE")
+    blocker = DatabaseLock(database)
     first = client.post("/wechat", query_string=signed(), data=body("o-wait", 99, "古唐苑小区门口垃圾没人清"))
     assert first.status_code == 503                      # WeChat delivers again after a failure
-    blocker.rollback()
+    blocker.release()
     blocker.close()
     for _ in range(2):
         again = client.post("/wechat", query_string=signed(), data=body("o-wait", 99, "古唐苑小区门口垃圾没人清"))
@@ -97,7 +95,7 @@ def test_a_database_locked_for_long_gets_a_503_and_the_redelivery_is_processed_o
 
 
 def test_a_photo_job_lost_with_a_killed_worker_runs_again_once(tmp_path, database, fake_wechat):
-    settings = make_settings(tmp_path, database, queue={"backend": "sqlite", "path": str(tmp_path / "jobs.db")},
+    settings = make_settings(tmp_path, database, queue=job_queue(tmp_path),
                              media={"retry_base_seconds": 0},
                              wechat={"app_id": fake_wechat.app_id, "app_secret": fake_wechat.secret,
                                      "api_base_url": fake_wechat.base_url})

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.app import create_app
 from bot.webhook import signature_of
 from models import InboundMessage, Resident
-from tests.conftest import AES_KEY, AES_TOKEN, APP_ID, TOKEN, make_settings
+from tests.conftest import AES_KEY, AES_TOKEN, APP_ID, TOKEN, copy_database, drop_database, make_settings
 
 BASE64 = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 CASES_PER_TEST = 2500   # four tests: 10,000 cases in all
@@ -44,10 +44,10 @@ def mutated(draw_bytes: bytes, positions: list[int]) -> bytes:
 
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory, template_database):
-    import shutil
     folder = tmp_path_factory.mktemp("fuzz")
-    shutil.copy(template_database, folder / "fuzz.db")
-    return create_app(make_settings(folder, folder / "fuzz.db"))
+    database = copy_database(template_database, folder)
+    yield create_app(make_settings(folder, database))
+    drop_database(database)
 
 
 def rows(app) -> tuple[int, int]:
@@ -95,11 +95,11 @@ def test_any_query_string_on_get_and_post_is_answered_without_a_5xx(fuzz_app, qu
 
 @pytest.fixture(scope="module")
 def safe_fuzz_app(tmp_path_factory, template_database):
-    import shutil
     folder = tmp_path_factory.mktemp("fuzz-safe")
-    shutil.copy(template_database, folder / "fuzz.db")
-    return create_app(make_settings(folder, folder / "fuzz.db", wechat={
+    database = copy_database(template_database, folder)
+    yield create_app(make_settings(folder, database, wechat={
         "mode": "safe", "token": AES_TOKEN, "encoding_aes_key": AES_KEY, "app_id": APP_ID}))
+    drop_database(database)
 
 
 @FUZZ

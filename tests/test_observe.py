@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from bot.app import create_app
-from tests.conftest import make_settings
+from tests.conftest import make_settings, take_database_away
 
 
 def test_health_and_readiness(app):
@@ -15,8 +15,7 @@ def test_health_and_readiness(app):
 
 def test_readiness_fails_when_the_database_is_gone(app, database):
     app.extensions["civicbot.engine"].dispose()
-    database.unlink()
-    database.mkdir()  # the path now is a folder: SQLite cannot open it
+    take_database_away(database)
     response = app.test_client().get("/readyz")
     assert response.status_code == 503 and "database" in response.get_data(as_text=True)
 

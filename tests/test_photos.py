@@ -12,7 +12,7 @@ from bot.app import create_app
 from bot.jobs import JobQueue
 from models import Draft, Photo, Ticket
 from tests import images
-from tests.conftest import Resident, make_settings
+from tests.conftest import Resident, job_queue, make_settings, queue_section
 
 JINCI_WGS84 = (37.70305, 112.43402)   # near 晋祠 (the photo's EXIF is WGS-84)
 
@@ -141,7 +141,7 @@ def test_workers_share_one_access_token_and_refresh_it_once(wechat_settings, ses
 
 
 def test_the_webhook_does_not_wait_for_a_slow_wechat(tmp_path, database, fake_wechat):
-    settings = make_settings(tmp_path, database, queue={"backend": "sqlite", "path": str(tmp_path / "jobs.db")},
+    settings = make_settings(tmp_path, database, queue=job_queue(tmp_path),
                              wechat={"app_id": fake_wechat.app_id, "app_secret": fake_wechat.secret,
                                      "api_base_url": fake_wechat.base_url})
     fake_wechat.delay = 10
@@ -230,7 +230,7 @@ def test_threads_of_one_worker_fetch_the_token_once(wechat_settings, fake_wechat
 def test_civicbot_jobs_lists_waiting_and_failed_photos(tmp_path, database, fake_wechat):
     import subprocess
     import sys
-    settings = make_settings(tmp_path, database, queue={"backend": "sqlite", "path": str(tmp_path / "jobs.db")},
+    settings = make_settings(tmp_path, database, queue=job_queue(tmp_path),
                              wechat={"app_id": fake_wechat.app_id, "app_secret": fake_wechat.secret,
                                      "api_base_url": fake_wechat.base_url})
     app = create_app(settings)
@@ -242,8 +242,7 @@ def test_civicbot_jobs_lists_waiting_and_failed_photos(tmp_path, database, fake_
         gone = session.scalar(select(Photo.id).where(Photo.media_id == "m-gone"))
     queue.run_now("fetch_photo", gone)                        # WeChat has no such media: failed
     config = tmp_path / "jobs.toml"
-    config.write_text(f'[database]\nurl = "{settings["database"]["url"]}"\n[queue]\npath = "{tmp_path / "jobs.db"}"\n',
-                      encoding="utf-8")
+    config.write_text(f'[database]\nurl = "{settings["database"]["url"]}"\n' + queue_section(settings), encoding="utf-8")
     listing = subprocess.run([sys.executable, "-m", "bot", "--config", str(config), "jobs"], capture_output=True,
                              text=True, timeout=60)
     assert listing.returncode == 0, listing.stderr
