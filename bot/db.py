@@ -28,7 +28,11 @@ def make_engine(settings: dict) -> Engine:
         engine = create_engine(url, connect_args=connect_args)
         _make_sqlite_serialisable(engine, settings["database"]["busy_timeout_ms"])
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # PostgreSQL's lock_timeout stands for SQLite's busy timeout: a statement that waits longer for a lock fails
+    # (OperationalError, retried, then 503 to WeChat) rather than hanging the reply.
+    lock_timeout = {"options": f"-c lock_timeout={int(settings['database']['busy_timeout_ms'])}"}
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                         connect_args=lock_timeout if url.startswith("postgresql") else {})
 
 
 def _make_sqlite_serialisable(engine: Engine, busy_timeout_ms: int) -> None:
