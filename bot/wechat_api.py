@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Callable, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
@@ -75,18 +76,23 @@ class DatabaseTokenStore:
 
     def _take_lease(self, stale: str | None, me: str) -> str | bool:
         """A fresh token (str), True when this worker now holds the lease, False when another one does."""
-        with transaction(self._sessions) as session:
-            row = session.scalar(select(WeChatToken).where(WeChatToken.app_id == self._app_id).with_for_update())
-            now = utcnow()
-            if row and row.token and row.token != stale and _epoch(row.expires_at) - time.time() > REFRESH_MARGIN_SECONDS:
-                return row.token
-            if row and row.lease_until and row.lease_until > now and row.lease_owner != me:
-                return False
-            if row is None:
-                row = WeChatToken(app_id=self._app_id, token="", expires_at=now)
-                session.add(row)
-            row.lease_owner, row.lease_until = me, now + timedelta(seconds=self.LEASE_SECONDS)
-            return True
+        try:
+            with transaction(self._sessions) as session:
+                row = session.scalar(select(WeChatToken).where(WeChatToken.app_id == self._app_id).with_for_update())
+                now = utcnow()
+                if row and row.token and row.token != stale and _epoch(row.expires_at) - time.time() > REFRESH_MARGIN_SECONDS:
+                    return row.token
+                if row and row.lease_until and row.lease_until > now and row.lease_owner != me:
+                    return False
+                if row is None:
+                    row = WeChatToken(app_id=self._app_id, token="", expires_at=now)
+                    session.add(row)
+                row.lease_owner, row.lease_until = me, now + timedelta(seconds=self.LEASE_SECONDS)
+                return True
+        except IntegrityError:
+            # The first fetch ever: there was no row to lock, and another worker inserted it first. It holds
+            # the lease now (PostgreSQL lets both look; SQLite's write lock had made them take turns).
+            return False
 
     def _release(self, token: str | None, expires_in: int) -> None:
         with transaction(self._sessions) as session:
