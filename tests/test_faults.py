@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 import requests
 from sqlalchemy import create_engine, func, select, text
 
@@ -11,7 +12,7 @@ from bot.app import create_app
 from bot.webhook import signature_of
 from models import Draft, DraftStatus, InboundMessage, Photo
 from tests import images
-from tests.conftest import TOKEN, DatabaseLock, Resident, job_queue, make_settings
+from tests.conftest import ON_POSTGRES, TOKEN, DatabaseLock, Resident, job_queue, make_settings
 
 
 def signed() -> dict:
@@ -114,3 +115,29 @@ def test_a_photo_job_lost_with_a_killed_worker_runs_again_once(tmp_path, databas
     with app.extensions["civicbot.sessions"]() as session:
         assert session.scalar(select(Photo.status)) == "stored"
         assert session.scalar(select(func.count()).select_from(Photo)) == 1
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the writer queue is SQLite's: PostgreSQL has row locks and MVCC")
+def test_writers_in_two_processes_take_turns_and_a_stuck_writer_times_out_cleanly(tmp_path, database):
+    """The writer queue (a file lock beside the SQLite file) lets one write transaction in at a time, across
+    engines as across gunicorn workers, and a writer that waits too long gets the retryable OperationalError."""
+    from sqlalchemy.exc import OperationalError
+
+    from bot.db import make_engine
+    holder = make_engine(make_settings(tmp_path, database))
+    waiter = make_engine(make_settings(tmp_path, database, database={"busy_timeout_ms": 300}))
+    held = holder.connect()
+    held.begin()
+    started = time.monotonic()
+    try:
+        with waiter.begin() as connection:
+            connection.execute(text("SELECT 1"))
+        raise AssertionError("a second writer got in while the first held its transaction")
+    except OperationalError:
+        assert 0.25 < time.monotonic() - started < 5
+    threading.Timer(0.2, held.commit).start()
+    with waiter.begin() as connection:                   # waits for the holder's commit, then gets in
+        assert connection.execute(text("SELECT count(*) FROM residents")).scalar() >= 0
+    held.close()
+    holder.dispose()
+    waiter.dispose()
