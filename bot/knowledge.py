@@ -62,14 +62,16 @@ def load_knowledge(settings: dict | None = None, *, session: Session) -> Knowled
     categories = list(session.scalars(select(Category).order_by(Category.position)))
     if not categories:
         raise CatalogueNotLoaded("no categories in the database: run `civicbot load-defaults`")
-    departments = list(session.scalars(select(Department)))
-    towns = list(session.scalars(select(Town)))
+    # In catalogue order: which polygon or place name is tried first must not depend on how the database
+    # happens to return rows (PostgreSQL moves a row it updates, e.g. by `civicbot load-defaults`).
+    departments = list(session.scalars(select(Department).order_by(Department.id)))
+    towns = list(session.scalars(select(Town).order_by(Town.id)))
     stored = {s.key: s.value for s in session.scalars(select(Setting))}
     classifier = load_classifier(settings, categories,
                                  stored.get("non_report_phrases", {}).get("phrases", []))
     places = PlaceResolver(
         [TownArea(t.code, t.name, tuple(t.short_names), t.boundary) for t in towns],
-        [(g.name, g.town_code) for g in session.scalars(select(GazetteerEntry))])
+        [(g.name, g.town_code) for g in session.scalars(select(GazetteerEntry).order_by(GazetteerEntry.id))])
     routing = RoutingTable(
         lead_by_category={c.code: c.lead_department_code for c in categories},
         overrides={(r.town_code, r.category_code): r.department_code

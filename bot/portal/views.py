@@ -154,7 +154,7 @@ def ticket(number: str):
 
 
 def _duplicates_of(ticket: Ticket, db) -> list[Ticket]:
-    return list(db.scalars(select(Ticket).where(Ticket.merged_into_id == ticket.id)))
+    return list(db.scalars(select(Ticket).where(Ticket.merged_into_id == ticket.id).order_by(Ticket.id)))
 
 
 @bp.post("/tickets/<number>/act")
