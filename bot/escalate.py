@@ -16,14 +16,16 @@ log = logging.getLogger(__name__)
 def do_check_deadlines(now: datetime, warn_within: timedelta, *, session: Session) -> tuple[int, int]:
     """Return (warned, escalated). Each ticket is warned once and escalated once; the events say so."""
     open_states = list(OPEN_STATES)
+    # Every job worker runs this check: rows another worker is flagging right now are its to flag, not ours.
     due_soon = session.scalars(select(Ticket).where(
         Ticket.status.in_(open_states), Ticket.warned_at.is_(None), Ticket.deadline_at >= now,
-        Ticket.deadline_at < now + warn_within)).all()
+        Ticket.deadline_at < now + warn_within).with_for_update(skip_locked=True)).all()
     for ticket in due_soon:
         ticket.warned_at = now
         do_flag(ticket, "即将到期，请抓紧处置", now=now, session=session)
     overdue = session.scalars(select(Ticket).where(
-        Ticket.status.in_(open_states), Ticket.escalated_at.is_(None), Ticket.deadline_at < now)).all()
+        Ticket.status.in_(open_states), Ticket.escalated_at.is_(None), Ticket.deadline_at < now)
+        .with_for_update(skip_locked=True)).all()
     for ticket in overdue:
         ticket.escalated_at = now
         ticket.warned_at = ticket.warned_at or now
@@ -38,7 +40,8 @@ def do_close_unanswered(now: datetime, answer_within: timedelta, *, session: Ses
     from bot.workflow import SYSTEM_ACTOR, do_transition
     tickets = session.scalars(select(Ticket).where(
         Ticket.status == TicketStatus.RESOLVED, Ticket.rating.is_(None),
-        Ticket.feedback_requested_at.is_not(None), Ticket.feedback_requested_at < now - answer_within)).all()
+        Ticket.feedback_requested_at.is_not(None), Ticket.feedback_requested_at < now - answer_within)
+        .with_for_update(skip_locked=True)).all()
     for ticket in tickets:
         do_transition(ticket, SYSTEM_ACTOR, "verify", now=now, session=session, note="市民未在规定时间内回复，视为核查通过")
         do_transition(ticket, SYSTEM_ACTOR, "close", now=now, session=session, note="自动结案")

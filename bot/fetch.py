@@ -46,8 +46,8 @@ def fetch_photo(photo_id: int, *, api, storage: MediaStorage, sessions: sessionm
         if photo is None or photo.status != "recorded":
             return PhotoOutcome("skipped")
         photo.attempts += 1
-        attempt, media_id = photo.attempts, photo.media_id
-        openid = session.scalar(select(Resident.openid).where(Resident.id == photo.resident_id))
+        attempt, media_id, resident_id = photo.attempts, photo.media_id, photo.resident_id
+        openid = session.scalar(select(Resident.openid).where(Resident.id == resident_id))
     try:
         response = api.media.download(media_id)
         data = response.content
@@ -69,6 +69,10 @@ def fetch_photo(photo_id: int, *, api, storage: MediaStorage, sessions: sessionm
     tell = ""
     resolver = places() if clean.gps_wgs84 else None  # before the transaction: it reads the catalogue itself
     with transaction(sessions) as session:
+        # The resident's row lock first, as the webhook takes it: a location they share at this very moment
+        # is read here, not overwritten by the photo's (on PostgreSQL the draft read would otherwise be the
+        # one committed before their message), and both take their locks in the same order.
+        session.execute(select(Resident.id).where(Resident.id == resident_id).with_for_update())
         photo = session.get(Photo, photo_id)
         photo.status, photo.display_key, photo.thumbnail_key = "stored", display_key, thumbnail_key
         photo.width, photo.height, photo.source_format = clean.width, clean.height, clean.source_format

@@ -52,7 +52,9 @@ def do_set_password(username: str, password: str, *, session: Session) -> None:
 
 def check_login(username: str, password: str, now: datetime, *, session: Session) -> StaffAccount | None:
     """The account when the password is right and the account is neither inactive nor locked; counts failures."""
-    account = session.scalar(select(StaffAccount).where(StaffAccount.username == username))
+    # Locked: guesses sent at the same moment are counted one after another, none lost (PostgreSQL lets
+    # two transactions read the same count; SQLite's write lock made them take turns anyway).
+    account = session.scalar(select(StaffAccount).where(StaffAccount.username == username).with_for_update())
     if account is None or not account.active:
         generate_password_hash(password)  # spend the same time as a real check: no username probing by timing
         return None

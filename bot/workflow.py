@@ -118,6 +118,11 @@ def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, s
                   photos: list[Photo] = (), department: Department | None = None,
                   merge_target: Ticket | None = None, deadline_text: str = "") -> TicketEvent:
     """Check and apply one transition, recording who, when, why and the attachments."""
+    # The ticket's row lock, and its state as committed by whoever held it before: two clerks (or a clerk
+    # and the resident's rating) acting at once take turns, and the second is checked against the first's
+    # result. SQLite's write lock did this for every transaction; PostgreSQL needs it said.
+    session.flush()
+    session.refresh(ticket, with_for_update=True)
     rule = check_transition(ticket, actor, action, note=note, photo_count=len(photos), department=department,
                             merge_target=merge_target)
     before = ticket.status

@@ -1,0 +1,132 @@
+"""Two writers on the same rows at once (clerks, job workers, a resident and a job): each change happens once."""
+from __future__ import annotations
+
+import re
+import threading
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from bot.app import create_app
+from bot.db import transaction
+from bot.escalate import do_check_deadlines
+from bot.staff import check_login, do_add_staff
+from bot.workflow import Actor, TransitionRefused, do_transition
+from models import Draft, DraftStatus, Photo, Resident as ResidentRow, StaffAccount, Ticket, TicketEvent, utcnow
+from tests import images
+from tests.conftest import HUATA_VILLAGE, Resident, job_queue, make_settings
+
+# The second writer starts while the first one's transaction is still open, and is given this long to reach
+# the point where it waits (or, without a lock, to read what is about to change).
+OVERLAP_SECONDS = 1.0
+
+
+def while_open(sessions, first, second) -> dict:
+    """Run first(session) in a transaction held open while second() starts in a thread; then commit first.
+
+    Returns what the second writer got: {"result": …} or {"error": …}."""
+    outcome: dict = {}
+
+    def run_second() -> None:
+        try:
+            outcome["result"] = second()
+        except Exception as exc:  # the test asserts on what the second writer met
+            outcome["error"] = exc
+
+    with sessions() as session, session.begin():
+        first(session)
+        session.flush()
+        thread = threading.Thread(target=run_second)
+        thread.start()
+        thread.join(OVERLAP_SECONDS)
+    thread.join(30)
+    assert not thread.is_alive()
+    return outcome
+
+
+def a_dispatched_ticket(resident) -> str:
+    resident.says("晋祠镇花塔村路口有人摆摊占了半条路")
+    return re.search(r"JY-\d{8}-\d{4}", resident.says("提交")).group(0)
+
+
+def test_two_clerks_accepting_one_ticket_at_once_accept_it_once(sessions, resident):
+    number = a_dispatched_ticket(resident)
+    chen = Actor("staff:chen", "urban_mgmt", "department", "staff", None)
+    wang = Actor("staff:wang", "urban_mgmt", "department", "staff", None)
+
+    def accept(actor: Actor, session) -> None:
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+        do_transition(ticket, actor, "accept", now=utcnow(), session=session)
+
+    def second_clerk():
+        with transaction(sessions) as session:
+            accept(wang, session)
+
+    outcome = while_open(sessions, lambda session: accept(chen, session), second_clerk)
+    assert isinstance(outcome.get("error"), TransitionRefused)     # checked against the first clerk's result
+    with sessions() as session:
+        accepts = session.scalars(select(TicketEvent.actor).where(TicketEvent.action == "accept")).all()
+        assert accepts == ["staff:chen"]
+
+
+def test_two_workers_checking_deadlines_at_once_escalate_each_ticket_once(sessions, resident):
+    number = a_dispatched_ticket(resident)
+    with transaction(sessions) as session:
+        session.execute(update(Ticket).where(Ticket.number == number).values(deadline_at=utcnow() - timedelta(hours=1)))
+
+    def check(session):
+        return do_check_deadlines(utcnow(), timedelta(hours=4), session=session)
+
+    def second_worker():
+        with transaction(sessions) as session:
+            return check(session)
+
+    outcome = while_open(sessions, check, second_worker)
+    assert outcome == {"result": (0, 0)}
+    with sessions() as session:
+        escalations = session.scalar(select(func.count()).select_from(TicketEvent).where(
+            TicketEvent.action == "flag", TicketEvent.reason.contains("升级")))
+        assert escalations == 1
+
+
+def test_wrong_passwords_sent_at_the_same_moment_are_all_counted(sessions):
+    with transaction(sessions) as session:
+        do_add_staff("chen", "urban_mgmt", "staff", "correct horse battery", session=session)
+
+    def guess(session):
+        assert check_login("chen", "a wrong guess!", utcnow(), session=session) is None
+
+    def second_guess():
+        with transaction(sessions) as session:
+            guess(session)
+
+    assert "error" not in while_open(sessions, guess, second_guess)
+    with sessions() as session:
+        assert session.scalar(select(StaffAccount.failed_logins).where(StaffAccount.username == "chen")) == 2
+
+
+def test_a_location_shared_while_the_photo_job_runs_is_kept(tmp_path, database, fake_wechat):
+    """The photo's GPS places a draft only when no location was shared, even when both arrive at once."""
+    app = create_app(make_settings(tmp_path, database, queue=job_queue(tmp_path),
+                                   wechat={"app_id": fake_wechat.app_id, "app_secret": fake_wechat.secret,
+                                           "api_base_url": fake_wechat.base_url}))
+    sessions, queue = app.extensions["civicbot.sessions"], app.extensions["civicbot.queue"]
+    fake_wechat.add_media("m-gps", images.jpeg(latitude=37.70305, longitude=112.43402))
+    resident = Resident(app, "o-both-at-once")
+    resident.says("路边垃圾堆了好几天没人清理")
+    resident.send("image", "<PicUrl><![CDATA[http://x]]></PicUrl><MediaId><![CDATA[m-gps]]></MediaId>")
+    with sessions() as session:
+        photo_id = session.scalar(select(Photo.id))
+
+    def share_location(session) -> None:
+        # What the webhook does with a location message: the resident's row lock, then the draft.
+        session.scalar(select(ResidentRow).where(ResidentRow.openid == "o-both-at-once").with_for_update())
+        draft = session.scalar(select(Draft).where(Draft.status == DraftStatus.OPEN))
+        draft.latitude, draft.longitude = HUATA_VILLAGE
+        draft.location_source, draft.town_code = "shared", "jinci"
+
+    outcome = while_open(sessions, share_location, lambda: queue.run_now("fetch_photo", photo_id))
+    assert outcome == {"result": "stored"}
+    with sessions() as session:
+        draft = session.scalar(select(Draft))
+        assert draft.location_source == "shared" and (draft.latitude, draft.longitude) == HUATA_VILLAGE
