@@ -10,7 +10,6 @@ import argparse
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -71,14 +70,14 @@ def main() -> None:
             process.terminate()
             process.wait(timeout=30)
     print(f"{options.connections} connections, {options.seconds} s each, every message delivered 3 times, "
-          f"database {'SQLite (WAL)' if not options.database_url else database_url.split('@')[-1]}:")
+          f"database {'SQLite (WAL)' if not options.database_url else database_url.split('@')[-1]}, "
+          f"jobs on {'Redis' if options.queue == 'redis' else 'SQLite'}:")
     for title, result in results.items():
         print(f"  {title}\n    {result['rps']:.0f} requests/s, p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, "
               f"errors {result['errors']}, timeouts {result['timeouts']}")
     echo, bot = list(results.values())
     print(f"  ratio civicbot / echo: {bot['rps'] / echo['rps']:.2f} of the throughput")
-    if not options.database_url:
-        _check_effects(folder / "civicbot.db", bot["requests"])
+    _check_effects(database_url, bot["requests"])
 
 
 def _wait(port: int, requests) -> None:
@@ -106,15 +105,23 @@ def _wrk(port: int, query: str, options) -> dict:
             "errors": int(errors), "timeouts": int(timeouts)}
 
 
-def _check_effects(database: Path, sent: int) -> None:
-    with sqlite3.connect(database) as connection:
+def _check_effects(database_url: str, sent: int) -> None:
+    """Count what the deliveries left in the database, on SQLite or PostgreSQL alike."""
+    from sqlalchemy import create_engine, func, select
+
+    from models import InboundMessage, Photo, Ticket
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
         messages, deliveries = connection.execute(
-            "SELECT count(*), coalesce(sum(deliveries), 0) FROM inbound_messages").fetchone()
-        doubled = connection.execute("SELECT count(*) FROM (SELECT openid, dedupe_key FROM inbound_messages "
-                                     "GROUP BY openid, dedupe_key HAVING count(*) > 1)").fetchone()[0]
-        tickets = connection.execute("SELECT count(*) FROM tickets").fetchone()[0]
-        photos, photo_media = connection.execute(
-            "SELECT count(*), count(DISTINCT resident_id || media_id) FROM photos").fetchone()
+            select(func.count(), func.coalesce(func.sum(InboundMessage.deliveries), 0))).one()
+        keys = select(InboundMessage.openid, InboundMessage.dedupe_key).group_by(
+            InboundMessage.openid, InboundMessage.dedupe_key).having(func.count() > 1).subquery()
+        doubled = connection.scalar(select(func.count()).select_from(keys))
+        tickets = connection.scalar(select(func.count()).select_from(Ticket))
+        photos = connection.scalar(select(func.count()).select_from(Photo))
+        media = select(Photo.resident_id, Photo.media_id).distinct().subquery()
+        photo_media = connection.scalar(select(func.count()).select_from(media))
+    engine.dispose()
     print(f"  effects: {sent} deliveries answered → {messages} distinct messages stored, {deliveries} deliveries "
           f"counted, {doubled} stored twice, {tickets} tickets, {photos} photos for {photo_media} media ids "
           f"(a re-delivery in flight when wrk stopped may be missing from the count)")
