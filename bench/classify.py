@@ -47,6 +47,8 @@ def main() -> None:
 
     print(f"model {model_path}: {model.metadata.get('chosen')}, {len(model.classes)} classes, "
           f"{model.metadata.get('features')} features, trained on {model.metadata.get('examples')} messages")
+    print(f"asks before taking words as a report when P(report) < {model.report_sure_above} "
+          f"(chosen on the training split's cross-validation)")
     print(f"load time (tables + model): {load_seconds * 1000:.0f} ms")
     for title, examples in sets:
         print(f"\n=== {title}: {len(examples)} messages ===")
@@ -71,14 +73,15 @@ def _quality(name: str, results, examples, threshold: float, *, detailed: bool) 
           f"macro-F1 {f1_score(truth, predicted, average='macro'):.3f}")
     non_reports = [(e, r) for e, r in zip(examples, results) if e.label == "none"]
     opened = sum(1 for _, r in non_reports if r.is_report)
-    opened_sure = sum(1 for _, r in non_reports if r.is_report and r.confidence >= threshold)
+    opened_sure = sum(1 for _, r in non_reports if r.is_report and r.confidence >= threshold and r.surely_a_report)
     if non_reports:
         print(f"   non-report messages taken as reports: {opened}/{len(non_reports)} "
-              f"({100 * opened / len(non_reports):.1f} %); without asking (confidence ≥ {threshold}): "
+              f"({100 * opened / len(non_reports):.1f} %); without asking (confidence ≥ {threshold} and "
+              f"surely a report): "
               f"{opened_sure} ({100 * opened_sure / len(non_reports):.1f} %)")
     reports = [(e, r) for e, r in zip(examples, results) if e.label != "none"]
     missed = sum(1 for _, r in reports if not r.is_report)
-    asked = sum(1 for _, r in reports if r.is_report and r.confidence < threshold)
+    asked = sum(1 for _, r in reports if r.is_report and (r.confidence < threshold or not r.surely_a_report))
     print(f"   reports taken as small talk: {missed}/{len(reports)}; reports that get the category menu: "
           f"{asked} ({100 * asked / max(1, len(reports)):.1f} %)")
     if not detailed:

@@ -35,6 +35,8 @@ class Classification:
     confidence: float
     reason: str
     ranking: tuple[tuple[str, float], ...] = field(default=())
+    # False when the words might well be small talk: the bot then asks before taking them as a report.
+    surely_a_report: bool = True
 
     @property
     def is_report(self) -> bool:
@@ -116,6 +118,10 @@ class ModelClassifier:
         self._bias = bias
         self.temperature = temperature
         self.metadata = metadata
+        # Chosen by `civicbot train` on cross-validation: below this probability of being a report at all,
+        # a message that looks like a report is asked about, so that thanks and questions open nothing unasked.
+        self.report_sure_above = float(metadata.get("report_sure_above", 0.0))
+        self._none_index = classes.index(NOT_A_REPORT) if NOT_A_REPORT in classes else None
 
     @classmethod
     def load(cls, path: str | Path) -> "ModelClassifier":
@@ -159,4 +165,6 @@ class ModelClassifier:
                         if self.classes[i] != NOT_A_REPORT)
         if best == NOT_A_REPORT:
             return Classification(None, confidence, "模型：非反映", ranking)
-        return Classification(best, confidence, f"模型：{confidence:.2f}", ranking)
+        report_probability = 1.0 - float(probabilities[self._none_index]) if self._none_index is not None else 1.0
+        return Classification(best, confidence, f"模型：{confidence:.2f}", ranking,
+                              surely_a_report=report_probability >= self.report_sure_above)

@@ -180,6 +180,8 @@ def category_menu(names: list[str], *, unsure: bool) -> str:
     lines = [head] + [f"{index}. {name}" for index, name in enumerate(names, 1)]
     if not unsure:
         lines.append("也可回复“改为 类别名”，如“改为 占道经营”。")
+    else:
+        lines.append("不是要反映问题？回复“取消”即可。")
     return "\n".join(lines)
 
 

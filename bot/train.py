@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 HELD_OUT_MODULUS = 5
 MIN_DOCUMENT_FREQUENCY = 2
 CV_FOLDS = 5
+# Of the non-report messages, the share the bot may take as reports without asking (target: ≤ 2 %).
+NON_REPORTS_OPENED = 0.015
 SEED = 20261128
 
 
@@ -102,6 +104,23 @@ def _fit_temperature(scores: np.ndarray, truth: np.ndarray) -> float:
     return best
 
 
+def _report_sure_above(scores: np.ndarray, truth: np.ndarray, classes: list[str]) -> float:
+    """The lowest probability of being a report above which, out of fold, at most
+    NON_REPORTS_OPENED of the non-report messages would still be taken as reports without asking."""
+    if NOT_A_REPORT not in classes:
+        return 0.0
+    none = classes.index(NOT_A_REPORT)
+    scaled = scores - scores.max(axis=1, keepdims=True)
+    probabilities = np.exp(scaled) / np.exp(scaled).sum(axis=1, keepdims=True)
+    is_none = truth == none
+    taken = is_none & (probabilities.argmax(axis=1) != none)
+    report_probability = 1.0 - probabilities[:, none]
+    for threshold in np.linspace(0.0, 0.99, 100):
+        if (taken & (report_probability >= threshold)).sum() <= NON_REPORTS_OPENED * is_none.sum():
+            return round(float(threshold), 2)
+    return 0.99
+
+
 def train_model(examples: list[Example], *, sources: dict | None = None, only: str | None = None,
                 folds: int = CV_FOLDS) -> tuple[ModelClassifier, dict]:
     """Pick the best candidate by cross-validated macro-F1, calibrate it, refit on everything given.
@@ -132,10 +151,12 @@ def train_model(examples: list[Example], *, sources: dict | None = None, only: s
     results.sort(key=lambda r: r[0], reverse=True)
     macro_f1, name, chosen, out_of_fold = results[0]
     temperature = _fit_temperature(out_of_fold, truth)
+    report_sure_above = _report_sure_above(out_of_fold / temperature, truth, classes)
     matrix, vectoriser = _matrix(examples)
     model = chosen.make().fit(matrix, truth)
     features = vectoriser.get_feature_names_out().tolist()
     report = {"chosen": name, "cv_macro_f1": round(macro_f1, 4), "temperature": round(temperature, 4),
+              "report_sure_above": report_sure_above,
               "candidates": {r[1]: round(r[0], 4) for r in results}, "examples": len(examples),
               "features": len(features), "seconds": round(time.monotonic() - started, 1), **(sources or {})}
     classifier = ModelClassifier(classes, features, model.coef_.T.astype(np.float32),

@@ -49,7 +49,8 @@ def _classify(turn: Turn) -> None:
     result = turn.knowledge.classify(draft.description)
     draft.category_code = result.category or "other"
     draft.category_confidence = result.confidence if result.category else 0.0
-    if result.category and result.confidence >= turn.settings["classifier"]["ask_below"]:
+    if (result.category and result.confidence >= turn.settings["classifier"]["ask_below"]
+            and result.surely_a_report):
         draft.step, draft.menu = COLLECTING, []
         return
     likely = [code for code, _ in result.ranking if code != "other"][:MENU_SIZE]

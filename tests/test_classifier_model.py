@@ -99,3 +99,29 @@ def test_train_command_builds_the_model_the_bot_loads_and_folds_reviewed_correct
         assert session.scalar(select(CategoryCorrection.review)) == "folded"
     classified = subprocess.run(civicbot + ["classify"], input="门口有人摆摊卖菜\n", capture_output=True, text=True)
     assert '"category": "street_vending"' in classified.stdout
+
+
+def test_words_not_surely_a_report_are_flagged_by_the_threshold_training_chose(model):
+    _, loaded, _ = model
+    text = "楼下又在摆摊，谢谢"
+    report_probability = 1.0 - loaded.probabilities(text)[loaded.classes.index("none")]
+    assert loaded.classify(text).category == "street_vending"
+
+    def with_threshold(threshold: float) -> ModelClassifier:
+        return ModelClassifier(loaded.classes, sorted(loaded._index, key=loaded._index.get), loaded._weights,
+                               loaded._bias, loaded.temperature, {**loaded.metadata, "report_sure_above": threshold})
+    assert with_threshold(report_probability - 0.01).classify(text).surely_a_report
+    assert not with_threshold(report_probability + 0.01).classify(text).surely_a_report
+
+
+def test_training_picks_the_lowest_threshold_that_keeps_non_reports_from_opening_unasked():
+    from bot.train import _report_sure_above
+    classes = ["none", "sanitation"]
+    # 100 non-report messages out of fold: five of them look like reports, with these probabilities of being one.
+    looks_like_reports = [0.55, 0.6, 0.7, 0.8, 0.95]
+    p_report = looks_like_reports + [0.1] * 95
+    scores = np.log(np.array([[1 - p, p] for p in p_report]))
+    truth = np.zeros(100, dtype=int)
+    # 1.5 % of 100 allows one message through unasked: the 0.95 one; 0.8 and below must be asked.
+    assert _report_sure_above(scores, truth, classes) == 0.81
+    assert _report_sure_above(scores, truth, ["sanitation", "street_vending"]) == 0.0  # no non-reports: never ask

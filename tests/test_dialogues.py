@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.app import create_app
@@ -252,3 +253,21 @@ def test_the_resident_can_correct_the_category_by_name_or_number(resident, sessi
     with sessions() as session:
         assert session.scalar(select(Ticket.category_code)) == "illegal_ads"
         assert session.scalar(select(Ticket.lead_department_code)) == "urban_mgmt"
+
+
+def test_words_that_may_not_be_a_report_are_asked_about_and_can_be_dropped(tmp_path, database, sessions):
+    from bot.classify import ModelClassifier
+    from tests.conftest import classifier_for_tests, make_settings
+    if classifier_for_tests() is None:
+        pytest.skip("needs the corpus to train the classifier")
+    cautious = ModelClassifier.load(classifier_for_tests())
+    cautious.metadata["report_sure_above"] = 1.01  # above any probability: as if every report were doubtful
+    path = tmp_path / "cautious.npz"
+    ModelClassifier(cautious.classes, sorted(cautious._index, key=cautious._index.get), cautious._weights,
+                    cautious._bias, cautious.temperature, cautious.metadata).save(path)
+    resident = Resident(create_app(make_settings(tmp_path, database, classifier={"model": str(path)})), "o-unsure")
+    reply = resident.says("晋祠镇花塔村路口有人摆摊占了半条路")
+    assert "这个问题属于哪一类？请回复数字" in reply and "不是要反映问题？回复“取消”即可" in reply
+    assert "已取消" in resident.says("取消")
+    with sessions() as session:
+        assert session.scalar(select(Ticket)) is None
