@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import requests
 from sqlalchemy import select, update
 
 from bot.db import transaction
@@ -12,6 +13,7 @@ from bot.staff import do_add_staff
 from bot.workflow import RULES
 from models import Photo, StaffAccount, Ticket, TicketEvent, TicketStatus, utcnow
 from tests import images
+from tests.conftest import REDIS_URL
 
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -95,6 +97,20 @@ def test_a_burst_of_login_attempts_from_one_address_is_slowed_down(app, accounts
     assert answers[:10] == [200] * 10 and answers[10] == 429
     # The limit is on the login form only: the same address still reaches the webhook and other pages.
     assert guesser.page("/portal/login").status_code == 200
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="only Redis (make test-scale) shares the login count between gunicorn "
+                                          "workers; without it each worker counts its own")
+def test_the_login_limit_counts_guesses_across_the_servers_workers(running_bot):
+    base = running_bot.url.rsplit("/wechat", 1)[0]
+    guesser = requests.Session()
+    guesser.headers["Connection"] = "close"  # a new connection each time: the guesses land on both workers
+    answers = []
+    for attempt in range(11):
+        token = CSRF.search(guesser.get(f"{base}/portal/login", timeout=10).text).group(1)
+        answers.append(guesser.post(f"{base}/portal/login", timeout=10, data={
+            "username": "nobody", "password": f"guess {attempt}", "csrf_token": token}).status_code)
+    assert answers == [200] * 10 + [429]
 
 
 def test_a_form_without_the_csrf_token_is_refused(app, accounts):
