@@ -1,15 +1,21 @@
-# civicbot: `make run` to start the bot with the demo config, `make test` to test it.
+# civicbot: `make run` to start the bot with the demo config, `make test` to test it (`make test-scale`: on PostgreSQL + Redis).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+SCALE_INSTALLED := $(VENV)/.installed-scale
 
-.PHONY: run test browser serve migrate model bench-classify bench-photos bench-portal bench-load bench-feedback clean
+.PHONY: run test test-scale browser wrk serve migrate model bench-classify bench-photos bench-portal bench-load bench-feedback clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(INSTALLED)
+
+# The PostgreSQL driver and the Redis client, for test-scale (and for deployments that use them).
+$(SCALE_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,postgres,redis]'
+	touch $(SCALE_INSTALLED)
 
 config.toml:
 	cp config.example.toml config.toml
@@ -40,12 +46,21 @@ bench-portal: $(INSTALLED)
 bench-feedback: $(INSTALLED)
 	$(BIN)/python bench/feedback_loop.py
 
-bench-load: $(INSTALLED)
-	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+bench-load: $(INSTALLED) wrk
 	$(BIN)/python bench/load.py
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
 test: $(INSTALLED) browser
 	$(BIN)/python -m pytest -q
+
+# The same suite on a private PostgreSQL and Redis (tests/scale/services.sh installs, starts and always stops them),
+# then the load benchmark on them. The tests' status is the target's; a benchmark that breaks fails it too.
+test-scale: $(SCALE_INSTALLED) browser wrk
+	tests/scale/services.sh sh -c '$(BIN)/python -m pytest -q; tests=$$?; \
+	  $(BIN)/python bench/load.py --database-url "$$CIVICBOT_BENCH_DATABASE_URL" \
+	    --queue redis --redis-url "$$CIVICBOT_BENCH_REDIS_URL" || [ $$tests -ne 0 ] || tests=1; exit $$tests'
 
 # The portal's browser tests drive Debian's Chromium; Chinese text needs a CJK font.
 browser:
