@@ -64,8 +64,8 @@ def candidates() -> list[Candidate]:
 
     found = [Candidate(f"logistic C={c}", lambda c=c: LogisticRegression(C=c, max_iter=3000))
              for c in (4.0, 16.0, 64.0)]
-    found += [Candidate(f"linear-svm C={c}", lambda c=c: LinearSVC(C=c, max_iter=20000))
-              for c in (0.25, 0.5, 1.0)]
+    found += [Candidate(f"linear-svm C={c}", lambda c=c: LinearSVC(C=c, max_iter=50000))
+              for c in (0.5, 1.0, 2.0, 4.0)]
     return found
 
 
