@@ -44,6 +44,7 @@ def reply_once(inbound: Inbound, engine: Engine, work: Callable[[Delivery, Sessi
     outcome: dict = {}
 
     def attempt(connection: Connection) -> str:
+        outcome.clear()  # a retried attempt must not run the effects of one that rolled back
         record_id, deliveries, stored_reply = _claim(connection, inbound)
         if deliveries > 1:
             return stored_reply
