@@ -32,7 +32,7 @@ def test_new_reports_are_limited_per_hour_and_the_draft_kept(tmp_path, database,
         assert session.scalar(select(func.count()).select_from(Ticket)) == 3
 
 
-def test_a_burst_of_100_messages_from_one_resident_is_answered_and_limited(tmp_path, database):
+def test_a_burst_of_150_messages_from_one_resident_is_answered_and_limited(tmp_path, database):
     from bot.app import create_app
     from tests.conftest import Resident
     app = create_app(make_settings(tmp_path, database, limits={"reports_per_hour": 10}))
@@ -40,11 +40,13 @@ def test_a_burst_of_100_messages_from_one_resident_is_answered_and_limited(tmp_p
     replies = []
     for n in range(50):
         replies.append(person.says(f"晋祠镇花塔村{n}号门口有人摆摊"))
+        # The category is the resident's own: the limit is under test here, not whether the model asks.
+        replies.append(person.says("改为 占道经营"))
         replies.append(person.says("提交"))
     assert person.last_status == 200 and all(replies)
     assert sum("JY-" in r for r in replies) == 10 and sum("这一小时已提交了" in r for r in replies) == 40
     with app.extensions["civicbot.sessions"]() as session:
-        assert session.scalar(select(func.count()).select_from(InboundMessage)) == 100
+        assert session.scalar(select(func.count()).select_from(InboundMessage)) == 150
 
 
 def test_spam_and_abuse_are_held_for_hq_not_routed(resident, sessions):
