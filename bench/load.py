@@ -24,6 +24,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, the same for both servers")
     parser.add_argument("--database-url", default="", help="e.g. postgresql+psycopg://… (default: SQLite)")
     parser.add_argument("--queue", default="sqlite", choices=["sqlite", "redis"])
     parser.add_argument("--redis-url", default="")
@@ -40,7 +41,7 @@ def main() -> None:
     port, echo_port = free_port(), free_port()
     config = folder / "config.toml"
     config.write_text(
-        f'[server]\nport = {port}\nworkers = 2\n[database]\nurl = "{database_url}"\n'
+        f'[server]\nport = {port}\nworkers = {options.workers}\n[database]\nurl = "{database_url}"\n'
         f'[queue]\nbackend = "{options.queue}"\npath = "{folder / "jobs.db"}"\nredis_url = "{options.redis_url}"\n'
         f'[wechat]\napi_base_url = "http://127.0.0.1:9/cgi-bin/"\n[media]\nroot = "{folder / "media"}"\n'
         f'[classifier]\nmodel = "{ROOT / "var" / "classifier.npz"}"\n[logging]\nlevel = "WARNING"\n'
@@ -53,10 +54,10 @@ def main() -> None:
     query = f"timestamp={timestamp}&nonce={nonce}&signature={signature_of('civicbot-dev-token', timestamp, nonce)}"
     servers = [
         ("echo webhook (Flask + wechatpy, signature + parse + echo)", echo_port, subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{echo_port}",
+            [sys.executable, "-m", "gunicorn", "--workers", str(options.workers), "--bind", f"127.0.0.1:{echo_port}",
              "--no-control-socket", "--chdir", str(ROOT / "bench"), "echo_app:create_app()"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)),
-        ("civicbot (make run: gunicorn 2 workers + job worker)", port, subprocess.Popen(
+        (f"civicbot (make run: gunicorn {options.workers} workers + job worker)", port, subprocess.Popen(
             civicbot + ["serve"], stdout=(folder / "serve.log").open("wb"), stderr=subprocess.STDOUT)),
     ]
     results = {}
