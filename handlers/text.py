@@ -26,8 +26,13 @@ def describe(turn: Turn) -> str:
     return add_description(turn, turn.inbound.content)
 
 
+# Thanks deserve an answer in kind, not the account's introduction again.
+THANKS = ("谢谢", "感谢", "多谢", "辛苦了", "点赞", "谢啦", "thank")
+
+
 def greet(turn: Turn) -> str:
-    return texts.GREETING
+    content = turn.inbound.content.lower()
+    return texts.THANKS_ANSWERED if any(word in content for word in THANKS) else texts.GREETING
 
 
 def show_draft(turn: Turn) -> str:

@@ -188,6 +188,13 @@ def test_greetings_open_nothing(resident, sessions):
     assert count(sessions, ResidentRow) == 1
 
 
+def test_thanks_are_answered_in_kind_and_open_nothing(resident, sessions):
+    assert "不客气" in resident.says("谢谢你们")
+    assert "不客气" in resident.says("辛苦了！")
+    assert "不客气" not in resident.says("你好")
+    assert count(sessions, Draft) == 0
+
+
 def test_subscribe_welcomes_and_menu_keys_answer(resident, sessions):
     assert "欢迎关注" in resident.event("subscribe")
     assert "说明问题" in resident.event("CLICK", "REPORT")
