@@ -2,7 +2,7 @@
 -- (as WeChat re-delivers), with a per-thread counter so every thread sends different messages.
 -- The signature covers only token, timestamp and nonce in plain mode, so one query serves all bodies.
 local query = os.getenv("CIVICBOT_QUERY")
-local residents = tonumber(os.getenv("CIVICBOT_RESIDENTS") or "400")
+local residents = tonumber(os.getenv("CIVICBOT_RESIDENTS") or "100")
 local counter = 0
 local thread_id = 0
 
@@ -23,9 +23,15 @@ function setup(thread)
 end
 
 local function body(n)
-  local resident = string.format("o-load-%d-%d", id, (math.floor(n / 3) % residents))
-  local msg_id = id * 100000000 + math.floor(n / 3)
-  local kind = math.floor(n / 3) % 10
+  -- Message m goes to resident m mod residents; that resident's step-th message cycles through the kinds
+  -- (texts with places, 提交, 我的, small talk, a location, a photo, a menu click), so drafts fill up and
+  -- become tickets during the run.
+  local m = math.floor(n / 3)
+  local resident_number = m % residents
+  local step = math.floor(m / residents)
+  local resident = string.format("o-load-%d-%d", id, resident_number)
+  local msg_id = id * 100000000 + m
+  local kind = step % 10
   local head = "<xml><ToUserName><![CDATA[gh_load]]></ToUserName><FromUserName><![CDATA[" .. resident ..
                "]]></FromUserName><CreateTime>" .. (1764300000 + math.floor(n / 3)) .. "</CreateTime>"
   if kind == 7 then
@@ -39,7 +45,7 @@ local function body(n)
     return head .. "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[CLICK]]></Event>" ..
            "<EventKey><![CDATA[HELP]]></EventKey></xml>"
   end
-  local text = texts[(math.floor(n / 3) % #texts) + 1]
+  local text = texts[((step + resident_number) % #texts) + 1]
   return head .. "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[" .. text .. "]]></Content><MsgId>" ..
          msg_id .. "</MsgId></xml>"
 end
