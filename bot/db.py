@@ -132,20 +132,11 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-def run_in_transaction(factory: sessionmaker[Session], work, *, attempts: int = 3, pause: float = 0.2):
-    """Run work(session) in a transaction, retrying when the database is briefly locked or away."""
-    for attempt in range(1, attempts + 1):
-        try:
-            with transaction(factory) as session:
-                return work(session)
-        except OperationalError:
-            if attempt == attempts:
-                raise
-            time.sleep(pause * attempt)
-
-
 def run_on_connection(engine: Engine, work, *, attempts: int = 3, pause: float = 0.2):
-    """Like run_in_transaction, on a bare connection: for the hot path, where an ORM session costs too much."""
+    """Run work(connection) in a transaction, retrying when the database is briefly locked or away.
+
+    A bare connection rather than an ORM session: the webhook's hot path is the only caller, and a
+    session costs more than the claim it would wrap (the work opens one on the connection if it needs it)."""
     for attempt in range(1, attempts + 1):
         try:
             with engine.begin() as connection:
