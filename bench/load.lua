@@ -1,8 +1,11 @@
 -- wrk script: signed WeChat deliveries of every kind from many residents, each delivered three times
 -- (as WeChat re-delivers), with a per-thread counter so every thread sends different messages.
 -- The signature covers only token, timestamp and nonce in plain mode, so one query serves all bodies.
+-- WeChat re-delivers a message when its answer is late, so the second and third deliveries of message m
+-- go out `lag` and 2 × `lag` messages after the first; lag 0 sends all three at once.
 local query = os.getenv("CIVICBOT_QUERY")
 local residents = tonumber(os.getenv("CIVICBOT_RESIDENTS") or "100")
+local lag = tonumber(os.getenv("CIVICBOT_REDELIVERY_LAG") or "0")
 local counter = 0
 local thread_id = 0
 
@@ -22,18 +25,28 @@ function setup(thread)
   thread_id = thread_id + 1
 end
 
-local function body(n)
+local function message_of(n)
+  -- Request n carries delivery n mod 3 of a message: the first delivery of message n / 3, or a re-delivery
+  -- of a message sent lag or 2 × lag messages earlier (at the start, before there is one, a new message).
+  local fresh = math.floor(n / 3)
+  local earlier = fresh - (n % 3) * lag
+  if earlier < 0 then
+    return fresh
+  end
+  return earlier
+end
+
+local function body(m)
   -- Message m goes to resident m mod residents; that resident's step-th message cycles through the kinds
   -- (texts with places, 提交, 我的, small talk, a location, a photo, a menu click), so drafts fill up and
   -- become tickets during the run.
-  local m = math.floor(n / 3)
   local resident_number = m % residents
   local step = math.floor(m / residents)
   local resident = string.format("o-load-%d-%d", id, resident_number)
   local msg_id = id * 100000000 + m
   local kind = step % 10
   local head = "<xml><ToUserName><![CDATA[gh_load]]></ToUserName><FromUserName><![CDATA[" .. resident ..
-               "]]></FromUserName><CreateTime>" .. (1764300000 + math.floor(n / 3)) .. "</CreateTime>"
+               "]]></FromUserName><CreateTime>" .. (1764300000 + m) .. "</CreateTime>"
   if kind == 7 then
     return head .. "<MsgType><![CDATA[location]]></MsgType><Location_X>37.7050</Location_X>" ..
            "<Location_Y>112.4310</Location_Y><Scale>16</Scale><Label><![CDATA[花塔村]]></Label><MsgId>" ..
@@ -51,7 +64,7 @@ local function body(n)
 end
 
 function request()
-  local b = body(counter)
+  local b = body(message_of(counter))
   counter = counter + 1
   return wrk.format("POST", "/wechat?" .. query, {["Content-Type"] = "text/xml"}, b)
 end

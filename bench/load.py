@@ -1,8 +1,9 @@
 """Load benchmark: civicbot as `make run` serves it against a bare Flask + wechatpy echo webhook, same run.
 
 Run as `make bench-load` (needs wrk, which it installs with apt when missing and run as root).
-Every message is delivered three times, as WeChat re-delivers; afterwards the database must hold each
-message once with three deliveries counted, and no ticket twice.
+Every message is delivered three times, as WeChat re-delivers one whose answer is late: by default the
+re-deliveries go out 100 and 200 messages after the first (--redelivery-lag; 0 sends all three at once).
+Afterwards the database must hold each message once, and no ticket twice.
 """
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, the same for both servers")
+    parser.add_argument("--redelivery-lag", type=int, default=100,
+                        help="messages between a message's deliveries; 0 sends the three at once")
     parser.add_argument("--database-url", default="", help="e.g. postgresql+psycopg://… (default: SQLite)")
     parser.add_argument("--queue", default="sqlite", choices=["sqlite", "redis"])
     parser.add_argument("--redis-url", default="")
@@ -66,11 +69,13 @@ def main() -> None:
             _wait(server_port, requests)
         for title, server_port, _ in servers:
             results[title] = _wrk(server_port, query, options)
+        outcomes = _replies_by_outcome(port, requests)
     finally:
         for _, _, process in servers:
             process.terminate()
             process.wait(timeout=30)
-    print(f"{options.connections} connections, {options.seconds} s each, every message delivered 3 times, "
+    print(f"{options.connections} connections, {options.seconds} s each, every message delivered 3 times "
+          f"({'at once' if not options.redelivery_lag else f'{options.redelivery_lag} messages apart'}), "
           f"database {'SQLite (WAL)' if not options.database_url else database_url.split('@')[-1]}, "
           f"jobs on {'Redis' if options.queue == 'redis' else 'SQLite'}:")
     for title, result in results.items():
@@ -78,6 +83,8 @@ def main() -> None:
               f"errors {result['errors']}, timeouts {result['timeouts']}")
     echo, bot = list(results.values())
     print(f"  ratio civicbot / echo: {bot['rps'] / echo['rps']:.2f} of the throughput")
+    print("  civicbot's answers by outcome (from /metrics): "
+          + ", ".join(f"{outcome} {count:.0f}" for outcome, count in sorted(outcomes.items())))
     _check_effects(database_url, bot["requests"])
 
 
@@ -92,8 +99,14 @@ def _wait(port: int, requests) -> None:
     raise SystemExit(f"server on port {port} did not start")
 
 
+def _replies_by_outcome(port: int, requests) -> dict[str, float]:
+    metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    return {outcome: float(count) for outcome, count in
+            re.findall(r'^civicbot_replies_total\{outcome="(\w+)"\} ([\d.e+]+)$', metrics, re.M)}
+
+
 def _wrk(port: int, query: str, options) -> dict:
-    env = {**os.environ, "CIVICBOT_QUERY": query}
+    env = {**os.environ, "CIVICBOT_QUERY": query, "CIVICBOT_REDELIVERY_LAG": str(options.redelivery_lag)}
     run = subprocess.run(["wrk", "-t2", f"-c{options.connections}", f"-d{options.seconds}s", "--timeout", "10s",
                           "-s", str(ROOT / "bench" / "load.lua"), f"http://127.0.0.1:{port}"],
                          capture_output=True, text=True, env=env)
@@ -123,9 +136,9 @@ def _check_effects(database_url: str, sent: int) -> None:
         media = select(Photo.resident_id, Photo.media_id).distinct().subquery()
         photo_media = connection.scalar(select(func.count()).select_from(media))
     engine.dispose()
-    print(f"  effects: {sent} deliveries answered → {messages} distinct messages stored, {deliveries} deliveries "
-          f"counted, {doubled} stored twice, {tickets} tickets, {photos} photos for {photo_media} media ids "
-          f"(a re-delivery in flight when wrk stopped may be missing from the count)")
+    print(f"  effects: {sent} deliveries answered → {messages} distinct messages stored, {doubled} stored twice, "
+          f"{deliveries - messages} re-deliveries came before the answer and waited for it, {tickets} tickets, "
+          f"{photos} photos for {photo_media} media ids")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
+READ_ONLY = "civicbot_read_only"  # execution option: this connection only reads, so it need not queue for writing
 
 
 def make_engine(settings: dict) -> Engine:
@@ -51,6 +52,8 @@ def _make_sqlite_serialisable(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
+        if connection.get_execution_options().get(READ_ONLY):
+            return  # no BEGIN: each statement reads the last commit on its own, waiting for no writer (WAL)
         raw = connection.connection.dbapi_connection
         queued = isinstance(raw, _QueuedConnection)
         if queued:
@@ -145,6 +148,12 @@ def run_on_connection(engine: Engine, work, *, attempts: int = 3, pause: float =
             if attempt == attempts:
                 raise
             time.sleep(pause * attempt)
+
+
+def read_on_connection(engine: Engine, work):
+    """Run work(connection) that only reads, without queueing behind writers for SQLite's one write lock."""
+    with engine.connect() as connection:
+        return work(connection.execution_options(**{READ_ONLY: True}))
 
 
 def alembic_config(settings: dict):

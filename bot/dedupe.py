@@ -6,11 +6,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlalchemy import Connection, Engine, bindparam, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.db import run_on_connection
+from bot.db import read_on_connection, run_on_connection
 from bot.parse import Inbound
 from models import InboundMessage
 
@@ -32,15 +32,21 @@ class Delivery:
                         .values(openid=placeholder_openid, body="[erased]"))
 
 
-def reply_once(inbound: Inbound, engine: Engine, work: Callable[[Delivery, Session], str]) -> str:
-    """Return the reply for this delivery, doing the work only for the first one.
+def reply_once(inbound: Inbound, engine: Engine, work: Callable[[Delivery, Session], str]) -> tuple[str, bool]:
+    """Return the reply for this delivery, doing the work only for the first one; and whether it was a replay.
 
-    The claim and the work share one transaction. The claim is a single
-    INSERT … ON CONFLICT DO UPDATE that counts the delivery: a re-delivery
-    arriving while the first is still running waits on the row's lock, then
-    gets the committed reply, in any worker process. Re-deliveries (most of a
-    burst: WeChat retries whatever is slow) never pay for an ORM session.
+    A message already answered is replayed from a plain read, which waits for
+    no writer: re-deliveries are most of a burst (WeChat retries whatever is
+    slow), and on SQLite they would otherwise queue behind every first
+    delivery. Otherwise the claim and the work share one write transaction.
+    The claim is a single INSERT … ON CONFLICT DO UPDATE that counts the
+    delivery: a re-delivery arriving while the first is still running waits
+    on the row's lock, then gets the committed reply, in any worker process.
     """
+    stored_reply = read_on_connection(engine, lambda connection: _stored_reply(connection, inbound))
+    if stored_reply is not None:
+        log.info("re-delivery of %s from %s answered with the stored reply", inbound.dedupe_key, inbound.openid)
+        return stored_reply, True
     outcome: dict = {}
 
     def attempt(connection: Connection) -> str:
@@ -59,13 +65,15 @@ def reply_once(inbound: Inbound, engine: Engine, work: Callable[[Delivery, Sessi
 
     reply = run_on_connection(engine, attempt)
     if "after_commit" not in outcome:
-        log.info("re-delivery of %s from %s answered with the stored reply", inbound.dedupe_key, inbound.openid)
+        log.info("re-delivery of %s from %s waited for the first and got its reply", inbound.dedupe_key,
+                 inbound.openid)
+        return reply, True
     for effect in outcome.get("after_commit", []):
         try:
             effect()
         except Exception:  # the reply is committed; a failed side effect must not turn it into an error
             log.exception("after-commit effect failed for %s %s", inbound.openid, inbound.dedupe_key)
-    return reply
+    return reply, False
 
 
 def record_failure(inbound: Inbound, engine: Engine, reply: str, error: str) -> str:
@@ -75,6 +83,14 @@ def record_failure(inbound: Inbound, engine: Engine, reply: str, error: str) -> 
         return stored_reply if deliveries > 1 else reply
 
     return run_on_connection(engine, keep)
+
+
+def _stored_reply(connection: Connection, inbound: Inbound) -> str | None:
+    """The committed reply to this message, or None when no answer to it has been committed yet."""
+    # The claim and the work commit together, so a row that can be read here has its final reply.
+    reply = connection.execute(_stored_reply_statement(), {"for_openid": inbound.openid,
+                                                           "for_key": inbound.dedupe_key}).scalar()
+    return None if reply is None else reply or ""
 
 
 def _claim(connection: Connection, inbound: Inbound, **extra) -> tuple[int, int, str]:
@@ -94,6 +110,12 @@ def _claim_statement(dialect_name: str):
         index_elements=[MESSAGES.c.openid, MESSAGES.c.dedupe_key],
         set_={"deliveries": MESSAGES.c.deliveries + 1},
     ).returning(MESSAGES.c.id, MESSAGES.c.deliveries, MESSAGES.c.reply)
+
+
+@functools.cache
+def _stored_reply_statement():
+    return (select(func.coalesce(MESSAGES.c.reply, ""))
+            .where(MESSAGES.c.openid == bindparam("for_openid"), MESSAGES.c.dedupe_key == bindparam("for_key")))
 
 
 @functools.cache

@@ -82,7 +82,7 @@ def _answer() -> tuple[Response, str, str]:
         abort(400)
     app = current_app._get_current_object()
     try:
-        reply = reply_once(inbound, app.extensions["civicbot.engine"],
+        reply, replayed = reply_once(inbound, app.extensions["civicbot.engine"],
                            lambda delivery, session: respond(delivery, session,
                                                              knowledge=app.extensions["civicbot.knowledge"],
                                                              settings=app.config["CIVICBOT"],
@@ -94,14 +94,14 @@ def _answer() -> tuple[Response, str, str]:
         return Response(texts.BUSY, status=503, mimetype="text/plain"), inbound.kind, "database_unavailable"
     except Exception as exc:  # a bug: keep the message for replay and answer the resident kindly
         log.exception("failed to answer %s from %s", inbound.dedupe_key, inbound.openid)
-        reply = record_failure(inbound, app.extensions["civicbot.engine"], texts.FAILED,
-                               f"{type(exc).__name__}: {exc}")
+        reply, replayed = record_failure(inbound, app.extensions["civicbot.engine"], texts.FAILED,
+                                         f"{type(exc).__name__}: {exc}"), False
     if not reply:
-        return Response(SUCCESS, mimetype="text/plain"), inbound.kind, "success"
+        return Response(SUCCESS, mimetype="text/plain"), inbound.kind, "replayed" if replayed else "success"
     xml_reply = TextReply(source=inbound.account, target=inbound.openid, content=reply).render()
     if encrypted:
         xml_reply = _crypto(wechat).encrypt_message(xml_reply, request.args.get("nonce", secrets.token_hex(8)))
-    return Response(xml_reply, mimetype="application/xml"), inbound.kind, "replied"
+    return Response(xml_reply, mimetype="application/xml"), inbound.kind, "replayed" if replayed else "replied"
 
 
 def _photo_url(app):

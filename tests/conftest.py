@@ -137,9 +137,10 @@ def take_database_away(url: str) -> None:
 
 class DatabaseLock:
     """Another connection holding the whole database until released: SQLite's BEGIN EXCLUSIVE, or on PostgreSQL
-    an ACCESS EXCLUSIVE lock on every table (nobody may read or write them)."""
+    an ACCESS EXCLUSIVE lock on every table (nobody may read or write them). With only_writers, readers may
+    still read, as they may on SQLite in WAL mode: PostgreSQL's EXCLUSIVE mode."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, only_writers: bool = False):
         if url.startswith("sqlite"):
             self._connection = sqlite3.connect(make_url(url).database, isolation_level=None, check_same_thread=False)
             self._connection.execute("BEGIN EXCLUSIVE")
@@ -147,7 +148,8 @@ class DatabaseLock:
         self._engine = create_engine(url, poolclass=NullPool)
         self._connection = self._engine.connect()
         tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-        self._connection.execute(text(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE"))
+        mode = "EXCLUSIVE" if only_writers else "ACCESS EXCLUSIVE"
+        self._connection.execute(text(f"LOCK TABLE {tables} IN {mode} MODE"))
 
     def release(self) -> None:
         self._connection.rollback()

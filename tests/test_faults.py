@@ -95,6 +95,23 @@ def test_a_database_locked_for_long_gets_a_503_and_the_redelivery_is_processed_o
                               .where(Draft.status == DraftStatus.OPEN)) == 1
 
 
+def test_an_answered_message_is_replayed_while_a_writer_holds_the_database(tmp_path, database):
+    app = create_app(make_settings(tmp_path, database, database={"busy_timeout_ms": 200}))
+    client = app.test_client()
+    first = client.post("/wechat", query_string=signed(), data=body("o-replay", 98, "古唐苑小区门口垃圾没人清"))
+    assert first.status_code == 200 and "垃圾" in first.get_data(as_text=True)
+    blocker = DatabaseLock(database, only_writers=True)
+    try:
+        # WeChat's re-delivery needs no write, so it is answered at once; a new message has to wait for the writer.
+        again = client.post("/wechat", query_string=signed(), data=body("o-replay", 98, "古唐苑小区门口垃圾没人清"))
+        assert again.status_code == 200 and again.get_data() == first.get_data()
+        new = client.post("/wechat", query_string=signed(), data=body("o-replay", 99, "提交"))
+        assert new.status_code == 503
+    finally:
+        blocker.release()
+        blocker.close()
+
+
 def test_a_photo_job_lost_with_a_killed_worker_runs_again_once(tmp_path, database, fake_wechat):
     settings = make_settings(tmp_path, database, queue=job_queue(tmp_path),
                              media={"retry_base_seconds": 0},
