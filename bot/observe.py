@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 import uuid
 from contextvars import ContextVar
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, request
+from flask import Blueprint, Flask, Response, abort, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from pythonjsonlogger.json import JsonFormatter
@@ -46,11 +45,15 @@ def configure_logging(level: str) -> None:
 
 
 def install(app: Flask) -> None:
+    """Add /healthz, /readyz and /metrics, and request ids."""
     app.register_blueprint(bp)
+    install_request_ids(app)
 
+
+def install_request_ids(app: Flask) -> None:
+    """Give each request an id (X-Request-Id when a proxy sent one) for its log lines and its response."""
     @app.before_request
     def _start():
-        g.started = time.perf_counter()
         request_id.set(request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16])
         ticket_number.set("")
 
