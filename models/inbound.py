@@ -25,6 +25,8 @@ class InboundMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     reply: Mapped[str] = mapped_column(Text, default="")
+    # Deliveries that reached the claim: the first, and re-deliveries that came before it was answered (a sign
+    # of slow answers). Re-deliveries of an answered message are replayed without a write; /metrics counts them.
     deliveries: Mapped[int] = mapped_column(default=1)
     # Set when answering failed unexpectedly: the message is kept here for an operator to replay.
     error: Mapped[str] = mapped_column(Text, default="")
