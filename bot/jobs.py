@@ -8,6 +8,7 @@ import requests
 from datetime import timedelta
 
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey.storage import SqliteStorage
 from huey.exceptions import RetryTask
 from wechatpy.exceptions import WeChatClientException
 
@@ -31,7 +32,22 @@ def make_huey(settings: dict):
     if queue["backend"] == "immediate":
         return MemoryHuey("civicbot", immediate=True)
     Path(queue["path"]).parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("civicbot", filename=queue["path"])
+    return SqliteHuey("civicbot", filename=queue["path"], storage_class=_QueueFile)
+
+
+class _QueueFile(SqliteStorage):
+    """huey's SQLite storage, as durable as the database itself: WAL with synchronous=NORMAL.
+
+    huey keeps SQLite's default, FULL: an fsync on every enqueue and every dequeue, about a quarter of
+    a millisecond of CPU each on a virtual machine, and the webhook enqueues for each photo and ticket.
+    With NORMAL a killed process still loses no task; a power cut may lose the last moments of both
+    files alike, and the periodic sweeps send notices and fetch photos again.
+    """
+
+    def _create_connection(self):
+        connection = super()._create_connection()
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
 
 
 class JobQueue:
