@@ -78,6 +78,9 @@ class _QueuedConnection(sqlite3.Connection):
 
     lock_path: str = ""
     timeout: float = 10.0
+    # A waiting writer looks again every 0.2 ms at most: a write transaction lasts a few milliseconds, and
+    # longer pauses (up to 2 ms before) left the lock idle while writers slept; each look costs a few µs.
+    poll_seconds: float = 0.0002
     _lock_file = None
 
     def commit(self) -> None:
@@ -103,7 +106,7 @@ class _QueuedConnection(sqlite3.Connection):
         if self._lock_file is None:
             self._lock_file = open(self.lock_path, "a")
         deadline = time.monotonic() + self.timeout
-        pause = 0.0002
+        pause = self.poll_seconds / 4
         while True:
             try:
                 fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -113,7 +116,7 @@ class _QueuedConnection(sqlite3.Connection):
                     raise OperationalError("BEGIN IMMEDIATE", None,
                                            sqlite3.OperationalError("database is locked (writer lock)"))
                 time.sleep(pause)
-                pause = min(pause * 2, 0.002)
+                pause = min(pause * 2, self.poll_seconds)
 
     def end_turn(self) -> None:
         if self._lock_file is not None:
