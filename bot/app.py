@@ -69,7 +69,7 @@ def _mount_webhook(app: Flask, settings: dict) -> None:
 
     WeChat signs every delivery and sends for all residents from a few addresses, so the portal's
     cookie session, CSRF check and rate limiter have nothing to do there (per-resident limits live in
-    bot/abuse.py); yet as hooks of one app they ran on every delivery, a sixth of a re-delivery's cost.
+    bot/abuse.py); yet as hooks of one app they ran on every delivery, a quarter of what a re-delivery cost.
     """
     from bot import webhook
     webhook_app = Flask("bot.webhook")
