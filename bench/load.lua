@@ -6,7 +6,13 @@
 local query = os.getenv("CIVICBOT_QUERY")
 local residents = tonumber(os.getenv("CIVICBOT_RESIDENTS") or "100")
 local lag = tonumber(os.getenv("CIVICBOT_REDELIVERY_LAG") or "0")
-local counter = 0
+-- A run in rounds goes on where the last round's threads stopped: CIVICBOT_START="n0,n1", as done() prints.
+local starts = {}
+for value in string.gmatch(os.getenv("CIVICBOT_START") or "", "%d+") do
+  table.insert(starts, tonumber(value))
+end
+local threads = {}
+counter = 0  -- global, so that setup() and done() reach each thread's own with set() and get()
 local thread_id = 0
 
 local texts = {
@@ -22,6 +28,8 @@ local texts = {
 
 function setup(thread)
   thread:set("id", thread_id)
+  thread:set("counter", starts[thread_id + 1] or 0)
+  table.insert(threads, thread)
   thread_id = thread_id + 1
 end
 
@@ -75,4 +83,9 @@ function done(summary, latency, requests)
     latency:percentile(99) / 1000,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status,
     summary.errors.timeout))
+  local counters = {}
+  for _, thread in ipairs(threads) do
+    table.insert(counters, tostring(thread:get("counter")))
+  end
+  io.write("COUNTERS " .. table.concat(counters, ",") .. "\n")
 end

@@ -1,6 +1,8 @@
 """Load benchmark: civicbot as `make run` serves it against a bare Flask + wechatpy echo webhook, same run.
 
 Run as `make bench-load` (needs wrk, which it installs with apt when missing and run as root).
+The two servers take turns in rounds (--rounds) and the ratio is the median of the rounds, so a shared
+machine's changing speed falls on both alike; each round goes on with the messages where the last stopped.
 Every message is delivered three times, as WeChat re-delivers one whose answer is late: by default the
 re-deliveries go out 100 and 200 messages after the first (--redelivery-lag; 0 sends all three at once).
 Afterwards the database must hold each message once, and no ticket twice.
@@ -11,6 +13,7 @@ import argparse
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,7 +27,10 @@ sys.path.insert(0, str(ROOT))
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=20, help="load time per server, split into the rounds")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="echo and civicbot take turns this many times, so that a shared machine's "
+                             "changing speed falls on both alike")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, the same for both servers")
     parser.add_argument("--redelivery-lag", type=int, default=100,
                         help="messages between a message's deliveries; 0 sends the three at once")
@@ -63,29 +69,40 @@ def main() -> None:
         (f"civicbot (make run: gunicorn {options.workers} workers + job worker)", port, subprocess.Popen(
             civicbot + ["serve"], stdout=(folder / "serve.log").open("wb"), stderr=subprocess.STDOUT)),
     ]
-    results = {}
+    rounds: dict[str, list[dict]] = {title: [] for title, _, _ in servers}
+    seconds = max(1, round(options.seconds / options.rounds))
     try:
         for title, server_port, _ in servers:
             _wait(server_port, requests)
-        for title, server_port, _ in servers:
-            results[title] = _wrk(server_port, query, options)
+        for _ in range(options.rounds):
+            for title, server_port, _ in servers:
+                went_on_from = rounds[title][-1]["counters"] if rounds[title] else ""
+                rounds[title].append(_wrk(server_port, query, options, seconds, went_on_from))
         outcomes = _replies_by_outcome(port, requests)
     finally:
         for _, _, process in servers:
             process.terminate()
             process.wait(timeout=30)
-    print(f"{options.connections} connections, {options.seconds} s each, every message delivered 3 times "
+    print(f"{options.connections} connections, {options.rounds} rounds of {seconds} s per server, taking turns; "
+          f"every message delivered 3 times "
           f"({'at once' if not options.redelivery_lag else f'{options.redelivery_lag} messages apart'}), "
           f"database {'SQLite (WAL)' if not options.database_url else database_url.split('@')[-1]}, "
           f"jobs on {'Redis' if options.queue == 'redis' else 'SQLite'}:")
-    for title, result in results.items():
-        print(f"  {title}\n    {result['rps']:.0f} requests/s, p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, "
-              f"errors {result['errors']}, timeouts {result['timeouts']}")
-    echo, bot = list(results.values())
-    print(f"  ratio civicbot / echo: {bot['rps'] / echo['rps']:.2f} of the throughput")
+    echo_rounds, bot_rounds = rounds.values()
+    ratios = [bot["rps"] / echo["rps"] for echo, bot in zip(echo_rounds, bot_rounds)]
+    for number, (echo, bot, ratio) in enumerate(zip(echo_rounds, bot_rounds, ratios), 1):
+        print(f"  round {number}: echo {echo['rps']:.0f} requests/s, civicbot {bot['rps']:.0f} requests/s, "
+              f"ratio {ratio:.2f}")
+    for title, results in rounds.items():
+        print(f"  {title}\n    {statistics.mean(r['rps'] for r in results):.0f} requests/s, "
+              f"p50 {statistics.median(r['p50'] for r in results):.1f} ms, "
+              f"p99 {max(r['p99'] for r in results):.1f} ms (worst round), "
+              f"errors {sum(r['errors'] for r in results)}, timeouts {sum(r['timeouts'] for r in results)}")
+    print(f"  ratio civicbot / echo: {statistics.median(ratios):.2f} of the throughput "
+          f"(median of the rounds; {min(ratios):.2f}–{max(ratios):.2f})")
     print("  civicbot's answers by outcome (from /metrics): "
           + ", ".join(f"{outcome} {count:.0f}" for outcome, count in sorted(outcomes.items())))
-    _check_effects(database_url, bot["requests"])
+    _check_effects(database_url, sum(r["requests"] for r in bot_rounds))
 
 
 def _wait(port: int, requests) -> None:
@@ -105,9 +122,10 @@ def _replies_by_outcome(port: int, requests) -> dict[str, float]:
             re.findall(r'^civicbot_replies_total\{outcome="(\w+)"\} ([\d.e+]+)$', metrics, re.M)}
 
 
-def _wrk(port: int, query: str, options) -> dict:
-    env = {**os.environ, "CIVICBOT_QUERY": query, "CIVICBOT_REDELIVERY_LAG": str(options.redelivery_lag)}
-    run = subprocess.run(["wrk", "-t2", f"-c{options.connections}", f"-d{options.seconds}s", "--timeout", "10s",
+def _wrk(port: int, query: str, options, seconds: int, went_on_from: str) -> dict:
+    env = {**os.environ, "CIVICBOT_QUERY": query, "CIVICBOT_REDELIVERY_LAG": str(options.redelivery_lag),
+           "CIVICBOT_START": went_on_from}
+    run = subprocess.run(["wrk", "-t2", f"-c{options.connections}", f"-d{seconds}s", "--timeout", "10s",
                           "-s", str(ROOT / "bench" / "load.lua"), f"http://127.0.0.1:{port}"],
                          capture_output=True, text=True, env=env)
     match = re.search(r"RESULT requests=(\d+) rps=([\d.]+) p50_ms=([\d.]+) p99_ms=([\d.]+) errors=(\d+) "
@@ -115,8 +133,9 @@ def _wrk(port: int, query: str, options) -> dict:
     if not match:
         raise SystemExit(run.stdout + run.stderr)
     requests_, rps, p50, p99, errors, timeouts = match.groups()
+    counters = re.search(r"COUNTERS ([\d,]+)", run.stdout)
     return {"requests": int(requests_), "rps": float(rps), "p50": float(p50), "p99": float(p99),
-            "errors": int(errors), "timeouts": int(timeouts)}
+            "errors": int(errors), "timeouts": int(timeouts), "counters": counters.group(1) if counters else ""}
 
 
 def _check_effects(database_url: str, sent: int) -> None:
