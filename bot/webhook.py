@@ -82,12 +82,12 @@ def _answer() -> tuple[Response, str, str]:
         abort(400)
     app = current_app._get_current_object()
     try:
-        reply, replayed = reply_once(inbound, app.extensions["civicbot.engine"],
-                           lambda delivery, session: respond(delivery, session,
-                                                             knowledge=app.extensions["civicbot.knowledge"],
-                                                             settings=app.config["CIVICBOT"],
-                                                             enqueue=_enqueue_after_commit(delivery, app),
-                                                             photo_url=_photo_url(app)))
+        reply, replayed = reply_once(
+            inbound, app.extensions["civicbot.engine"],
+            lambda delivery, session: respond(delivery, session, knowledge=app.extensions["civicbot.knowledge"],
+                                              settings=app.config["CIVICBOT"],
+                                              enqueue=_enqueue_after_commit(delivery, app),
+                                              photo_url=_photo_url(app)))
     except OperationalError:
         # The database stayed locked or away through the retries: 503 makes WeChat deliver again.
         log.exception("database unavailable while answering %s from %s", inbound.dedupe_key, inbound.openid)
