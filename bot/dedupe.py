@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlalchemy import Connection, Engine, bindparam, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -88,9 +88,8 @@ def record_failure(inbound: Inbound, engine: Engine, reply: str, error: str) -> 
 def _stored_reply(connection: Connection, inbound: Inbound) -> str | None:
     """The committed reply to this message, or None when no answer to it has been committed yet."""
     # The claim and the work commit together, so a row that can be read here has its final reply.
-    reply = connection.execute(_stored_reply_statement(), {"for_openid": inbound.openid,
-                                                           "for_key": inbound.dedupe_key}).scalar()
-    return None if reply is None else reply or ""
+    return connection.execute(_stored_reply_statement(), {"for_openid": inbound.openid,
+                                                          "for_key": inbound.dedupe_key}).scalar()
 
 
 def _claim(connection: Connection, inbound: Inbound, **extra) -> tuple[int, int, str]:
@@ -114,7 +113,7 @@ def _claim_statement(dialect_name: str):
 
 @functools.cache
 def _stored_reply_statement():
-    return (select(func.coalesce(MESSAGES.c.reply, ""))
+    return (select(MESSAGES.c.reply)  # NOT NULL: None only when there is no row
             .where(MESSAGES.c.openid == bindparam("for_openid"), MESSAGES.c.dedupe_key == bindparam("for_key")))
 
 
