@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, redirect, url_for
+from flask.sessions import SessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -76,10 +77,21 @@ def _mount_webhook(app: Flask, settings: dict) -> None:
     webhook_app.config.update(app.config)
     webhook_app.extensions = app.extensions  # one engine, queue and knowledge, also when a test swaps one
     webhook_app.url_map.strict_slashes = False  # mounted, the webhook's own path is "": no redirect to "/"
+    webhook_app.session_interface = _NoSession()
     observe.install_request_ids(webhook_app)
     webhook_app.register_blueprint(webhook.bp, url_prefix="/")
     webhook_app.register_error_handler(HTTPException, _plain_error)
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {settings["wechat"]["webhook_path"].rstrip("/"): webhook_app})
+
+
+class _NoSession(SessionInterface):
+    """WeChat sends no cookies and the webhook keeps no session, so none is read or signed per delivery."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response) -> None:
+        return None
 
 
 def _plain_error(error: HTTPException):
