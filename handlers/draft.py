@@ -69,7 +69,7 @@ def summary(turn: Turn) -> str:
         category_name=knowledge.category_name(draft.category_code) if draft.description and not choosing else None,
         description=draft.description, place=place,
         town_name=knowledge.places.town_name(draft.town_code),
-        photo_count=len(draft.photos), missing=missing_parts(draft),
+        photo_count=draft.count_photos(), missing=missing_parts(draft),
         outside_district=draft.latitude is not None
         and knowledge.places.from_point(draft.latitude, draft.longitude) is None, choosing=choosing)
     if choosing:

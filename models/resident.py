@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, inspect, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -69,6 +69,14 @@ class Draft(Base):
     @property
     def has_location(self) -> bool:
         return self.latitude is not None or bool(self.place_text)
+
+    def count_photos(self) -> int:
+        """How many photos the draft holds: the count loaded with the draft (models/photo.py), unless the photos
+        themselves are loaded, as after adding one, and so newer."""
+        unloaded = inspect(self).unloaded
+        if "photos" in unloaded and "photo_count" not in unloaded:
+            return self.photo_count
+        return len(self.photos)
 
 
 class CategoryCorrection(Base):

@@ -76,6 +76,7 @@ def test_photo_first_then_location_then_description(resident, sessions):
     assert "问题说明" in second and "位置（" not in second
     third = resident.says("路边垃圾堆了好几天没人清理，味道很大")
     assert "【环境卫生】" in third and "信息已齐全" in third
+    assert "照片：1 张" in second and "照片：1 张" in third  # the photo is still counted in later turns
     number = ticket_number(resident.says("提交"))
     with sessions() as session:
         ticket = session.scalar(select(Ticket).where(Ticket.number == number))
