@@ -28,6 +28,9 @@ from handlers import category, commands, events, feedback, image, location, myda
 from models import Draft, DraftStatus, Resident, utcnow
 
 
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)  # how exactly residents.last_message_at is kept
+
+
 class Step(enum.StrEnum):
     IDLE = "idle"              # no open draft
     COLLECTING = "collecting"  # a draft is open and gathering description, place and photos
@@ -214,9 +217,15 @@ def respond(delivery: Delivery, session: Session, *, knowledge: Knowledge, setti
     reply = handler(turn)
     if turn.draft is not None:
         turn.draft.updated_at = now
-    if inbound.kind != "event":
+    if inbound.kind != "event" and _seen_long_ago(resident.last_message_at, now):
         resident.last_message_at = now
     return "\n\n".join([*turn.notices, reply]) if reply else "\n\n".join(turn.notices)
+
+
+def _seen_long_ago(last_message_at: datetime | None, now: datetime) -> bool:
+    # To the minute: a resident sends a few messages a minute while reporting, and each write of the
+    # time alone was an UPDATE of its own.
+    return last_message_at is None or now - last_message_at >= LAST_SEEN_RESOLUTION
 
 
 def _about_feedback(turn: Turn, intent: Intent) -> Intent:
