@@ -209,7 +209,8 @@ def respond(delivery: Delivery, session: Session, *, knowledge: Knowledge, setti
         # Kept in the message log (the caller records every delivery), answered politely, not acted on.
         return texts.BLOCKED if inbound.kind != "event" else ""
     turn = Turn(inbound, delivery, session, knowledge, settings, resident, draft, now, enqueue, photo_url)
-    if inbound.kind != "event" and do_release_waiting(resident.id, now, session=session):
+    if inbound.kind != "event" and resident.has_waiting_notices and do_release_waiting(resident.id, now,
+                                                                                        session=session):
         enqueue("deliver_notifications")  # their message reopened WeChat's 48-hour window
     _expire_stale_draft(turn)
     intent = _about_feedback(turn, intent_of(inbound, knowledge))

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String, Text, exists
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from models.base import Base, utcnow
+from models.resident import Resident
 
 
 class Notification(Base):
@@ -27,3 +28,9 @@ class Notification(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+# Loaded with the resident: each message from a resident with notices waiting for WeChat's 48-hour window
+# releases them, and checking with an UPDATE of its own cost every other message a statement.
+Resident.has_waiting_notices = column_property(
+    exists().where(Notification.resident_id == Resident.id, Notification.status == "waiting"))
