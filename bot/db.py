@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import sqlite3
 import time
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, Executable, create_engine, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
-READ_ONLY = "civicbot_read_only"  # execution option: this connection only reads, so it need not queue for writing
 
 
 def make_engine(settings: dict) -> Engine:
@@ -52,8 +53,6 @@ def _make_sqlite_serialisable(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        if connection.get_execution_options().get(READ_ONLY):
-            return  # no BEGIN: each statement reads the last commit on its own, waiting for no writer (WAL)
         raw = connection.connection.dbapi_connection
         queued = isinstance(raw, _QueuedConnection)
         if queued:
@@ -153,10 +152,36 @@ def run_on_connection(engine: Engine, work, *, attempts: int = 3, pause: float =
             time.sleep(pause * attempt)
 
 
-def read_on_connection(engine: Engine, work):
-    """Run work(connection) that only reads, without queueing behind writers for SQLite's one write lock."""
-    with engine.connect() as connection:
-        return work(connection.execution_options(**{READ_ONLY: True}))
+def read_row(engine: Engine, statement: Executable, values: dict) -> tuple | None:
+    """The first row of a plain SELECT, run straight on a pooled DBAPI connection, outside any transaction.
+
+    For the webhook's replay read, which answers most of a burst: SQLAlchemy's execution machinery cost
+    four times the read itself (52 against 12 µs on SQLite). Outside a transaction the read waits for no
+    writer (SQLite's WAL). The statement is compiled once per dialect, and rows come back as the driver
+    gives them, untyped: select plain text and number columns only. Errors are raised as SQLAlchemy's.
+    """
+    sql, names, literals = _compiled(statement, engine.dialect)
+    values = {**literals, **values}
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql, values if names is None else tuple(values[name] for name in names))
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+    except engine.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(sql, values, exc, engine.dialect.loaded_dbapi.Error,
+                                  dialect=engine.dialect) from exc
+    finally:
+        connection.close()  # back to the pool, which rolls back what PostgreSQL's driver began
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(statement: Executable, dialect: Dialect) -> tuple[str, tuple[str, ...] | None, dict]:
+    """The SQL, the order of its parameters when the driver takes them by position, and the literals' values."""
+    compiled = statement.compile(dialect=dialect)
+    return str(compiled), tuple(compiled.positiontup) if compiled.positional else None, compiled.params
 
 
 def alembic_config(settings: dict):

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.db import read_on_connection, run_on_connection
+from bot.db import read_row, run_on_connection
 from bot.parse import Inbound
 from models import InboundMessage
 
@@ -43,7 +43,7 @@ def reply_once(inbound: Inbound, engine: Engine, work: Callable[[Delivery, Sessi
     delivery: a re-delivery arriving while the first is still running waits
     on the row's lock, then gets the committed reply, in any worker process.
     """
-    stored_reply = read_on_connection(engine, lambda connection: _stored_reply(connection, inbound))
+    stored_reply = _stored_reply(engine, inbound)
     if stored_reply is not None:
         log.info("re-delivery of %s from %s answered with the stored reply", inbound.dedupe_key, inbound.openid)
         return stored_reply, True
@@ -85,11 +85,11 @@ def record_failure(inbound: Inbound, engine: Engine, reply: str, error: str) -> 
     return run_on_connection(engine, keep)
 
 
-def _stored_reply(connection: Connection, inbound: Inbound) -> str | None:
+def _stored_reply(engine: Engine, inbound: Inbound) -> str | None:
     """The committed reply to this message, or None when no answer to it has been committed yet."""
     # The claim and the work commit together, so a row that can be read here has its final reply.
-    return connection.execute(_stored_reply_statement(), {"for_openid": inbound.openid,
-                                                          "for_key": inbound.dedupe_key}).scalar()
+    row = read_row(engine, _stored_reply_statement(), {"for_openid": inbound.openid, "for_key": inbound.dedupe_key})
+    return row[0] if row else None
 
 
 def _claim(connection: Connection, inbound: Inbound, **extra) -> tuple[int, int, str]:
