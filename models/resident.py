@@ -19,7 +19,7 @@ class Resident(Base):
     openid: Mapped[str] = mapped_column(String(64), unique=True)
     subscribed: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_message_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_message_at: Mapped[datetime | None] = mapped_column(nullable=True)  # to the minute (bot/conversation.py)
     blocked: Mapped[bool] = mapped_column(default=False)  # by HQ: answered politely, messages kept, not acted on
     erase_requested_at: Mapped[datetime | None] = mapped_column(nullable=True)  # 删除我的数据, awaiting 确认
     # Set after "3 不满意": the resident's next words are the reason, and reopen that ticket.
