@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SCALE_INSTALLED := $(VENV)/.installed-scale
 
-.PHONY: run test test-scale browser wrk serve migrate model bench-classify bench-photos bench-portal bench-load bench-feedback clean
+.PHONY: run test test-scale browser wrk serve migrate model bench-classify bench-photos bench-portal bench-load bench-instructions bench-feedback valgrind clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,14 @@ bench-feedback: $(INSTALLED)
 
 bench-load: $(INSTALLED) wrk
 	$(BIN)/python bench/load.py
+
+# Instruction counts per request, the same on every run: for changes too small for bench-load on a shared machine.
+bench-instructions: model valgrind
+	$(BIN)/python bench/instructions.py
+
+valgrind:
+	@{ command -v valgrind && command -v gcc && [ -f /usr/include/valgrind/callgrind.h ]; } >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq valgrind gcc libc6-dev >/dev/null; }
 
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
