@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot import texts
@@ -242,24 +242,28 @@ def _about_feedback(turn: Turn, intent: Intent) -> Intent:
 
 
 def _resident_and_draft(openid: str, now: datetime, *, session: Session) -> tuple[Resident, Draft | None]:
-    """Find or create the resident, with their open draft; the row lock answers one resident's messages in turn."""
-    found = session.execute(_RESIDENT_AND_DRAFT, {"openid": openid}).first()
-    if found is None:
+    """Find or create the resident, lock their row, then read their open draft.
+
+    The row lock answers one resident's messages in turn. The draft is read after the lock is held, in a
+    statement of its own: on PostgreSQL a statement sees the database as it was when the statement began,
+    so a draft read in the locking statement would miss a draft that the message we waited for started,
+    and show one it submitted as still open.
+    """
+    resident = session.scalar(_LOCKED_RESIDENT, {"openid": openid})
+    if resident is None:
         from sqlalchemy.exc import IntegrityError
         try:
             with session.begin_nested():
                 session.add(Resident(openid=openid, created_at=now))
         except IntegrityError:
             pass  # another worker created it first; the locked read below finds it
-        found = session.execute(_RESIDENT_AND_DRAFT, {"openid": openid}).first()
-    return found[0], found[1]
+        resident = session.scalar(_LOCKED_RESIDENT, {"openid": openid})
+    return resident, session.scalar(_OPEN_DRAFT, {"resident_id": resident.id})
 
 
-# Built once: the hot path runs it for every message.
-_RESIDENT_AND_DRAFT = (select(Resident, Draft)
-                       .outerjoin(Draft, and_(Draft.resident_id == Resident.id, Draft.status == DraftStatus.OPEN))
-                       .where(Resident.openid == bindparam("openid"))
-                       .with_for_update(of=Resident))
+# Built once: the hot path runs them for every message.
+_LOCKED_RESIDENT = select(Resident).where(Resident.openid == bindparam("openid")).with_for_update()
+_OPEN_DRAFT = select(Draft).where(Draft.resident_id == bindparam("resident_id"), Draft.status == DraftStatus.OPEN)
 
 
 def _expire_stale_draft(turn: Turn) -> None:

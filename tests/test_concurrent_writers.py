@@ -130,3 +130,22 @@ def test_a_location_shared_while_the_photo_job_runs_is_kept(tmp_path, database, 
     with sessions() as session:
         draft = session.scalar(select(Draft))
         assert draft.location_source == "shared" and (draft.latitude, draft.longitude) == HUATA_VILLAGE
+
+
+def test_a_message_that_waits_for_the_residents_lock_sees_the_draft_started_meanwhile(sessions, resident):
+    """Two quick messages from one resident in two workers build one draft: the second one waits for the
+    resident's lock, then reads the draft the first one started (on PostgreSQL a read joined to the lock
+    would see the draft as it was before the wait)."""
+    resident.says("你好")  # the resident is known; small talk opens no draft
+
+    def first_message(session) -> None:
+        # What the webhook does with the first of the two: the resident's row lock, then a new draft.
+        row = session.scalar(select(ResidentRow).where(ResidentRow.openid == resident.openid).with_for_update())
+        session.add(Draft(resident_id=row.id, description="晋祠镇花塔村路口有人摆摊", created_at=utcnow(),
+                          updated_at=utcnow()))
+
+    outcome = while_open(sessions, first_message, lambda: resident.says("占了半条路，车都过不去"))
+    assert "出了点问题" not in outcome["result"] and "摆摊" in outcome["result"]
+    with sessions() as session:
+        [draft] = session.scalars(select(Draft)).all()
+        assert "摆摊" in draft.description and "占了半条路" in draft.description
