@@ -46,7 +46,7 @@ bench-portal: $(INSTALLED)
 bench-feedback: $(INSTALLED)
 	$(BIN)/python bench/feedback_loop.py
 
-bench-load: $(INSTALLED) wrk
+bench-load: model wrk
 	$(BIN)/python bench/load.py
 
 # Instruction counts per request, the same on every run: for changes too small for bench-load on a shared machine.
@@ -65,7 +65,7 @@ test: $(INSTALLED) browser
 
 # The same suite on a private PostgreSQL and Redis (tests/scale/services.sh installs, starts and always stops them),
 # then the load benchmark on them. The tests' status is the target's; a benchmark that breaks fails it too.
-test-scale: $(SCALE_INSTALLED) browser wrk
+test-scale: $(SCALE_INSTALLED) browser wrk model
 	tests/scale/services.sh sh -c '$(BIN)/python -m pytest -q; tests=$$?; \
 	  $(BIN)/python bench/load.py --database-url "$$CIVICBOT_BENCH_DATABASE_URL" \
 	    --queue redis --redis-url "$$CIVICBOT_BENCH_REDIS_URL" || [ $$tests -ne 0 ] || tests=1; exit $$tests'

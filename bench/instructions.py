@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+MODEL = ROOT / "var" / "classifier.npz"  # what `make model` trains and `make run` serves
 
 RESIDENTS = 100
 LAG = 100                  # messages between a message's deliveries, as load.lua's default
@@ -42,6 +43,8 @@ void stop(const char *name) { CALLGRIND_STOP_INSTRUMENTATION; CALLGRIND_DUMP_STA
 
 
 def main() -> None:
+    if not MODEL.exists():  # without it civicbot falls back to keywords: not what `make run` serves
+        raise SystemExit(f"the classifier model {MODEL} is missing: run `make model` (make bench-instructions does)")
     if not os.environ.get("CIVICBOT_UNDER_CALLGRIND"):
         _rerun_under_callgrind()
         return
@@ -102,7 +105,7 @@ def _clients():
 
     folder = Path(tempfile.mkdtemp(prefix="civicbot-instructions-app-"))
     settings = make_settings(folder, folder / "civicbot.db", queue={"backend": "sqlite", "path": str(folder / "jobs.db")},
-                             classifier={"model": str(ROOT / "var" / "classifier.npz")}, logging={"level": "WARNING"})
+                             classifier={"model": str(MODEL)}, logging={"level": "WARNING"})
     migrate(settings)
     engine = make_engine(settings)
     with transaction(make_sessionmaker(engine)) as session:

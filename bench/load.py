@@ -22,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+MODEL = ROOT / "var" / "classifier.npz"  # what `make model` trains and `make run` serves
 
 
 def main() -> None:
@@ -40,6 +41,8 @@ def main() -> None:
     options = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
+    if not MODEL.exists():  # without it civicbot falls back to keywords: not what `make run` serves
+        raise SystemExit(f"the classifier model {MODEL} is missing: run `make model` (make bench-load does)")
     import requests
 
     from bot.webhook import signature_of
@@ -53,7 +56,7 @@ def main() -> None:
         f'[server]\nport = {port}\nworkers = {options.workers}\n[database]\nurl = "{database_url}"\n'
         f'[queue]\nbackend = "{options.queue}"\npath = "{folder / "jobs.db"}"\nredis_url = "{options.redis_url}"\n'
         f'[wechat]\napi_base_url = "http://127.0.0.1:9/cgi-bin/"\n[media]\nroot = "{folder / "media"}"\n'
-        f'[classifier]\nmodel = "{ROOT / "var" / "classifier.npz"}"\n[logging]\nlevel = "WARNING"\n'
+        f'[classifier]\nmodel = "{MODEL}"\n[logging]\nlevel = "WARNING"\n'
         + data_section(),
         encoding="utf-8")
     civicbot = [sys.executable, "-m", "bot", "--config", str(config)]
@@ -154,10 +157,11 @@ def _check_effects(database_url: str, sent: int) -> None:
         photos = connection.scalar(select(func.count()).select_from(Photo))
         media = select(Photo.resident_id, Photo.media_id).distinct().subquery()
         photo_media = connection.scalar(select(func.count()).select_from(media))
+        failed = connection.scalar(select(func.count()).where(InboundMessage.error != ""))
     engine.dispose()
     print(f"  effects: {sent} deliveries answered → {messages} distinct messages stored, {doubled} stored twice, "
           f"{deliveries - messages} re-deliveries came before the answer and waited for it, {tickets} tickets, "
-          f"{photos} photos for {photo_media} media ids")
+          f"{photos} photos for {photo_media} media ids, {failed} answered with an apology after an error")
 
 
 if __name__ == "__main__":
