@@ -22,16 +22,16 @@ def main() -> None:
     settings = load_config(os.environ.get("CIVICBOT_CONFIG") or _default_config())
     model_path = settings["classifier"]["model"]
     started = time.perf_counter()
-    from bot.classify import ModelClassifier
-    from bot.features import warm_up
+    from bot.understanding.classifier import ModelClassifier
+    from bot.understanding.features import warm_up
     warm_up()
     model = ModelClassifier.load(model_path)
     load_seconds = time.perf_counter() - started
 
-    from bot.catalogue import read_catalogue
-    from bot.classify import CategoryTerms, KeywordClassifier
-    from bot.place import PlaceResolver, TownArea
-    from bot.train import read_examples, split
+    from bot.catalogue.loading import read_catalogue
+    from bot.understanding.classifier import CategoryTerms, KeywordClassifier
+    from bot.understanding.places import PlaceResolver, TownArea
+    from bot.understanding.training import read_examples, split
 
     catalogue = read_catalogue(settings)
     keywords = KeywordClassifier([CategoryTerms(c["code"], tuple(c.get("keywords", [])), tuple(c.get("hints", [])))

@@ -98,9 +98,9 @@ def _rerun_under_callgrind() -> None:
 def _clients():
     import echo_app
     from bot.app import create_app
-    from bot.catalogue import do_load_catalogue, read_catalogue
-    from bot.db import make_engine, make_sessionmaker, migrate, transaction
-    from bot.webhook import signature_of
+    from bot.catalogue.loading import do_load_catalogue, read_catalogue
+    from bot.infra.db import make_engine, make_sessionmaker, migrate, transaction
+    from bot.web.webhook import signature_of
     from tests.conftest import make_settings
 
     folder = Path(tempfile.mkdtemp(prefix="civicbot-instructions-app-"))

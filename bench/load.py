@@ -45,7 +45,7 @@ def main() -> None:
         raise SystemExit(f"the classifier model {MODEL} is missing: run `make model` (make bench-load does)")
     import requests
 
-    from bot.webhook import signature_of
+    from bot.web.webhook import signature_of
     from tests.conftest import data_section, free_port
 
     folder = Path(tempfile.mkdtemp(prefix="civicbot-load-"))

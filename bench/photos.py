@@ -27,10 +27,10 @@ def main() -> None:
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
-    from bot.chat import ChatSimulator
+    from bot.simulator.chat import ChatSimulator
     from tests import images
     from tests.conftest import data_section, free_port
-    from bot.simulator_api import FakeWeChat
+    from bot.simulator.fake_wechat_api import FakeWeChat
 
     fake = FakeWeChat()
     for n in range(MESSAGES):
@@ -101,7 +101,7 @@ def _wait_for_photos(database: Path, expected: int, timeout: float) -> int:
 
 
 def _clean_rate(images) -> None:
-    from bot.media import clean_image
+    from bot.photos.cleaning import clean_image
 
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})

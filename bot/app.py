@@ -11,14 +11,14 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from bot import observe
+from bot.infra import observability
 from bot.config import load_config
-from bot.observe import configure_logging
-from bot.db import make_engine, make_sessionmaker, transaction
-from bot.jobs import JobQueue
-from bot.knowledge import load_knowledge
-from bot.signing import LinkSigner, secret_key
-from bot.storage import make_storage
+from bot.infra.observability import configure_logging
+from bot.infra.db import make_engine, make_sessionmaker, transaction
+from bot.tasks import JobQueue
+from bot.catalogue.snapshot import load_knowledge
+from bot.infra.signing import LinkSigner, secret_key
+from bot.photos.storage import make_storage
 
 
 def create_app(settings: dict | None = None) -> Flask:
@@ -41,9 +41,9 @@ def create_app(settings: dict | None = None) -> Flask:
     app.extensions["civicbot.signer"] = LinkSigner(secret_key(settings), settings["media"]["link_hours"] * 3600)
 
     _secure_sessions(app, settings)
-    observe.install(app)
+    observability.install(app)
 
-    from bot import api, photo_links, portal
+    from bot.web import api, photo_links, portal
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(photo_links.bp)
     app.register_blueprint(portal.bp)
@@ -72,13 +72,13 @@ def _mount_webhook(app: Flask, settings: dict) -> None:
     cookie session, CSRF check and rate limiter have nothing to do there (per-resident limits live in
     bot/abuse.py); yet as hooks of one app they ran on every delivery, a quarter of what a re-delivery cost.
     """
-    from bot import webhook
-    webhook_app = Flask("bot.webhook")
+    from bot.web import webhook
+    webhook_app = Flask("bot.web.webhook")
     webhook_app.config.update(app.config)
     webhook_app.extensions = app.extensions  # one engine, queue and knowledge, also when a test swaps one
     webhook_app.url_map.strict_slashes = False  # mounted, the webhook's own path is "": no redirect to "/"
     webhook_app.session_interface = _NoSession()
-    observe.install_request_ids(webhook_app)
+    observability.install_request_ids(webhook_app)
     webhook_app.register_blueprint(webhook.bp, url_prefix="/")
     webhook_app.register_error_handler(HTTPException, _plain_error)
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {settings["wechat"]["webhook_path"].rstrip("/"): webhook_app})

@@ -13,7 +13,7 @@ import click
 from sqlalchemy import select
 
 from bot.config import ConfigError, config_path, load_config
-from bot.db import make_engine, make_sessionmaker, migrate, transaction
+from bot.infra.db import make_engine, make_sessionmaker, migrate, transaction
 
 
 def _settings() -> dict:
@@ -28,7 +28,7 @@ def _sessions(settings: dict):
 
 
 def _knowledge(settings: dict, sessions):
-    from bot.knowledge import CatalogueNotLoaded, load_knowledge
+    from bot.catalogue.snapshot import CatalogueNotLoaded, load_knowledge
 
     try:
         with transaction(sessions) as session:
@@ -57,7 +57,7 @@ def migrate_command() -> None:
 @main.command("load-defaults")
 def load_defaults() -> None:
     """Load departments, towns, categories, gazetteer and calendar from the data files."""
-    from bot.catalogue import CatalogueError, do_load_catalogue, read_catalogue
+    from bot.catalogue.loading import CatalogueError, do_load_catalogue, read_catalogue
 
     settings = _settings()
     try:
@@ -113,9 +113,9 @@ def serve(no_worker: bool) -> None:
 @main.command()
 def worker() -> None:
     """Run queued jobs (fetching, notifications) until stopped."""
-    from bot.jobs import JobQueue
+    from bot.tasks import JobQueue
 
-    from bot.observe import configure_logging
+    from bot.infra.observability import configure_logging
 
     settings = _settings()
     configure_logging(settings["logging"]["level"])
@@ -125,7 +125,7 @@ def worker() -> None:
 @main.command()
 def jobs() -> None:
     """List queued, scheduled (waiting to retry) and failed jobs."""
-    from bot.jobs import JobQueue
+    from bot.tasks import JobQueue
     from models import Photo
 
     settings = _settings()
@@ -159,7 +159,7 @@ def photos() -> None:
 @click.option("--distance", default=8, show_default=True, help="Largest Hamming distance of the 64-bit hashes.")
 def photos_similar(photo_id: int, distance: int) -> None:
     """List stored photos of the same scene as PHOTO_ID (perceptual hash), closest first."""
-    from bot.similar import similar_photos
+    from bot.photos.similarity import similar_photos
 
     settings = _settings()
     with transaction(_sessions(settings)) as session:
@@ -177,7 +177,7 @@ def photos_similar(photo_id: int, distance: int) -> None:
 @click.option("--limit", default=50, show_default=True)
 def tickets(department: str | None, status: str | None, as_json: bool, limit: int) -> None:
     """List tickets, newest first."""
-    from bot.ticket import department_tickets, ticket_as_dict
+    from bot.cases.tickets import department_tickets, ticket_as_dict
     from models import Department, TicketStatus
 
     if status and status not in {s.value for s in TicketStatus}:
@@ -216,7 +216,7 @@ def staff() -> None:
 @click.password_option(help="At least 10 characters (asked when not given).")
 def staff_add(username: str, department_code: str, role: str, display_name: str, password: str) -> None:
     """Create a portal account."""
-    from bot.staff import StaffError, do_add_staff
+    from bot.cases.staff import StaffError, do_add_staff
 
     settings = _settings()
     try:
@@ -232,7 +232,7 @@ def staff_add(username: str, department_code: str, role: str, display_name: str,
 @click.password_option(help="At least 10 characters (asked when not given).")
 def staff_passwd(username: str, password: str) -> None:
     """Set a new password (also unlocks the account and ends its sessions)."""
-    from bot.staff import StaffError, do_set_password
+    from bot.cases.staff import StaffError, do_set_password
 
     settings = _settings()
     try:
@@ -246,7 +246,7 @@ def staff_passwd(username: str, password: str) -> None:
 @staff.command("demo")
 def staff_demo() -> None:
     """Create one demo account per department (when portal.demo_accounts is on) and print the passwords."""
-    from bot.staff import demo_password, do_add_staff
+    from bot.cases.staff import demo_password, do_add_staff
     from models import Department, StaffAccount
 
     settings = _settings()
@@ -285,7 +285,7 @@ def department() -> None:
 @click.argument("code")
 def department_token(code: str) -> None:
     """Create an API token for department CODE (shown once) for GET /api/v1/tickets."""
-    from bot.api import do_issue_token
+    from bot.web.api import do_issue_token
 
     settings = _settings()
     try:
@@ -307,7 +307,7 @@ def chat(url: str | None, user: str, aes: bool, linger: float) -> None:
     When wechat.api_base_url points at this machine (the demo config), the simulator also stands in for
     WeChat's API: it hosts the photos you send and shows the messages the bot pushes to you later.
     """
-    from bot.chat import ChatSimulator, run_repl
+    from bot.simulator.chat import ChatSimulator, run_repl
 
     settings = _settings()
     server = settings["server"]
@@ -329,7 +329,7 @@ def _serve_simulated_api(base_url: str) -> str | None:
         return None
     import logging
 
-    from bot.simulator_api import FakeWeChat
+    from bot.simulator.fake_wechat_api import FakeWeChat
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its request lines would clutter the chat
     try:
         FakeWeChat(app_id=None, port=parts.port)
@@ -343,12 +343,12 @@ def _serve_simulated_api(base_url: str) -> str | None:
               help="First append accepted resident corrections to the corpus file, then train.")
 def train(fold_corrections: bool) -> None:
     """Build the classifier model from the corpus's training split (the held-out split is never used)."""
-    from bot.train import read_examples, split, train_model, corpus_digest
+    from bot.understanding.training import read_examples, split, train_model, corpus_digest
 
     settings = _settings()
     corpus = settings["classifier"]["corpus"]
     if fold_corrections:
-        from bot.corrections import do_fold_corrections
+        from bot.understanding.corrections import do_fold_corrections
         with transaction(_sessions(settings)) as session:
             added = do_fold_corrections(corpus, session=session)
         click.echo(f"folded {added} accepted correction(s) into {corpus}")
@@ -402,7 +402,7 @@ def corrections_reject(ids: tuple[int, ...]) -> None:
 
 
 def _review(ids: tuple[int, ...], verdict: str) -> None:
-    from bot.corrections import do_review
+    from bot.understanding.corrections import do_review
 
     settings = _settings()
     with transaction(_sessions(settings)) as session:

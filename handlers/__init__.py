@@ -1,1 +1,1 @@
-"""One module per kind of resident input or conversation step; bot.conversation maps inputs to them."""
+"""One module per kind of resident input or conversation step; bot.conversation.table maps inputs to them."""

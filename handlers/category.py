@@ -9,7 +9,7 @@ from handlers.draft import summary
 from models import CategoryCorrection
 
 if TYPE_CHECKING:
-    from bot.conversation import Turn
+    from bot.conversation.table import Turn
 
 CHOICE = re.compile(r"^\s*(\d{1,2})\s*[.。、]?\s*$")
 RECATEGORISE_COMMAND = re.compile(r"^\s*(?:改为|改成|类别改为|改类别|更改类别|换类别)\s*[:：]?\s*(.*?)\s*$")

@@ -7,16 +7,16 @@ from typing import TYPE_CHECKING
 import logging
 
 from bot import texts
-from bot.abuse import reports_in_last_hour
-from bot.duplicates import do_join, find_duplicate
-from bot.observe import ticket_number
-from bot.workflow import OPEN_STATES
-from bot.ticket import do_open_ticket, find_resident_ticket, recent_resident_tickets
+from bot.cases.limits import reports_in_last_hour
+from bot.cases.duplicates import do_join, find_duplicate
+from bot.infra.observability import ticket_number
+from bot.cases.workflow import OPEN_STATES
+from bot.cases.tickets import do_open_ticket, find_resident_ticket, recent_resident_tickets
 from handlers.draft import missing_parts, understand
 from models import DraftStatus
 
 if TYPE_CHECKING:
-    from bot.conversation import Turn
+    from bot.conversation.table import Turn
 
 MAX_PHOTO_LINKS = 3
 log = logging.getLogger(__name__)

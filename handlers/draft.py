@@ -7,7 +7,7 @@ from bot import texts
 from models import Draft
 
 if TYPE_CHECKING:
-    from bot.conversation import Turn
+    from bot.conversation.table import Turn
 
 
 def missing_parts(draft: Draft) -> list[str]:

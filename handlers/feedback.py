@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from bot import texts
-from bot.workflow import RESIDENT, SYSTEM_ACTOR, Actor, do_flag, do_transition
+from bot.cases.workflow import RESIDENT, SYSTEM_ACTOR, Actor, do_flag, do_transition
 from models import Ticket, TicketStatus
 
 if TYPE_CHECKING:
-    from bot.conversation import Turn
+    from bot.conversation.table import Turn
 
 RATINGS = {"1": 1, "满意": 1, "非常满意": 1, "2": 2, "基本满意": 2, "还行": 2, "3": 3, "不满意": 3, "没解决": 3}
 VERIFIED_BY_RESIDENT = "市民确认已解决"

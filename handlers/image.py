@@ -9,7 +9,7 @@ from handlers.draft import summary, understand
 from models import Photo
 
 if TYPE_CHECKING:
-    from bot.conversation import Turn
+    from bot.conversation.table import Turn
 
 
 def add_photo(turn: Turn) -> str:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from handlers.draft import summary, understand
 
 if TYPE_CHECKING:
-    from bot.conversation import Turn
+    from bot.conversation.table import Turn
 
 
 def add_location(turn: Turn) -> str:

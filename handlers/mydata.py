@@ -5,10 +5,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot import texts
-from bot.privacy import do_erase_identity, what_we_hold
+from bot.cases.privacy import do_erase_identity, what_we_hold
 
 if TYPE_CHECKING:
-    from bot.conversation import Turn
+    from bot.conversation.table import Turn
 
 CONFIRM_WITHIN = timedelta(minutes=10)
 

@@ -7,7 +7,7 @@ from bot import texts
 from handlers.draft import summary, understand
 
 if TYPE_CHECKING:
-    from bot.conversation import Turn
+    from bot.conversation.table import Turn
 
 MAX_DESCRIPTION_CHARS = 2000
 

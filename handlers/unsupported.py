@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from bot import texts
 
 if TYPE_CHECKING:
-    from bot.conversation import Turn
+    from bot.conversation.table import Turn
 
 
 def unsupported(turn: Turn) -> str:

@@ -7,7 +7,7 @@ from bot import texts
 from handlers.text import add_description
 
 if TYPE_CHECKING:
-    from bot.conversation import Turn
+    from bot.conversation.table import Turn
 
 
 def describe(turn: Turn) -> str:

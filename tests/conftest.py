@@ -17,10 +17,10 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 from bot.app import create_app
-from bot.catalogue import do_load_catalogue, read_catalogue
-from bot.chat import ChatSimulator
+from bot.catalogue.loading import do_load_catalogue, read_catalogue
+from bot.simulator.chat import ChatSimulator
 from bot.config import load_config
-from bot.db import make_engine, make_sessionmaker, migrate, transaction
+from bot.infra.db import make_engine, make_sessionmaker, migrate, transaction
 from models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ def classifier_for_tests() -> Path | None:
     if not CORPUS.exists():
         return None
     if not MODEL.exists() or MODEL.stat().st_mtime < CORPUS.stat().st_mtime:
-        from bot.train import read_examples, split, train_model
+        from bot.understanding.training import read_examples, split, train_model
         model, _ = train_model(split(read_examples(CORPUS))[0], only="logistic C=16.0", folds=3)
         model.save(MODEL)
     return MODEL
@@ -214,7 +214,7 @@ def settings(tmp_path, database) -> dict:
 
 @pytest.fixture
 def fake_wechat():
-    from bot.simulator_api import FakeWeChat
+    from bot.simulator.fake_wechat_api import FakeWeChat
     server = FakeWeChat()
     yield server
     server.close()

@@ -5,8 +5,8 @@ import re
 
 from sqlalchemy import func, select
 
-from bot.db import transaction
-from bot.staff import do_add_staff
+from bot.infra.db import transaction
+from bot.cases.staff import do_add_staff
 from models import InboundMessage, Photo, Resident as ResidentRow, Ticket, TicketStatus
 from tests.conftest import make_settings
 from tests.test_portal import PASSWORD, Clerk

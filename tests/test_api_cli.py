@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from bot.api import do_issue_token
-from bot.db import transaction
+from bot.web.api import do_issue_token
+from bot.infra.db import transaction
 from tests.conftest import HUATA_VILLAGE
 
 

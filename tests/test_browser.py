@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat import ChatSimulator
+from bot.simulator.chat import ChatSimulator
 from tests import images
 from tests.conftest import HUATA_VILLAGE, ROOT
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.classify import ModelClassifier
-from bot.features import extract, normalise
-from bot.train import Example, is_held_out, split, train_model
+from bot.understanding.classifier import ModelClassifier
+from bot.understanding.features import extract, normalise
+from bot.understanding.training import Example, is_held_out, split, train_model
 
 # A handful of messages per label, enough to exercise training (quality is measured by bench/classify.py
 # on the real corpus, not here).
@@ -115,7 +115,7 @@ def test_words_not_surely_a_report_are_flagged_by_the_threshold_training_chose(m
 
 
 def test_training_picks_the_lowest_threshold_that_keeps_non_reports_from_opening_unasked():
-    from bot.train import _report_sure_above
+    from bot.understanding.training import _report_sure_above
     classes = ["none", "sanitation"]
     # 100 non-report messages out of fold: five of them look like reports, with these probabilities of being one.
     looks_like_reports = [0.55, 0.6, 0.7, 0.8, 0.95]

@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.deadline import WorkingCalendar, check_deadline_spec
+from bot.catalogue.working_calendar import WorkingCalendar, check_deadline_spec
 
 CALENDAR = {
     "timezone": "Asia/Shanghai",

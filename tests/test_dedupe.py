@@ -10,7 +10,7 @@ import requests
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from bot.webhook import signature_of
+from bot.web.webhook import signature_of
 from models import Draft, InboundMessage, Ticket
 from tests.conftest import TOKEN
 
@@ -110,7 +110,7 @@ def test_the_replay_read_reports_database_errors_as_sqlalchemy_does(settings):
     from sqlalchemy import column, table
     from sqlalchemy.exc import DBAPIError
 
-    from bot.db import make_engine, read_row
+    from bot.infra.db import make_engine, read_row
     engine = make_engine(settings)
     message = InboundMessage.__table__
     assert read_row(engine, select(message.c.reply).where(message.c.openid == "nobody"), {}) is None

@@ -264,7 +264,7 @@ def test_the_resident_can_correct_the_category_by_name_or_number(resident, sessi
 
 
 def test_words_that_may_not_be_a_report_are_asked_about_and_can_be_dropped(tmp_path, database, sessions):
-    from bot.classify import ModelClassifier
+    from bot.understanding.classifier import ModelClassifier
     from tests.conftest import classifier_for_tests, make_settings
     if classifier_for_tests() is None:
         pytest.skip("needs the corpus to train the classifier")

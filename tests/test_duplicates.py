@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import create_app
-from bot.db import transaction
-from bot.staff import do_add_staff
+from bot.infra.db import transaction
+from bot.cases.staff import do_add_staff
 from models import Ticket, TicketReporter
 from tests import images
 from tests.conftest import Resident, make_settings

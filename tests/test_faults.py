@@ -9,7 +9,7 @@ import requests
 from sqlalchemy import create_engine, func, select, text
 
 from bot.app import create_app
-from bot.webhook import signature_of
+from bot.web.webhook import signature_of
 from models import Draft, DraftStatus, InboundMessage, Photo
 from tests import images
 from tests.conftest import ON_POSTGRES, TOKEN, DatabaseLock, Resident, job_queue, make_settings
@@ -140,7 +140,7 @@ def test_writers_in_two_processes_take_turns_and_a_stuck_writer_times_out_cleanl
     engines as across gunicorn workers, and a writer that waits too long gets the retryable OperationalError."""
     from sqlalchemy.exc import OperationalError
 
-    from bot.db import make_engine
+    from bot.infra.db import make_engine
     holder = make_engine(make_settings(tmp_path, database))
     waiter = make_engine(make_settings(tmp_path, database, database={"busy_timeout_ms": 300}))
     held = holder.connect()

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
 from bot.app import create_app
-from bot.webhook import signature_of
+from bot.web.webhook import signature_of
 from models import InboundMessage, Resident
 from tests.conftest import AES_KEY, AES_TOKEN, APP_ID, TOKEN, copy_database, drop_database, make_settings
 

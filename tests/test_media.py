@@ -7,7 +7,7 @@ import imagehash
 import pytest
 from PIL import Image
 
-from bot.media import ImageRefused, clean_image, wgs84_to_gcj02
+from bot.photos.cleaning import ImageRefused, clean_image, wgs84_to_gcj02
 from tests import images
 
 LIMITS = {"max_bytes": 10 * 1024 * 1024, "max_pixels": 40_000_000}

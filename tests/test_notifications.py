@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.app import create_app
-from bot.db import transaction
-from bot.staff import do_add_staff
+from bot.infra.db import transaction
+from bot.cases.staff import do_add_staff
 from models import Notification, utcnow
 from tests import images
 from tests.conftest import Resident, make_settings

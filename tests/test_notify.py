@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import update
 
-from bot.notify import PushFailed, push_to_department
+from bot.notify.departments import PushFailed, push_to_department
 from models import Department
 
 

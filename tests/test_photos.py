@@ -9,7 +9,7 @@ from huey.exceptions import RetryTask
 from sqlalchemy import func, select
 
 from bot.app import create_app
-from bot.jobs import JobQueue
+from bot.tasks import JobQueue
 from models import Draft, Photo, Ticket
 from tests import images
 from tests.conftest import Resident, job_queue, make_settings, queue_section
@@ -164,8 +164,8 @@ def stored_ticket_photo(app, resident, sessions, fake_wechat):
 
 
 def test_photos_reach_only_departments_that_may_see_the_ticket(app, sessions, stored_ticket_photo):
-    from bot.api import do_issue_token
-    from bot.db import transaction
+    from bot.web.api import do_issue_token
+    from bot.infra.db import transaction
     with transaction(sessions) as session:
         tokens = {code: do_issue_token(code, session=session) for code in ("urban_mgmt", "jinci_office", "hq",
                                                                             "water_affairs", "yijing_office")}
@@ -198,7 +198,7 @@ def _number(app) -> str:
 
 def test_the_same_scene_from_another_resident_is_found_similar(app, resident, another_resident, sessions,
                                                                fake_wechat):
-    from bot.similar import similar_photos
+    from bot.photos.similarity import similar_photos
     fake_wechat.add_media("m-a", images.jpeg(images.scene(21, (1600, 1200))))
     fake_wechat.add_media("m-b", images.jpeg(images.scene(21, (1600, 1200)).resize((900, 675)), quality=55))
     fake_wechat.add_media("m-c", images.jpeg(images.scene(22, (1600, 1200))))

@@ -8,9 +8,9 @@ import pytest
 import requests
 from sqlalchemy import select, update
 
-from bot.db import transaction
-from bot.staff import do_add_staff
-from bot.workflow import RULES
+from bot.infra.db import transaction
+from bot.cases.staff import do_add_staff
+from bot.cases.workflow import RULES
 from models import Photo, StaffAccount, Ticket, TicketEvent, TicketStatus, utcnow
 from tests import images
 from tests.conftest import REDIS_URL

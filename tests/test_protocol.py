@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from wechatpy.crypto import WeChatCrypto
 
 from bot.app import create_app
-from bot.webhook import signature_of
+from bot.web.webhook import signature_of
 from models import Draft, InboundMessage, Resident as ResidentRow
 from tests.conftest import AES_KEY, AES_TOKEN, APP_ID, TOKEN, Resident, make_settings
 
@@ -198,7 +198,7 @@ def test_plain_mode_refuses_encrypted_deliveries(app):
 
 
 def test_a_fault_while_answering_keeps_the_message_and_answers_kindly(app, resident, sessions, monkeypatch):
-    from bot import conversation
+    from bot.conversation import table as conversation
 
     def broken(turn):
         raise RuntimeError("simulated fault in a handler")

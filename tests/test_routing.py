@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.catalogue import Catalogue, CatalogueError, check_catalogue, read_catalogue
-from bot.db import transaction
-from bot.knowledge import load_knowledge
-from bot.route import decide_route
+from bot.catalogue.loading import Catalogue, CatalogueError, check_catalogue, read_catalogue
+from bot.infra.db import transaction
+from bot.catalogue.snapshot import load_knowledge
+from bot.cases.routing import decide_route
 from tests.conftest import HUATA_VILLAGE
 
 

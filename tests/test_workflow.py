@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.db import transaction
-from bot.escalate import do_check_deadlines
-from bot.workflow import (DEPT_ADMIN, DEPT_STAFF, HQ_ADMIN, RESIDENT, RULES, SYSTEM, Actor, TransitionRefused,
+from bot.infra.db import transaction
+from bot.cases.deadlines import do_check_deadlines
+from bot.cases.workflow import (DEPT_ADMIN, DEPT_STAFF, HQ_ADMIN, RESIDENT, RULES, SYSTEM, Actor, TransitionRefused,
                           do_transition)
 from models import Department, Photo, Resident, Ticket, TicketEvent, TicketStatus, utcnow
 

@@ -1,7 +1,7 @@
 """Alembic environment: runs migrations on the engine civicbot's settings describe."""
 from alembic import context
 
-from bot.db import make_engine
+from bot.infra.db import make_engine
 from models import Base
 
 config = context.config

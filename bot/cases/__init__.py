@@ -1,0 +1,1 @@
+"""The case domain: reports become tickets, routed, worked through the workflow, scored."""

@@ -1,0 +1,48 @@
+"""Deadlines at work (限期整改): flag tickets about to fall due, escalate overdue ones to HQ; nothing dropped."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.cases.workflow import OPEN_STATES, do_flag
+from models import Ticket, TicketStatus
+
+log = logging.getLogger(__name__)
+
+
+def do_check_deadlines(now: datetime, warn_within: timedelta, *, session: Session) -> tuple[int, int]:
+    """Return (warned, escalated). Each ticket is warned once and escalated once; the events say so."""
+    open_states = list(OPEN_STATES)
+    # Every job worker runs this check: rows another worker is flagging right now are its to flag, not ours.
+    due_soon = session.scalars(select(Ticket).where(
+        Ticket.status.in_(open_states), Ticket.warned_at.is_(None), Ticket.deadline_at >= now,
+        Ticket.deadline_at < now + warn_within).with_for_update(skip_locked=True)).all()
+    for ticket in due_soon:
+        ticket.warned_at = now
+        do_flag(ticket, "即将到期，请抓紧处置", now=now, session=session)
+    overdue = session.scalars(select(Ticket).where(
+        Ticket.status.in_(open_states), Ticket.escalated_at.is_(None), Ticket.deadline_at < now)
+        .with_for_update(skip_locked=True)).all()
+    for ticket in overdue:
+        ticket.escalated_at = now
+        ticket.warned_at = ticket.warned_at or now
+        do_flag(ticket, "已超过处理时限，升级至区创城指挥部督办", now=now, session=session)
+    if due_soon or overdue:
+        log.info("deadlines: %d due soon, %d escalated as overdue", len(due_soon), len(overdue))
+    return len(due_soon), len(overdue)
+
+
+def do_close_unanswered(now: datetime, answer_within: timedelta, *, session: Session) -> int:
+    """Resolved tickets whose reporter did not answer in time count as verified (by HQ's rule) and close."""
+    from bot.cases.workflow import SYSTEM_ACTOR, do_transition
+    tickets = session.scalars(select(Ticket).where(
+        Ticket.status == TicketStatus.RESOLVED, Ticket.rating.is_(None),
+        Ticket.feedback_requested_at.is_not(None), Ticket.feedback_requested_at < now - answer_within)
+        .with_for_update(skip_locked=True)).all()
+    for ticket in tickets:
+        do_transition(ticket, SYSTEM_ACTOR, "verify", now=now, session=session, note="市民未在规定时间内回复，视为核查通过")
+        do_transition(ticket, SYSTEM_ACTOR, "close", now=now, session=session, note="自动结案")
+    return len(tickets)

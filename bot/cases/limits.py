@@ -1,0 +1,45 @@
+"""What one account may do: a limit on new reports, blocked residents, spam and abuse held for HQ's review."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.understanding.features import normalise
+from models import Ticket
+
+LINK = re.compile(r"https?://|www\.|\.(?:com|cn|net|top|xyz)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Screen:
+    """The moderation lists from data/moderation.toml."""
+
+    abusive: tuple[str, ...] = ()
+    spam: tuple[str, ...] = ()
+    repeated_characters: int = 12
+
+    @classmethod
+    def from_setting(cls, value: dict) -> "Screen":
+        return cls(tuple(normalise(w) for w in value.get("abusive", []) if normalise(w)),
+                   tuple(normalise(w) for w in value.get("spam", []) if normalise(w)),
+                   int(value.get("repeated_characters", 12)))
+
+    def reason_to_hold(self, text: str) -> str | None:
+        """Why this report should wait for HQ instead of being routed, or None."""
+        folded = normalise(text)
+        if any(word in folded for word in self.abusive):
+            return "疑似辱骂"
+        if any(word in folded for word in self.spam) or LINK.search(text):
+            return "疑似广告或垃圾信息"
+        if re.search(r"(.)\1{%d,}" % (self.repeated_characters - 1), folded):
+            return "疑似刷屏"
+        return None
+
+
+def reports_in_last_hour(resident_id: int, now: datetime, *, session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.resident_id == resident_id, Ticket.created_at > now - timedelta(hours=1)))

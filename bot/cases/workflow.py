@@ -1,0 +1,173 @@
+"""The case workflow in one place: which transitions exist, who may make each, what each needs, and the audit event."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.notify.residents import do_queue_notices
+from models import Department, Photo, Ticket, TicketEvent, TicketStatus
+
+S = TicketStatus
+
+# Who acts. A department's staff work its tickets; its admin may also return them; HQ triages and verifies.
+DEPT_STAFF, DEPT_ADMIN, HQ_ADMIN = "dept_staff", "dept_admin", "hq_admin"
+# The reporter confirms or rejects a resolution in the chat; the system closes what nobody answered.
+RESIDENT, SYSTEM = "resident", "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A logged-in staff member (or the system) as the workflow sees them."""
+
+    name: str                  # "staff:wang", "system:deadline"
+    department_code: str
+    department_kind: str       # hq | department | town
+    role: str                  # staff | admin
+    staff_id: int | None = None
+    resident_id: int | None = None   # for the resident actor: whose report they may confirm
+
+    @property
+    def workflow_role(self) -> str:
+        if self.department_kind in (RESIDENT, SYSTEM):
+            return self.department_kind
+        if self.department_kind == "hq":
+            return HQ_ADMIN
+        return DEPT_ADMIN if self.role == "admin" else DEPT_STAFF
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: str
+    label: str                           # the button a clerk sees
+    sources: frozenset[TicketStatus]
+    target: TicketStatus
+    roles: frozenset[str]
+    needs_note: bool = False             # a reason or a resolution note
+    needs_photo: bool = False            # at least one after-photo
+    needs_department: bool = False       # the (new) lead department
+    needs_merge_target: bool = False     # the earlier ticket this one duplicates
+
+
+DEPARTMENT = frozenset({DEPT_STAFF, DEPT_ADMIN})
+RULES: tuple[Rule, ...] = (
+    Rule("register", "立案", frozenset({S.RECEIVED}), S.REGISTERED, frozenset({HQ_ADMIN})),
+    Rule("dispatch", "派遣 / 改派", frozenset({S.RECEIVED, S.REGISTERED, S.RETURNED, S.REOPENED, S.DISPATCHED}),
+         S.DISPATCHED, frozenset({HQ_ADMIN}), needs_department=True),
+    Rule("accept", "接单处置", frozenset({S.DISPATCHED, S.REOPENED}), S.IN_PROGRESS, DEPARTMENT),
+    Rule("resolve", "处置完成", frozenset({S.IN_PROGRESS}), S.RESOLVED, DEPARTMENT, needs_note=True,
+         needs_photo=True),
+    Rule("return", "退回指挥部", frozenset({S.DISPATCHED, S.IN_PROGRESS}), S.RETURNED, frozenset({DEPT_ADMIN}),
+         needs_note=True),
+    Rule("verify", "核查通过", frozenset({S.RESOLVED}), S.VERIFIED, frozenset({HQ_ADMIN, RESIDENT, SYSTEM})),
+    Rule("reopen", "核查不通过，重开", frozenset({S.RESOLVED, S.VERIFIED}), S.REOPENED,
+         frozenset({HQ_ADMIN, RESIDENT}), needs_note=True),
+    Rule("close", "结案", frozenset({S.VERIFIED}), S.CLOSED, frozenset({HQ_ADMIN, SYSTEM})),
+    Rule("reject", "不予受理", frozenset({S.RECEIVED, S.REGISTERED, S.RETURNED}), S.REJECTED, frozenset({HQ_ADMIN}),
+         needs_note=True),
+    Rule("merge", "合并为重复", frozenset({S.RECEIVED, S.REGISTERED, S.DISPATCHED, S.RETURNED}), S.MERGED,
+         frozenset({HQ_ADMIN}), needs_merge_target=True),
+)
+RULES_BY_ACTION = {rule.action: rule for rule in RULES}
+SYSTEM_ACTOR = Actor("system:feedback", "", SYSTEM, "")
+OPEN_STATES = frozenset({S.RECEIVED, S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.REOPENED})
+
+
+class TransitionRefused(Exception):
+    """The action is not allowed for this ticket and actor, or lacks what it needs; message is for the clerk."""
+
+
+def _may(rule: Rule, ticket: Ticket, actor: Actor) -> bool:
+    if ticket.status not in rule.sources or actor.workflow_role not in rule.roles:
+        return False
+    # A department acts only on tickets it leads; a town office sees its town's tickets but does not work them.
+    if actor.workflow_role in (HQ_ADMIN, SYSTEM):
+        return True
+    if actor.workflow_role == RESIDENT:
+        return ticket.resident_id is not None and actor.resident_id == ticket.resident_id  # their own report
+    return ticket.lead_department_code == actor.department_code
+
+
+def allowed_actions(ticket: Ticket, actor: Actor) -> list[Rule]:
+    return [rule for rule in RULES if _may(rule, ticket, actor)]
+
+
+def check_transition(ticket: Ticket, actor: Actor, action: str, *, note: str = "", photo_count: int = 0,
+                     department: Department | None = None, merge_target: Ticket | None = None) -> Rule:
+    """Return the rule, or raise TransitionRefused saying what is wrong."""
+    rule = RULES_BY_ACTION.get(action)
+    if rule is None:
+        raise TransitionRefused("没有这个操作。")
+    if not _may(rule, ticket, actor):
+        raise TransitionRefused(f"当前状态或权限下不能“{rule.label}”。")
+    if rule.needs_note and not note.strip():
+        raise TransitionRefused("请填写说明或理由。")
+    if rule.needs_photo and photo_count < 1:
+        raise TransitionRefused("处置完成需要至少一张处置后照片。")
+    if rule.needs_department and (department is None or department.kind == "hq"):
+        raise TransitionRefused("请选择承办部门。")
+    if rule.needs_merge_target and (merge_target is None or merge_target.id == ticket.id
+                                    or merge_target.status not in OPEN_STATES):
+        raise TransitionRefused("请填写一张仍在办理中的原工单编号。")
+    return rule
+
+
+def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, session: Session, note: str = "",
+                  photos: list[Photo] = (), department: Department | None = None,
+                  merge_target: Ticket | None = None, deadline_text: str = "") -> TicketEvent:
+    """Check and apply one transition, recording who, when, why and the attachments."""
+    # The ticket's row lock, and its state as committed by whoever held it before: two clerks (or a clerk
+    # and the resident's rating) acting at once take turns, and the second is checked against the first's
+    # result. SQLite's write lock did this for every transaction; PostgreSQL needs it said.
+    session.flush()
+    session.refresh(ticket, with_for_update=True)
+    rule = check_transition(ticket, actor, action, note=note, photo_count=len(photos), department=department,
+                            merge_target=merge_target)
+    before = ticket.status
+    event = TicketEvent(ticket_id=ticket.id, at=now, actor=actor.name, from_status=before, to_status=rule.target,
+                        reason=note.strip(), action=action, department_code=actor.department_code)
+    if rule.needs_department:
+        ticket.lead_department_code = department.code
+        ticket.needs_triage = False
+        event.department_code = department.code
+        event.reason = (note.strip() + "；" if note.strip() else "") + f"派往{department.name}"
+    if rule.needs_merge_target:
+        ticket.merged_into_id = merge_target.id
+        event.reason = (note.strip() + "；" if note.strip() else "") + f"与 {merge_target.number} 重复"
+    if rule.target == S.RESOLVED:
+        ticket.resolved_at = now
+    if rule.target == S.CLOSED:
+        ticket.closed_at = now
+    if rule.target == S.REOPENED:
+        ticket.reopen_count += 1
+        ticket.resolved_at = None
+        ticket.needs_triage = True  # back to HQ, which decides who works it again
+    if rule.target == S.RESOLVED and ticket.resident_id is not None:
+        ticket.feedback_requested_at = now
+        ticket.rating = ticket.rated_at = None  # a new resolution asks afresh (the earlier reason is in the events)
+    if rule.target in (S.RETURNED,):
+        ticket.needs_triage = True
+    ticket.status = rule.target
+    ticket.updated_at = now
+    session.add(event)
+    session.flush()
+    for photo in photos:
+        photo.event_id = event.id
+        photo.ticket_id = ticket.id
+    # The resident's notice is written in this same transaction: it cannot be lost between the two.
+    do_queue_notices(ticket, rule.target, note=note.strip(), photos=list(photos), deadline_text=deadline_text,
+                     now=now, session=session)
+    return event
+
+
+def do_flag(ticket: Ticket, reason: str, *, now: datetime, session: Session, actor: str = "system:deadline") -> None:
+    """Record a notice that is not a state change (a deadline warning or an escalation to HQ)."""
+    session.add(TicketEvent(ticket_id=ticket.id, at=now, actor=actor, from_status=ticket.status,
+                            to_status=ticket.status, reason=reason, action="flag"))
+
+
+def department_choices(session: Session) -> list[Department]:
+    return list(session.scalars(select(Department).where(Department.kind != "hq").order_by(Department.kind,
+                                                                                          Department.id)))

@@ -1,0 +1,1 @@
+"""Infrastructure: the database, observability and signed links."""

@@ -1,0 +1,1 @@
+"""Telling people: residents about their tickets, departments about new ones."""

@@ -1,0 +1,126 @@
+"""Tell residents what happened to their tickets: outbox rows written with the change, delivered by a job
+with retries, a template fallback outside WeChat's 48-hour window, else at the resident's next message."""
+from __future__ import annotations
+
+import io
+import logging
+from datetime import datetime, timedelta
+
+import requests
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from wechatpy.exceptions import WeChatClientException
+
+from bot import texts
+from bot.infra.db import transaction
+from models import Department, Notification, Photo, Resident, Ticket, TicketStatus, utcnow
+
+log = logging.getLogger(__name__)
+
+S = TicketStatus
+NOTICE_KINDS = {S.DISPATCHED: "dispatched", S.IN_PROGRESS: "accepted", S.RESOLVED: "resolved",
+                S.REJECTED: "rejected", S.REOPENED: "reopened", S.CLOSED: "closed"}
+OUTSIDE_WINDOW = {45015, 45047}   # 48 h since the resident's last message passed, or the quota is used up
+CLAIM_SECONDS = 120               # a worker that dies mid-send leaves the row due again after this
+MAX_BACKOFF_SECONDS = 300
+BATCH = 50
+
+
+def do_queue_notices(ticket: Ticket, target: TicketStatus, *, note: str, photos: list[Photo], deadline_text: str,
+                     now: datetime, session: Session) -> list[Notification]:
+    """Write the notice for this change in the caller's transaction (nothing is sent here)."""
+    from bot.cases.duplicates import reporter_ids
+    kind = NOTICE_KINDS.get(target)
+    if kind is None:
+        return []
+    department = session.scalar(select(Department.name).where(Department.code == ticket.lead_department_code))
+    text = texts.ticket_notice(kind, number=ticket.number, department=department or "", note=note,
+                               deadline=deadline_text)
+    notices = [Notification(ticket_id=ticket.id, resident_id=resident_id, kind=kind, text=text,
+                            photo_id=photos[0].id if photos else None, created_at=now, next_attempt_at=now)
+               for resident_id in reporter_ids(ticket, session=session)]  # everyone who reported it
+    session.add_all(notices)
+    return notices
+
+
+def do_release_waiting(resident_id: int, now: datetime, *, session: Session) -> int:
+    """The resident wrote again, so the 48-hour window is open: send what was waiting."""
+    # A plain UPDATE, built once: it runs for every message, so no ORM bookkeeping.
+    result = session.connection().execute(_RELEASE_WAITING, {"for_resident": resident_id, "at": now})
+    return result.rowcount
+
+
+_NOTICES = Notification.__table__
+_RELEASE_WAITING = (update(_NOTICES).where(_NOTICES.c.resident_id == bindparam("for_resident"),
+                                           _NOTICES.c.status == "waiting")
+                    .values(status="pending", next_attempt_at=bindparam("at")))
+
+
+def deliver_due(api, storage, sessions: sessionmaker[Session], settings: dict, now: datetime | None = None) -> dict:
+    """Send every due pending notice once; return counts by outcome. Safe to run in several workers."""
+    now = now or utcnow()
+    claimed = _claim(sessions, now)
+    counts = {"sent": 0, "template_sent": 0, "waiting": 0, "retry": 0}
+    for notice_id, openid, text, photo_key, number in claimed:
+        outcome, error = _send(api, storage, settings, openid, text, photo_key, number)
+        with transaction(sessions) as session:
+            notice = session.get(Notification, notice_id)
+            notice.last_error = error
+            if outcome in ("sent", "template_sent", "waiting"):
+                notice.status = outcome
+                notice.sent_at = utcnow() if outcome != "waiting" else None
+            else:
+                delay = min(MAX_BACKOFF_SECONDS, 15 * 2 ** min(notice.attempts, 10))
+                notice.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        counts[outcome] += 1
+    return counts
+
+
+def _claim(sessions, now: datetime) -> list[tuple]:
+    """Take due rows by moving their next attempt into the future, so another worker skips them."""
+    with transaction(sessions) as session:
+        rows = session.execute(
+            select(Notification, Resident.openid, Ticket.number)
+            .join(Resident, Resident.id == Notification.resident_id).join(Ticket, Ticket.id == Notification.ticket_id)
+            .where(Notification.status == "pending", Notification.next_attempt_at <= now)
+            .order_by(Notification.id).limit(BATCH).with_for_update(skip_locked=True)).all()
+        claimed = []
+        for notice, openid, number in rows:
+            notice.attempts += 1
+            notice.next_attempt_at = now + timedelta(seconds=CLAIM_SECONDS)
+            key = session.scalar(select(Photo.display_key).where(Photo.id == notice.photo_id)) if notice.photo_id else ""
+            claimed.append((notice.id, openid, notice.text, key, number))
+        return claimed
+
+
+def _send(api, storage, settings: dict, openid: str, text: str, photo_key: str, number: str) -> tuple[str, str]:
+    try:
+        api.message.send_text(openid, text)
+        if photo_key:
+            uploaded = api.media.upload("image", ("after.jpg", io.BytesIO(storage.get(photo_key)), "image/jpeg"))
+            api.message.send_image(openid, uploaded["media_id"])
+        return "sent", ""
+    except WeChatClientException as exc:
+        if exc.errcode in OUTSIDE_WINDOW:
+            return _fallback(api, settings, openid, text, number)
+        return "retry", f"WeChat error {exc.errcode}: {exc.errmsg}"
+    except (requests.RequestException, OSError) as exc:
+        return "retry", f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _fallback(api, settings: dict, openid: str, text: str, number: str) -> tuple[str, str]:
+    """A template message when one is configured; otherwise wait for the resident to write again."""
+    template = settings["notifications"]["template_id"]
+    if not template:
+        return "waiting", "outside the 48-hour window; waiting for the resident's next message"
+    try:
+        api.message.send_template(openid, template, {
+            "first": {"value": text[:100]}, "keyword1": {"value": number},
+            "keyword2": {"value": "工单进度更新"}, "remark": {"value": "回复“查询 编号”可查看详情。"}})
+        return "template_sent", ""
+    except WeChatClientException as exc:
+        if exc.errcode in OUTSIDE_WINDOW:
+            return "waiting", f"template refused too ({exc.errcode})"
+        return "retry", f"template: WeChat error {exc.errcode}"
+    except requests.RequestException as exc:
+        return "retry", f"template: {type(exc).__name__}"

@@ -1,0 +1,1 @@
+"""Photos: fetching from WeChat, cleaning with Pillow, storing, and finding the same scene."""

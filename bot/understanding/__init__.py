@@ -1,0 +1,1 @@
+"""Reading what residents write: features, the classifier, its training and corrections, places."""

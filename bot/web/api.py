@@ -1,0 +1,55 @@
+"""The departments' JSON API: /api/v1/tickets lists the calling department's own tickets."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask import Blueprint, abort, current_app, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.infra.db import transaction
+from bot.cases.tickets import department_tickets, ticket_as_dict
+from models import ApiToken, Department, TicketStatus
+
+bp = Blueprint("api", __name__)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def do_issue_token(department_code: str, *, session: Session, note: str = "") -> str:
+    """Create a new bearer token for a department; only its hash is stored, so show it once."""
+    if session.scalar(select(Department).where(Department.code == department_code)) is None:
+        raise LookupError(department_code)
+    token = "cb_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(department_code=department_code, token_sha256=hash_token(token), note=note))
+    return token
+
+
+def authorised_department(session: Session) -> Department:
+    """The department whose bearer token came with the request, or 401."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        abort(401, "missing bearer token")
+    department = session.scalar(select(Department).join(ApiToken, ApiToken.department_code == Department.code)
+                                .where(ApiToken.token_sha256 == hash_token(token.strip())))
+    if department is None:
+        abort(401, "unknown token")
+    return department
+
+
+@bp.get("/tickets")
+def tickets():
+    status = request.args.get("status")
+    if status and status not in {s.value for s in TicketStatus}:
+        abort(400, "unknown status")
+    limit = min(request.args.get("limit", 100, type=int) or 100, 500)
+    knowledge = current_app.extensions["civicbot.knowledge"]
+    with transaction(current_app.extensions["civicbot.sessions"]) as session:
+        department = authorised_department(session)
+        rows = department_tickets(department, session=session, status=status, limit=limit)
+        return jsonify({"department": department.code,
+                        "tickets": [ticket_as_dict(ticket, knowledge) for ticket in rows]})

@@ -1,0 +1,56 @@
+"""The department portal: server-rendered pages where departments and HQ work tickets."""
+from __future__ import annotations
+
+import functools
+
+from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
+from sqlalchemy import select
+
+from bot.infra.db import transaction
+from bot.cases.workflow import Actor
+from models import Department, StaffAccount
+
+bp = Blueprint("portal", __name__, template_folder="templates", url_prefix="/portal")
+
+
+def sessions():
+    return current_app.extensions["civicbot.sessions"]
+
+
+@bp.before_app_request
+def load_staff() -> None:
+    g.staff = g.department = g.actor = None
+    staff_id = session.get("staff_id")
+    if staff_id is None:
+        return
+    with transaction(sessions()) as db:
+        staff = db.get(StaffAccount, staff_id)
+        if staff is None or not staff.active or session.get("password_hash") != staff.password_hash[-16:]:
+            session.clear()  # deactivated, or the password changed since this login
+            return
+        department = db.scalar(select(Department).where(Department.code == staff.department_code))
+        db.expunge_all()
+    g.staff, g.department = staff, department
+    g.actor = Actor(f"staff:{staff.username}", department.code, department.kind, staff.role, staff.id)
+
+
+def login_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.staff is None:
+            return redirect(url_for("portal.login", next=request.full_path))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def hq_required(view):
+    @functools.wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if g.department.kind != "hq":
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+from bot.web.portal import auth, scoreboard, views  # noqa: E402,F401  (routes register on bp)

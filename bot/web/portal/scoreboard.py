@@ -1,0 +1,84 @@
+"""HQ's scoreboard pages: per department and per town, as a table, charts and CSV."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+
+import pygal
+from flask import render_template, request
+from markupsafe import Markup
+
+from bot.infra.db import transaction
+from bot.web.portal import bp, hq_required, sessions
+from bot.web.portal.views import _csv_response, knowledge, local_offset
+from bot.cases.scores import compute_scores
+from models import utcnow
+
+CHART_STYLE = pygal.style.Style(font_family="'Noto Sans CJK SC', 'Noto Sans SC', sans-serif",
+                                background="white", plot_background="white")
+
+
+def _period() -> tuple[date, date]:
+    today = knowledge().calendar.local(utcnow()).date()
+    try:
+        start = date.fromisoformat(request.args.get("from", ""))
+    except ValueError:
+        start = today - timedelta(days=30)
+    try:
+        end = date.fromisoformat(request.args.get("to", ""))
+    except ValueError:
+        end = today
+    return (start, end) if start <= end else (end, start)
+
+
+def _scores():
+    start, end = _period()
+    offset = local_offset()
+    begin = datetime.combine(start, datetime.min.time()) - offset
+    finish = datetime.combine(end + timedelta(days=1), datetime.min.time()) - offset
+    routing = knowledge().routing
+    with transaction(sessions()) as db:
+        departments, towns = compute_scores(begin, finish, utcnow(), session=db,
+                                            department_names=routing.department_names, town_names=routing.town_names)
+    return start, end, departments, towns
+
+
+def _chart(title: str, scores) -> Markup:
+    """On-time rate and overdue count per row, as an inline SVG from pygal (no script, no external files)."""
+    chart = pygal.HorizontalBar(style=CHART_STYLE, js=[], disable_xml_declaration=True, width=760,
+                                height=max(240, 40 * len(scores) + 120), legend_at_bottom=True,
+                                print_values=True, value_formatter=lambda v: f"{v:.0f}")
+    chart.title = title
+    chart.x_labels = [s.name for s in scores]
+    chart.add("按时办结率 %", [round(100 * s.on_time_rate) if s.on_time_rate is not None else None for s in scores])
+    chart.add("超期件数", [s.overdue for s in scores])
+    return Markup(chart.render(is_unicode=True))
+
+
+@bp.get("/scores")
+@hq_required
+def scoreboard():
+    start, end, departments, towns = _scores()
+    return render_template("portal/scores.html", start=start, end=end, departments=departments, towns=towns,
+                           department_chart=_chart("责任部门", departments), town_chart=_chart("镇街", towns))
+
+
+@bp.get("/scores.csv")
+@hq_required
+def scoreboard_csv():
+    start, end, departments, towns = _scores()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["类型", "名称", "受理", "办结", "按时办结率", "超期", "处置中位时长(小时)", "重开率", "满意度",
+                     "统计期"])
+    for kind, rows in (("部门", departments), ("镇街", towns)):
+        for s in rows:
+            writer.writerow([kind, s.name, s.received, s.closed, _pct(s.on_time_rate), s.overdue,
+                             f"{s.median_hours:.1f}" if s.median_hours is not None else "", _pct(s.reopen_rate),
+                             _pct(s.satisfaction), f"{start}~{end}"])
+    return _csv_response(out.getvalue(), f"scores-{start}-{end}.csv")
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f}%"

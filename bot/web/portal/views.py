@@ -1,0 +1,271 @@
+"""Portal pages for working tickets: queues with filters, the ticket page and its actions, photos, CSV."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from bot.infra.db import transaction
+from bot.cases.queues import TABS, Filters, page_of, tab_counts, tabs_for, ticket_query
+from bot.photos.cleaning import ImageRefused, clean_image
+from bot.web.portal import bp, hq_required, login_required, sessions
+from bot.web.portal.forms import ActionForm, LogoutForm
+from bot.photos.storage import store_photo
+from bot.cases.tickets import department_may_see
+from bot.cases.workflow import (OPEN_STATES, TransitionRefused, allowed_actions, department_choices, do_flag,
+                          do_transition)
+from models import (Category, Department, Notification, Photo, Resident, Ticket, TicketEvent, TicketReporter,
+                    TicketStatus, Town, utcnow)
+from bot import texts
+
+CSV_LIMIT = 100_000
+
+
+def knowledge():
+    return current_app.extensions["civicbot.knowledge"]
+
+
+def warn_window() -> timedelta:
+    return timedelta(hours=current_app.config["CIVICBOT"]["deadlines"]["warn_hours"])
+
+
+def local_offset() -> timedelta:
+    return knowledge().calendar.local(utcnow()).utcoffset()
+
+
+@bp.app_context_processor
+def portal_helpers():
+    calendar = knowledge().calendar
+
+    def local(moment):
+        return calendar.local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    return {"local": local, "status_name": lambda status: texts.STATUS_NAMES.get(getattr(status, "value", status),
+                                                                                    status),
+            "category_name": knowledge().category_name, "town_name": knowledge().places.town_name,
+            "department_name": lambda code: knowledge().routing.department_names.get(code, code or ""),
+            "logout_form": LogoutForm(), "now": utcnow(), "open_states": OPEN_STATES}
+
+
+def _filters() -> Filters:
+    args = request.args
+    default_tab = "triage" if g.department.kind == "hq" else "new"
+    tab = args.get("tab", default_tab)
+    return Filters(tab=tab if tab in TABS else "all", category=args.get("category", ""), town=args.get("town", ""),
+                   status=args.get("status", "") if args.get("status", "") in {s.value for s in TicketStatus} else "",
+                   date_from=_date(args.get("from")), date_to=_date(args.get("to")), number=args.get("q", ""),
+                   page=max(1, args.get("page", 1, type=int) or 1))
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.get("/")
+@login_required
+def home():
+    return redirect(url_for("portal.queue"))
+
+
+@bp.get("/tickets")
+@login_required
+def queue():
+    filters = _filters()
+    now = utcnow()
+    with transaction(sessions()) as db:
+        query = ticket_query(g.department, filters, now=now, warn=warn_window(), local_offset=local_offset())
+        rows, has_next = page_of(query, filters.page, session=db)
+        counts = tab_counts(g.department, now=now, warn=warn_window(), session=db)
+        categories = list(db.scalars(select(Category).order_by(Category.position)))
+        towns = list(db.scalars(select(Town).order_by(Town.id)))
+        db.expunge_all()
+    return render_template("portal/queue.html", rows=rows, has_next=has_next, filters=filters, counts=counts,
+                           tabs=[(tab, TABS[tab]) for tab in tabs_for(g.department)], categories=categories,
+                           towns=towns, statuses=list(TicketStatus), warn=warn_window())
+
+
+@bp.get("/tickets.csv")
+@login_required
+def queue_csv():
+    filters = _filters()
+    calendar = knowledge().calendar
+    with transaction(sessions()) as db:
+        query = ticket_query(g.department, filters, now=utcnow(), warn=warn_window(), local_offset=local_offset())
+        rows = list(db.execute(query.with_only_columns(
+            Ticket.number, Ticket.status, Ticket.category_code, Ticket.lead_department_code, Ticket.town_code,
+            Ticket.created_at, Ticket.deadline_at, Ticket.resolved_at, Ticket.description).limit(CSV_LIMIT)))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["编号", "状态", "类别", "承办部门", "属地", "受理时间", "处理时限", "处置完成时间", "问题描述"])
+    names = knowledge().routing.department_names
+    for row in rows:
+        writer.writerow([row.number, texts.STATUS_NAMES.get(row.status.value, row.status.value),
+                         knowledge().category_name(row.category_code), names.get(row.lead_department_code, ""),
+                         knowledge().places.town_name(row.town_code) or "", _csv_time(calendar, row.created_at),
+                         _csv_time(calendar, row.deadline_at), _csv_time(calendar, row.resolved_at), row.description])
+    return _csv_response(out.getvalue(), "tickets.csv")
+
+
+def _csv_time(calendar, moment) -> str:
+    return calendar.local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _csv_response(text: str, name: str) -> Response:
+    # The BOM lets Excel (what departments open CSV files with) read the Chinese correctly.
+    return Response("\ufeff" + text, mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+def _visible_ticket(db, number: str) -> Ticket:
+    ticket = db.scalar(select(Ticket).where(Ticket.number == number.upper())
+                       .options(selectinload(Ticket.events).selectinload(TicketEvent.photos),
+                                selectinload(Ticket.photos)))
+    if ticket is None or not department_may_see(g.department, ticket, session=db):
+        abort(404)  # the same answer for "no such ticket" and "not yours"
+    return ticket
+
+
+@bp.get("/tickets/<number>")
+@login_required
+def ticket(number: str):
+    with transaction(sessions()) as db:
+        found = _visible_ticket(db, number)
+        actions = allowed_actions(found, g.actor)
+        departments = department_choices(db) if any(a.needs_department for a in actions) else []
+        duplicates = _duplicates_of(found, db)
+        notices = list(db.scalars(select(Notification).where(Notification.ticket_id == found.id)
+                                  .order_by(Notification.id)))
+        reporters = list(db.scalars(select(TicketReporter).where(TicketReporter.ticket_id == found.id)
+                                    .order_by(TicketReporter.id)))
+        reporter_blocked = bool(found.resident_id and db.get(Resident, found.resident_id).blocked)
+        db.expunge_all()
+    form = ActionForm()
+    form.department.choices = [(d.code, d.name) for d in departments]
+    return render_template("portal/ticket.html", ticket=found, actions=actions, form=form, duplicates=duplicates,
+                           notices=notices, reporter_blocked=reporter_blocked, reporters=reporters,
+                           overdue=found.status in OPEN_STATES and found.deadline_at < utcnow())
+
+
+def _duplicates_of(ticket: Ticket, db) -> list[Ticket]:
+    return list(db.scalars(select(Ticket).where(Ticket.merged_into_id == ticket.id).order_by(Ticket.id)))
+
+
+@bp.post("/tickets/<number>/act")
+@login_required
+def act(number: str):
+    form = ActionForm()
+    form.department.choices = []
+    if not form.validate_on_submit():
+        flash("提交的表单无效（可能已过期），请重试。" + "；".join(
+            message for messages in form.errors.values() for message in messages), "error")
+        return redirect(url_for("portal.ticket", number=number))
+    media = current_app.config["CIVICBOT"]["media"]
+    cleaned = []
+    for upload in form.photos.data or []:
+        if not getattr(upload, "filename", ""):
+            continue
+        try:
+            cleaned.append(clean_image(upload.read(), max_bytes=media["max_bytes"], max_pixels=media["max_pixels"]))
+        except ImageRefused as exc:
+            flash(f"照片“{upload.filename}”无法使用：{texts.PHOTO_REFUSED.get(exc.reason, '')}", "error")
+            return redirect(url_for("portal.ticket", number=number))
+    storage = current_app.extensions["civicbot.storage"]
+    try:
+        with transaction(sessions()) as db:
+            found = _visible_ticket(db, number)
+            department = db.scalar(select(Department).where(Department.code == form.department.data)) \
+                if form.department.data else None
+            target = db.scalar(select(Ticket).where(Ticket.number == (form.merge_number.data or "").strip().upper())) \
+                if form.merge_number.data else None
+            if target is not None and not department_may_see(g.department, target, session=db):
+                target = None
+            photos = [_after_photo(clean, found, db, storage) for clean in cleaned]
+            event = do_transition(found, g.actor, form.action.data, now=utcnow(), session=db,
+                                  note=form.note.data or "", photos=photos, department=department,
+                                  merge_target=target,
+                                  deadline_text=knowledge().calendar.local(found.deadline_at).strftime("%m月%d日 %H:%M"))
+            label = event.action
+    except TransitionRefused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("portal.ticket", number=number))
+    current_app.extensions["civicbot.queue"].enqueue("deliver_notifications")  # after the commit, never before
+    flash(f"已完成：{_label(label)}", "ok")
+    return redirect(url_for("portal.ticket", number=number))
+
+
+def _label(action: str) -> str:
+    from bot.cases.workflow import RULES_BY_ACTION
+    return RULES_BY_ACTION[action].label
+
+
+def _after_photo(clean, ticket: Ticket, db, storage) -> Photo:
+    photo = Photo(kind="after", staff_id=g.staff.id, ticket_id=ticket.id, media_id=f"portal-{utcnow():%Y%m%d%H%M%S%f}",
+                  status="stored", width=clean.width, height=clean.height, source_format=clean.source_format,
+                  phash=clean.phash, processed_at=utcnow())
+    db.add(photo)
+    db.flush()
+    photo.display_key, photo.thumbnail_key = store_photo(storage, photo.id, clean.display, clean.thumbnail)
+    return photo
+
+
+@bp.get("/photos/<int:photo_id>/<variant>")
+@login_required
+def photo(photo_id: int, variant: str):
+    from bot.web.photo_links import VARIANTS, _image
+    if variant not in VARIANTS:
+        abort(404)
+    with transaction(sessions()) as db:
+        found = db.get(Photo, photo_id)
+        owner = db.get(Ticket, found.ticket_id) if found and found.ticket_id else None
+        if owner is None or found.status != "stored" or not department_may_see(g.department, owner, session=db):
+            abort(404)
+        key = getattr(found, VARIANTS[variant])
+    return _image(current_app.extensions["civicbot.storage"].get(key))
+
+
+@bp.post("/tickets/<number>/block")
+@hq_required
+def block_reporter(number: str):
+    """HQ stops a resident's messages from being acted on (they are still kept and answered politely)."""
+    if not LogoutForm().validate_on_submit():
+        abort(400)
+    block = request.form.get("block") == "1"
+    with transaction(sessions()) as db:
+        found = _visible_ticket(db, number)
+        if found.resident_id is None:
+            flash("该工单的市民身份已删除，无法屏蔽。", "error")
+            return redirect(url_for("portal.ticket", number=number))
+        db.get(Resident, found.resident_id).blocked = block
+        do_flag(found, "指挥部屏蔽了该反映人" if block else "指挥部解除了对该反映人的屏蔽", now=utcnow(), session=db,
+                actor=g.actor.name)
+    flash("已屏蔽该反映人：其后续消息只作记录、不再受理。" if block else "已解除屏蔽。", "ok")
+    return redirect(url_for("portal.ticket", number=number))
+
+
+@bp.post("/tickets/<number>/split/<int:reporter_id>")
+@hq_required
+def split_reporter(number: str, reporter_id: int):
+    """HQ undoes a wrong merge: that reporter's report becomes a ticket of its own."""
+    from bot.cases.duplicates import do_split
+    from bot.cases.tickets import do_open_ticket
+    if not LogoutForm().validate_on_submit():
+        abort(400)
+    with transaction(sessions()) as db:
+        found = _visible_ticket(db, number)
+        reporter = db.get(TicketReporter, reporter_id)
+        if reporter is None or reporter.ticket_id != found.id or reporter.draft_id is None:
+            abort(404)
+        now = utcnow()
+        new = do_split(reporter, session=db, open_ticket=lambda draft: do_open_ticket(
+            draft, knowledge=knowledge(), now=now, session=db))
+        do_flag(found, f"指挥部将一位反映人拆分为新工单 {new.number}", now=now, session=db, actor=g.actor.name)
+        new_number = new.number
+    flash(f"已拆分为新工单 {new_number}", "ok")
+    return redirect(url_for("portal.ticket", number=new_number))
