@@ -45,7 +45,7 @@ def main() -> None:
         do_load_catalogue(read_catalogue(settings), session=session)
         do_add_staff("chen", "urban_mgmt", "staff", "bench-password-1", session=session)
     app = create_app(settings)
-    queue = app.extensions["civicbot.queue"]
+    queue = app.extensions["civicbot"].jobs
 
     # 1. Duplicates: 50 street-vending reports around 5 spots (each within about 60 m of its spot).
     rng = random.Random(5)

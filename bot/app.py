@@ -14,11 +14,8 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from bot.infra import observability
 from bot.config import load_config
 from bot.infra.observability import configure_logging
-from bot.infra.db import make_engine, make_sessionmaker, transaction
-from bot.tasks import JobQueue
-from bot.catalogue.snapshot import load_knowledge
-from bot.infra.signing import LinkSigner, secret_key
-from bot.photos.storage import make_storage
+from bot.infra.signing import secret_key
+from bot.services import build_services
 
 
 def create_app(settings: dict | None = None) -> Flask:
@@ -29,21 +26,12 @@ def create_app(settings: dict | None = None) -> Flask:
     app.config["CIVICBOT"] = settings
     app.config["WECHAT"] = settings["wechat"]
     app.config["MAX_CONTENT_LENGTH"] = settings["server"]["max_body_bytes"]
-    engine = make_engine(settings)
-    sessions = make_sessionmaker(engine)
-    with transaction(sessions) as session:
-        knowledge = load_knowledge(settings, session=session)
-    app.extensions["civicbot.engine"] = engine
-    app.extensions["civicbot.sessions"] = sessions
-    app.extensions["civicbot.knowledge"] = knowledge
-    app.extensions["civicbot.queue"] = JobQueue(settings)
-    app.extensions["civicbot.storage"] = make_storage(settings)
-    app.extensions["civicbot.signer"] = LinkSigner(secret_key(settings), settings["media"]["link_hours"] * 3600)
-
+    app.extensions["civicbot"] = build_services(settings)
     _secure_sessions(app, settings)
-    observability.install(app)
+    observability.install_request_ids(app)
 
-    from bot.web import api, photo_links, portal
+    from bot.web import api, health, photo_links, portal
+    app.register_blueprint(health.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(photo_links.bp)
     app.register_blueprint(portal.bp)
@@ -75,7 +63,7 @@ def _mount_webhook(app: Flask, settings: dict) -> None:
     from bot.web import webhook
     webhook_app = Flask("bot.web.webhook")
     webhook_app.config.update(app.config)
-    webhook_app.extensions = app.extensions  # one engine, queue and knowledge, also when a test swaps one
+    webhook_app.extensions = app.extensions  # the same services
     webhook_app.url_map.strict_slashes = False  # mounted, the webhook's own path is "": no redirect to "/"
     webhook_app.session_interface = _NoSession()
     observability.install_request_ids(webhook_app)

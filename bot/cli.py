@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.config import ConfigError, config_path, load_config
 from bot.infra.db import make_engine, make_sessionmaker, migrate, transaction
+from models import DepartmentKind, PhotoStatus
 
 
 def _settings() -> dict:
@@ -27,12 +28,12 @@ def _sessions(settings: dict):
     return make_sessionmaker(make_engine(settings))
 
 
-def _knowledge(settings: dict, sessions):
-    from bot.catalogue.snapshot import CatalogueNotLoaded, load_knowledge
+def _catalogue(settings: dict, sessions):
+    from bot.catalogue.snapshot import CatalogueNotLoaded, load_snapshot
 
     try:
         with transaction(sessions) as session:
-            return load_knowledge(settings, session=session)
+            return load_snapshot(settings, session=session)
     except CatalogueNotLoaded as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -138,8 +139,8 @@ def jobs() -> None:
     for task in scheduled:
         click.echo(f"  {task.name}{tuple(task.args)}  at {task.eta:%Y-%m-%d %H:%M:%S} UTC  retries so far {task.retries}")
     with transaction(_sessions(settings)) as session:
-        waiting = session.scalars(select(Photo).where(Photo.status == "recorded").order_by(Photo.id)).all()
-        failed = session.scalars(select(Photo).where(Photo.status == "failed").order_by(Photo.id.desc())
+        waiting = session.scalars(select(Photo).where(Photo.status == PhotoStatus.RECORDED).order_by(Photo.id)).all()
+        failed = session.scalars(select(Photo).where(Photo.status == PhotoStatus.FAILED).order_by(Photo.id.desc())
                                  .limit(50)).all()
         click.echo(f"photos not fetched yet: {len(waiting)}")
         for photo in waiting:
@@ -177,20 +178,20 @@ def photos_similar(photo_id: int, distance: int) -> None:
 @click.option("--limit", default=50, show_default=True)
 def tickets(department: str | None, status: str | None, as_json: bool, limit: int) -> None:
     """List tickets, newest first."""
-    from bot.cases.tickets import department_tickets, ticket_as_dict
+    from bot.cases.lookups import department_tickets, ticket_as_dict
     from models import Department, TicketStatus
 
     if status and status not in {s.value for s in TicketStatus}:
         raise click.BadParameter(f"one of {', '.join(s.value for s in TicketStatus)}", param_hint="--status")
     settings = _settings()
     sessions = _sessions(settings)
-    knowledge = _knowledge(settings, sessions)
+    catalogue = _catalogue(settings, sessions)
     with transaction(sessions) as session:
-        hq = session.scalar(select(Department).where(Department.kind == "hq"))
+        hq = session.scalar(select(Department).where(Department.kind == DepartmentKind.HQ))
         viewer = session.scalar(select(Department).where(Department.code == department)) if department else hq
         if viewer is None:
             raise click.BadParameter(f"no department with code {department!r}", param_hint="--department")
-        rows = [ticket_as_dict(t, knowledge) for t in
+        rows = [ticket_as_dict(t, catalogue) for t in
                 department_tickets(viewer, session=session, status=status, limit=limit)]
     for row in rows:
         if as_json:
@@ -261,7 +262,7 @@ def staff_demo() -> None:
             username = f"demo-{found.code}"
             if session.scalar(select(StaffAccount).where(StaffAccount.username == username)) is None:
                 password = demo_password()
-                do_add_staff(username, found.code, "admin" if found.kind == "hq" else "staff", password,
+                do_add_staff(username, found.code, "admin" if found.kind == DepartmentKind.HQ else "staff", password,
                              session=session, display_name=f"演示-{found.name}")
                 lines.append(f"{username}\t{password}\t{found.name}")
     if lines:
@@ -414,12 +415,12 @@ def _review(ids: tuple[int, ...], verdict: str) -> None:
 def classify() -> None:
     """Read one message per line on stdin; write {"category", "confidence", "town"} per line."""
     settings = _settings()
-    knowledge = _knowledge(settings, _sessions(settings))
+    catalogue = _catalogue(settings, _sessions(settings))
     for line in sys.stdin:
         text = line.rstrip("\n")
-        result = knowledge.classifier.classify(text)
-        place = knowledge.places.from_text(text)
-        town = knowledge.places.town_name(place.town_code) if place else None
+        result = catalogue.classifier.classify(text)
+        place = catalogue.places.from_text(text)
+        town = catalogue.places.town_name(place.town_code) if place else None
         click.echo(json.dumps({"category": result.category or "none", "confidence": result.confidence,
                                "town": town}, ensure_ascii=False))
 

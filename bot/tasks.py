@@ -2,27 +2,38 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 import requests
-from datetime import timedelta
-
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
-from huey.storage import SqliteStorage
 from huey.exceptions import RetryTask
+from huey.storage import SqliteStorage
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 from wechatpy.exceptions import WeChatClientException
 
-from bot.notify import departments
+from bot.cases.deadlines import do_check_deadlines, do_close_unanswered
+from bot.cases.notices import DELIVER
+from bot.cases.tickets import TICKET_OPENED
+from bot.catalogue.snapshot import CatalogueSnapshot, load_snapshot
 from bot.infra.db import make_engine, make_sessionmaker, transaction
-from bot.photos.fetch import TryAgain, fetch_photo
+from bot.notify import departments
+from bot.notify.residents import deliver_due
+from bot.photos.fetch import FETCH_PHOTO, TryAgain, fetch_photo
+from bot.photos.storage import MediaStorage, make_storage
+from bot.understanding.places import PlaceResolver
+from bot.wechat.api_client import WeChatApi, make_api
+from models import Photo, PhotoStatus, utcnow
 
 log = logging.getLogger(__name__)
 
 TELL_ATTEMPTS = 6
 TELL_RETRY_SECONDS = 15
 # WeChat refuses customer-service messages outside the 48 h window (45015) or over the quota (45047):
-# retrying cannot help; the notification outbox (a later step) falls back to templates.
+# retrying cannot help (the notices' outbox has its own fallbacks; these are passing photo messages).
 REFUSED_FOR_GOOD = {45015, 45047}
+PUSH_TO_DEPARTMENT, TELL_RESIDENT = "push_to_department", "tell_resident"
 
 
 def make_huey(settings: dict):
@@ -51,22 +62,25 @@ class _QueueFile(SqliteStorage):
 
 
 class JobQueue:
-    """Named jobs on one huey instance; the web workers enqueue, `civicbot worker` runs them."""
+    """Named jobs on one huey instance; the web workers enqueue (after commit), `civicbot worker` runs them.
+
+    The worker builds its own engine, sessions and API client on first use: it runs in a process of its own.
+    """
 
     def __init__(self, settings: dict):
         self.settings = settings
         self.huey = make_huey(settings)
-        self._sessions = None
-        self._api = None
-        self._knowledge = None
+        self._sessions: sessionmaker[Session] | None = None
+        self._api: WeChatApi | None = None
+        self._catalogue: CatalogueSnapshot | None = None
         task = self.huey.task
         self._tasks = {
-            "ticket_opened": task(name="ticket_opened", retries=3, retry_delay=10)(self._ticket_opened),
-            "push_to_department": task(name="push_to_department", retries=8, retry_delay=30)(
+            TICKET_OPENED: task(name=TICKET_OPENED, retries=3, retry_delay=10)(self._ticket_opened),
+            PUSH_TO_DEPARTMENT: task(name=PUSH_TO_DEPARTMENT, retries=8, retry_delay=30)(
                 departments.push_to_department),
-            "fetch_photo": task(name="fetch_photo")(self._fetch_photo),
-            "tell_resident": task(name="tell_resident")(self._tell_resident),
-            "deliver_notifications": task(name="deliver_notifications")(self.deliver_notifications),
+            FETCH_PHOTO: task(name=FETCH_PHOTO)(self._fetch_photo),
+            TELL_RESIDENT: task(name=TELL_RESIDENT)(self._tell_resident),
+            DELIVER: task(name=DELIVER)(self.deliver_notifications),
         }
         self.huey.periodic_task(crontab(minute="*"), name="sweep_notifications")(self.deliver_notifications)
         self.huey.periodic_task(crontab(minute="*"), name="sweep_photos")(self.sweep_photos)
@@ -80,79 +94,66 @@ class JobQueue:
         """Run a job in this process, as the worker would (used by tests and the benchmark)."""
         return self._tasks[name].call_local(*args)
 
-    def sessions(self):
+    def sessions(self) -> sessionmaker[Session]:
         if self._sessions is None:
-            self._sessions = make_sessionmaker(make_engine(self.settings))
+            self._sessions = make_sessionmaker(make_engine(self.settings), self)
         return self._sessions
 
-    def api(self):
+    def api(self) -> WeChatApi:
         if self._api is None:
-            from bot.wechat.api_client import make_api
             self._api = make_api(self.settings, self.sessions())
         return self._api
 
-    def places(self):
-        if self._knowledge is None:
-            from bot.catalogue.snapshot import load_knowledge
+    def storage(self) -> MediaStorage:
+        return make_storage(self.settings)
+
+    def places(self) -> PlaceResolver:
+        if self._catalogue is None:
             with transaction(self.sessions()) as session:
-                self._knowledge = load_knowledge(None, session=session)
-        return self._knowledge.places
+                self._catalogue = load_snapshot(None, session=session)  # places only: no classifier to load
+        return self._catalogue.places
 
     def _ticket_opened(self, ticket_id: int) -> None:
         with transaction(self.sessions()) as session:
             pushes = departments.department_pushes(ticket_id, session=session)
         for url, payload in pushes:
-            self.enqueue("push_to_department", url, payload)
+            self.enqueue(PUSH_TO_DEPARTMENT, url, payload)
 
     def check_deadlines(self) -> tuple[int, int]:
-        """Flag tickets due soon and escalate overdue ones to HQ (runs every few minutes)."""
-        from bot.cases.deadlines import do_check_deadlines
-        from models import utcnow
-        from bot.cases.deadlines import do_close_unanswered
+        """Flag tickets due soon, escalate overdue ones to HQ, close resolutions nobody rated in time."""
         with transaction(self.sessions()) as session:
             flagged = do_check_deadlines(utcnow(), timedelta(hours=self.settings["deadlines"]["warn_hours"]),
                                          session=session)
-            closed = do_close_unanswered(utcnow(), timedelta(hours=self.settings["feedback"]["answer_hours"]),
-                                         session=session)
-        if closed:
-            self.enqueue("deliver_notifications")
+            do_close_unanswered(utcnow(), timedelta(hours=self.settings["feedback"]["answer_hours"]), session=session)
         return flagged
 
     def deliver_notifications(self) -> dict:
         """Send residents' due notices (after each change, and every minute for retries)."""
-        from bot.notify.residents import deliver_due
-        from bot.photos.storage import make_storage
-        return deliver_due(self.api(), make_storage(self.settings), self.sessions(), self.settings)
+        return deliver_due(self.api(), self.storage(), self.sessions(), self.settings)
 
     def sweep_photos(self) -> int:
         """Queue again the photos whose job vanished (a worker killed mid-job loses the task it held).
 
         A photo still "recorded" well after its last attempt's pause is fetched again; the job is
         idempotent, so a photo queued twice is still stored once."""
-        from datetime import timedelta as span
-
-        from sqlalchemy import select
-
-        from models import Photo, utcnow
         media = self.settings["media"]
         now = utcnow()
         with transaction(self.sessions()) as session:
-            stuck = [photo.id for photo in session.scalars(select(Photo).where(Photo.status == "recorded"))
-                     if now - photo.created_at > span(seconds=120 + media["retry_base_seconds"] * 2 ** photo.attempts)]
+            stuck = [photo.id for photo in session.scalars(select(Photo).where(Photo.status == PhotoStatus.RECORDED))
+                     if now - photo.created_at > timedelta(seconds=120 + media["retry_base_seconds"] * 2 ** photo.attempts)]
         for photo_id in stuck:
-            self.enqueue("fetch_photo", photo_id)
+            self.enqueue(FETCH_PHOTO, photo_id)
         return len(stuck)
 
     def _fetch_photo(self, photo_id: int) -> str:
-        from bot.photos.storage import make_storage
         try:
-            outcome = fetch_photo(photo_id, api=self.api(), storage=make_storage(self.settings),
-                                  sessions=self.sessions(), settings=self.settings, places=self.places)
+            outcome = fetch_photo(photo_id, api=self.api(), storage=self.storage(), sessions=self.sessions(),
+                                  settings=self.settings, places=self.places)
         except TryAgain as exc:
             log.info("photo %s: %s; trying again in %.0f s", photo_id, exc, exc.delay)
             raise RetryTask(delay=exc.delay) from exc
         if outcome.tell_resident:
-            self.enqueue("tell_resident", outcome.openid, outcome.tell_resident)
+            self.enqueue(TELL_RESIDENT, outcome.openid, outcome.tell_resident)
         return outcome.status
 
     def _tell_resident(self, openid: str, text: str, attempt: int = 1) -> None:
@@ -170,8 +171,8 @@ class JobQueue:
         if attempt >= TELL_ATTEMPTS:
             log.error("gave up telling %s after %d attempts: %s", openid, attempt, why)
             return
-        self._tasks["tell_resident"].schedule(args=(openid, text, attempt + 1),
-                                              delay=TELL_RETRY_SECONDS * 2 ** (attempt - 1))
+        self._tasks[TELL_RESIDENT].schedule(args=(openid, text, attempt + 1),
+                                            delay=TELL_RETRY_SECONDS * 2 ** (attempt - 1))
 
     def run_worker(self, workers: int) -> None:
         """Consume jobs until interrupted (SIGINT/SIGTERM), as the embedded or a separate worker."""

@@ -120,20 +120,6 @@ REOPENED_BY_RESIDENT = "已收到您的意见，工单 {number} 已退回区创�
 
 REVIEW_BY_HQ = "已收到您的意见。工单 {number} 已重新处理过一次，这次交由区创城指挥部复核，结果会告诉您。"
 
-STATUS_NAMES = {
-    "received": "已受理，待分派",
-    "registered": "已立案，待分派",
-    "dispatched": "已派遣至责任部门",
-    "in_progress": "处理中",
-    "resolved": "已处理，待核查",
-    "verified": "已核查",
-    "closed": "已办结",
-    "rejected": "不予受理",
-    "returned": "重新分派中",
-    "merged": "已合并到同类工单",
-    "reopened": "重新处理中",
-}
-
 MISSING_PARTS = {
     "description": "问题说明（发文字或语音）",
     "location": "位置（点“+”→“位置”，或写明地点）",
@@ -205,13 +191,13 @@ def submitted(*, number: str, category_name: str, department_name: str, town_nam
     return "\n".join(lines)
 
 
-def ticket_status(*, number: str, status: str, category_name: str, department_name: str,
+def ticket_status(*, number: str, status_name: str, category_name: str, department_name: str,
                   town_name: str | None, deadline_local: datetime, overdue: bool,
                   photo_links: list[str] = ()) -> str:
     photos = ["您的照片（仅您本人可见，链接限时有效）："] + [f"{link} " for link in photo_links] if photo_links else []
     return "\n".join([
         f"工单 {number}",
-        f"状态：{STATUS_NAMES.get(status, status)}",
+        f"状态：{status_name}",
         f"类别：【{category_name}】",
         f"承办部门：{department_name}",
         f"属地：{town_name or '待指挥部确认'}",
@@ -221,10 +207,10 @@ def ticket_status(*, number: str, status: str, category_name: str, department_na
 
 
 def ticket_list(rows: list[tuple[str, str, str, datetime]]) -> str:
-    """rows: (number, category name, status, deadline in local time)."""
+    """rows: (number, category name, status name, deadline in local time)."""
     lines = ["您最近的工单："]
-    for index, (number, category_name, status, deadline_local) in enumerate(rows, 1):
-        lines.append(f"{index}. {number}【{category_name}】{STATUS_NAMES.get(status, status)}，时限 {when(deadline_local)}")
+    for index, (number, category_name, status_name, deadline_local) in enumerate(rows, 1):
+        lines.append(f"{index}. {number}【{category_name}】{status_name}，时限 {when(deadline_local)}")
     lines.append("回复“查询 编号”查看详情。")
     return "\n".join(lines)
 

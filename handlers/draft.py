@@ -1,13 +1,11 @@
 """Shared steps on a resident's draft: refresh what we understood and say what is still missing."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot import texts
-from models import Draft
+from bot.conversation.turn import Reply, Turn
+from models import CategorySource, Draft, Step
 
-if TYPE_CHECKING:
-    from bot.conversation.table import Turn
+MENU_SIZE = 3
 
 
 def missing_parts(draft: Draft) -> list[str]:
@@ -20,59 +18,63 @@ def missing_parts(draft: Draft) -> list[str]:
     return missing
 
 
-CHOOSING = "choosing_category"
-COLLECTING = "collecting"
-MENU_SIZE = 3
-
-
-def understand(turn: Turn) -> None:
-    """Re-classify the whole description and settle the town: a shared point wins over place names."""
+def understand(turn: Turn) -> Step:
+    """Re-classify the whole description and settle the town (a shared point wins over place names); return
+    the step the dialogue goes to: a menu when the category is unsure, otherwise on collecting."""
     draft = turn.draft
-    knowledge = turn.knowledge
+    catalogue = turn.catalogue
+    step = turn.step
+    text_town = None
     if draft.description:
-        if draft.category_source != "resident":
-            _classify(turn)
-        place = knowledge.place_in(draft.description)
+        if draft.category_source != CategorySource.RESIDENT:
+            step = _classify(turn)
+        place = catalogue.place_in(draft.description)
         if place:
             draft.place_text = place.place_text
-        text_town = place.town_code if place else None
-    else:
-        text_town = None
-    point_town = (knowledge.places.from_point(draft.latitude, draft.longitude)
+            text_town = place.town_code
+    point_town = (catalogue.places.from_point(draft.latitude, draft.longitude)
                   if draft.latitude is not None else None)
     draft.town_code = point_town or text_town
+    return step
 
 
-def _classify(turn: Turn) -> None:
+def _classify(turn: Turn) -> Step:
     """Take the classifier's category when it is sure enough; otherwise ask with a short numbered menu."""
     draft = turn.draft
-    result = turn.knowledge.classify(draft.description)
+    result = turn.catalogue.classify(draft.description)
     draft.category_code = result.category or "other"
     draft.category_confidence = result.confidence if result.category else 0.0
     if (result.category and result.confidence >= turn.settings["classifier"]["ask_below"]
             and result.surely_a_report):
-        draft.step, draft.menu = COLLECTING, []
-        return
+        draft.menu = []
+        return Step.COLLECTING
     likely = [code for code, _ in result.ranking if code != "other"][:MENU_SIZE]
     # With no likely candidates at all, a menu of just 其他 would be no choice: offer the full list.
-    draft.step, draft.menu = CHOOSING, (likely + ["other"]) if likely else list(turn.knowledge.categories)
+    draft.menu = (likely + ["other"]) if likely else list(turn.catalogue.categories)
+    return Step.CHOOSING
 
 
-def summary(turn: Turn) -> str:
+def summary(turn: Turn, step: Step) -> Reply:
+    """Say what we understood so far and what is still missing (with the category menu while one waits)."""
     draft = turn.draft
-    knowledge = turn.knowledge
+    catalogue = turn.catalogue
     place = draft.location_label or draft.place_text
     if draft.latitude is not None and not draft.location_label:
         place = f"已收到定位（{draft.latitude:.5f}, {draft.longitude:.5f}）"
-    choosing = draft.step == CHOOSING
+    choosing = step == Step.CHOOSING
     text = texts.draft_summary(
-        category_name=knowledge.category_name(draft.category_code) if draft.description and not choosing else None,
+        category_name=catalogue.category_name(draft.category_code) if draft.description and not choosing else None,
         description=draft.description, place=place,
-        town_name=knowledge.places.town_name(draft.town_code),
+        town_name=catalogue.places.town_name(draft.town_code),
         photo_count=draft.count_photos(), missing=missing_parts(draft),
         outside_district=draft.latitude is not None
-        and knowledge.places.from_point(draft.latitude, draft.longitude) is None, choosing=choosing)
+        and catalogue.places.from_point(draft.latitude, draft.longitude) is None, choosing=choosing)
     if choosing:
-        names = [knowledge.category_name(code) for code in draft.menu]
+        names = [catalogue.category_name(code) for code in draft.menu]
         text += "\n" + texts.category_menu(names, unsure=True)
-    return text
+    return Reply(text, step)
+
+
+def take_in(turn: Turn) -> Reply:
+    """After the draft changed: understand it again and say where it stands."""
+    return summary(turn, understand(turn))

@@ -1,25 +1,21 @@
 """Events: subscribe and unsubscribe; periodic LOCATION reports and page views need no answer."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot import texts
-
-if TYPE_CHECKING:
-    from bot.conversation.table import Turn
+from bot.conversation.turn import Reply, Turn
 
 
-def subscribe(turn: Turn) -> str:
+def subscribe(turn: Turn) -> Reply:
     turn.resident.subscribed = True
-    return texts.WELCOME
+    return Reply(texts.WELCOME)
 
 
-def unsubscribe(turn: Turn) -> str:
+def unsubscribe(turn: Turn) -> Reply:
     """WeChat shows no reply to an unsubscribe; we only stop counting the resident as a follower."""
     turn.resident.subscribed = False
-    return ""
+    return Reply("")
 
 
-def ignore(turn: Turn) -> str:
+def ignore(turn: Turn) -> Reply:
     """LOCATION reports arrive every few seconds while a resident chats: answer "success" and move on."""
-    return ""
+    return Reply("")

@@ -1,23 +1,15 @@
 """The resident's say on a resolved ticket: 1 满意, 2 基本满意, 3 不满意 (and why), in the chat."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import select
 
 from bot import texts
 from bot.cases.workflow import RESIDENT, SYSTEM_ACTOR, Actor, do_flag, do_transition
+from bot.conversation.intents import rating_of
+from bot.conversation.turn import Reply, Turn
 from models import Ticket, TicketStatus
 
-if TYPE_CHECKING:
-    from bot.conversation.table import Turn
-
-RATINGS = {"1": 1, "满意": 1, "非常满意": 1, "2": 2, "基本满意": 2, "还行": 2, "3": 3, "不满意": 3, "没解决": 3}
 VERIFIED_BY_RESIDENT = "市民确认已解决"
-
-
-def rating_of(words: str) -> int | None:
-    return RATINGS.get(words.strip().strip("。.!！ "))
 
 
 def awaiting_rating(turn: Turn) -> Ticket | None:
@@ -31,21 +23,20 @@ def _resident_actor(turn: Turn) -> Actor:
     return Actor("resident", "", RESIDENT, "", resident_id=turn.resident.id)
 
 
-def rate(turn: Turn) -> str:
+def rate(turn: Turn) -> Reply:
     ticket = awaiting_rating(turn)
     rating = rating_of(turn.inbound.content)
     ticket.rating, ticket.rated_at = rating, turn.now
     if rating == 3:
         turn.resident.reason_for_ticket_id = ticket.id
-        return texts.ASK_REASON
+        return Reply(texts.ASK_REASON)
     do_transition(ticket, _resident_actor(turn), "verify", now=turn.now, session=turn.session,
                   note=f"{VERIFIED_BY_RESIDENT}（{'满意' if rating == 1 else '基本满意'}）")
     do_transition(ticket, SYSTEM_ACTOR, "close", now=turn.now, session=turn.session, note="市民评价后结案")
-    turn.enqueue("deliver_notifications")
-    return texts.RATED.format(number=ticket.number)
+    return Reply(texts.RATED.format(number=ticket.number))
 
 
-def reason(turn: Turn) -> str:
+def reason(turn: Turn) -> Reply:
     """The words after 不满意: reopen to HQ the first time; a second time, ask HQ to review instead."""
     ticket = turn.session.get(Ticket, turn.resident.reason_for_ticket_id)
     turn.resident.reason_for_ticket_id = None
@@ -54,10 +45,9 @@ def reason(turn: Turn) -> str:
     if ticket.reopen_count == 0 and ticket.status == TicketStatus.RESOLVED:
         do_transition(ticket, _resident_actor(turn), "reopen", now=turn.now, session=turn.session,
                       note=f"市民不满意：{words}")
-        turn.enqueue("deliver_notifications")
-        return texts.REOPENED_BY_RESIDENT.format(number=ticket.number)
+        return Reply(texts.REOPENED_BY_RESIDENT.format(number=ticket.number))
     ticket.needs_triage = True
     ticket.feedback_requested_at = None  # HQ decides now; the no-answer timeout must not close it
     do_flag(ticket, f"市民再次不满意：{words}。请指挥部复核", now=turn.now, session=turn.session,
             actor="resident")
-    return texts.REVIEW_BY_HQ.format(number=ticket.number)
+    return Reply(texts.REVIEW_BY_HQ.format(number=ticket.number))

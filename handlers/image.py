@@ -1,18 +1,15 @@
 """Image messages: record the photo (MediaId, PicUrl) against the draft; fetching it is a job."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import select
 
-from handlers.draft import summary, understand
+from bot.conversation.turn import Reply, Turn
+from bot.photos.fetch import FETCH_PHOTO
+from handlers.draft import take_in
 from models import Photo
 
-if TYPE_CHECKING:
-    from bot.conversation.table import Turn
 
-
-def add_photo(turn: Turn) -> str:
+def add_photo(turn: Turn) -> Reply:
     """Record the photo now and fetch it in a job: the reply must not wait for WeChat's media server."""
     draft = turn.open_draft()
     known = turn.session.scalar(select(Photo).where(Photo.resident_id == turn.resident.id,
@@ -23,6 +20,5 @@ def add_photo(turn: Turn) -> str:
         draft.photos.append(photo)
         turn.session.add(photo)
         turn.session.flush()
-        turn.enqueue("fetch_photo", photo.id)
-    understand(turn)
-    return summary(turn)
+        turn.later(FETCH_PHOTO, photo.id)
+    return take_in(turn)

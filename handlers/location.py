@@ -1,19 +1,15 @@
 """Location messages: the shared point (and its label) places the draft and settles the town."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from handlers.draft import summary, understand
-
-if TYPE_CHECKING:
-    from bot.conversation.table import Turn
+from bot.conversation.turn import Reply, Turn
+from handlers.draft import take_in
+from models import LocationSource
 
 
-def add_location(turn: Turn) -> str:
+def add_location(turn: Turn) -> Reply:
     draft = turn.open_draft()
     draft.latitude = turn.inbound.latitude
     draft.longitude = turn.inbound.longitude
     draft.location_label = turn.inbound.label
-    draft.location_source = "shared"
-    understand(turn)
-    return summary(turn)
+    draft.location_source = LocationSource.SHARED
+    return take_in(turn)

@@ -1,13 +1,9 @@
 """Links, videos and kinds we do not handle: a polite request for text, photo or location."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot import texts
-
-if TYPE_CHECKING:
-    from bot.conversation.table import Turn
+from bot.conversation.turn import Reply, Turn
 
 
-def unsupported(turn: Turn) -> str:
-    return texts.UNSUPPORTED
+def unsupported(turn: Turn) -> Reply:
+    return Reply(texts.UNSUPPORTED)

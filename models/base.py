@@ -1,9 +1,10 @@
 """Declarative base, naming conventions and the clock shared by all tables."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timezone
 
-from sqlalchemy import MetaData
+from sqlalchemy import Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -18,6 +19,11 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def enum_column(enum_cls: type[enum.StrEnum]) -> Enum:
+    """A string column holding one of the enum's values (no database enum type, so adding a value needs no migration)."""
+    return Enum(enum_cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 
 def utcnow() -> datetime:

@@ -1,12 +1,19 @@
 """The district's catalogue: departments, towns, categories, gazetteer, routing overrides, API tokens."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, utcnow
+from models.base import Base, enum_column, utcnow
+
+
+class DepartmentKind(enum.StrEnum):
+    HQ = "hq"                  # 区创城指挥部: triage, verification, scores
+    DEPARTMENT = "department"  # a responsible department that works tickets
+    TOWN = "town"              # a town or street office (属地)
 
 
 class Department(Base):
@@ -17,7 +24,7 @@ class Department(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(16))  # hq | department | town
+    kind: Mapped[DepartmentKind] = mapped_column(enum_column(DepartmentKind))
     wecom_webhook: Mapped[str] = mapped_column(String(500), default="")
 
 

@@ -1,13 +1,24 @@
 """Photos residents send: recorded against the draft at once, fetched and cleaned by a job, carried onto the ticket."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, func, select
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, utcnow
-from models.resident import Draft
+from models.base import Base, enum_column, utcnow
+
+
+class PhotoStatus(enum.StrEnum):
+    RECORDED = "recorded"   # the MediaId is known; the job has not stored it yet
+    STORED = "stored"       # cleaned copies are in storage
+    FAILED = "failed"       # could not be fetched or was refused (see note)
+
+
+class PhotoKind(enum.StrEnum):
+    REPORT = "report"       # sent by a resident
+    AFTER = "after"         # the department's after-photo
 
 
 class Photo(Base):
@@ -24,7 +35,7 @@ class Photo(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), nullable=True, index=True)
-    kind: Mapped[str] = mapped_column(String(16), default="report")  # report (resident) | after (staff)
+    kind: Mapped[PhotoKind] = mapped_column(enum_column(PhotoKind), default=PhotoKind.REPORT)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"), nullable=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_events.id"), nullable=True)
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"), nullable=True, index=True)
@@ -32,7 +43,7 @@ class Photo(Base):
     inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"), nullable=True)
     media_id: Mapped[str] = mapped_column(String(128))
     pic_url: Mapped[str] = mapped_column(String(1000), default="")
-    status: Mapped[str] = mapped_column(String(16), default="recorded", index=True)
+    status: Mapped[PhotoStatus] = mapped_column(enum_column(PhotoStatus), default=PhotoStatus.RECORDED, index=True)
     note: Mapped[str] = mapped_column(Text, default="")
     attempts: Mapped[int] = mapped_column(default=0)
     display_key: Mapped[str] = mapped_column(String(200), default="")
@@ -50,9 +61,3 @@ class Photo(Base):
     draft = relationship("Draft", back_populates="photos")
     ticket = relationship("Ticket", back_populates="photos", foreign_keys=[ticket_id])
     event = relationship("TicketEvent", back_populates="photos")
-
-
-# Loaded with the draft in its own SELECT: the reply to nearly every message says how many photos the draft
-# holds, and loading the photos just to count them was a query of its own.
-Draft.photo_count = column_property(
-    select(func.count(Photo.id)).where(Photo.draft_id == Draft.id).correlate_except(Photo).scalar_subquery())

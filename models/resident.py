@@ -5,9 +5,9 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, inspect, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
-from models.base import Base, utcnow
+from models.base import Base, enum_column, utcnow
 
 
 class Resident(Base):
@@ -25,6 +25,9 @@ class Resident(Base):
     # Set after "3 不满意": the resident's next words are the reason, and reopen that ticket.
     reason_for_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", use_alter=True),
                                                              nullable=True)
+    # Whether notices wait for this resident's next message (WeChat's 48-hour window): filled in only by the
+    # conversation's read of the resident (with_expression), so a message releases them only when there are some.
+    has_waiting_notices: Mapped[bool | None] = query_expression()
 
 
 class DraftStatus(enum.StrEnum):
@@ -32,6 +35,25 @@ class DraftStatus(enum.StrEnum):
     SUBMITTED = "submitted"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+
+
+class Step(enum.StrEnum):
+    """Where a resident's conversation stands; the conversation's table (bot/conversation/table.py) moves it."""
+
+    IDLE = "idle"                    # no open draft
+    COLLECTING = "collecting"        # a draft is open and gathering description, place and photos
+    CHOOSING = "choosing_category"   # a numbered category menu is waiting for the resident's pick
+
+
+class CategorySource(enum.StrEnum):
+    MODEL = "model"          # the classifier's guess
+    RESIDENT = "resident"    # picked or corrected by the resident: never overwritten by the classifier
+
+
+class LocationSource(enum.StrEnum):
+    NONE = ""
+    SHARED = "shared"        # a location message
+    PHOTO = "photo"          # the GPS in a photo's EXIF, when nothing was shared
 
 
 class Draft(Base):
@@ -49,34 +71,44 @@ class Draft(Base):
     status: Mapped[DraftStatus] = mapped_column(
         Enum(DraftStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
         default=DraftStatus.OPEN)
-    step: Mapped[str] = mapped_column(String(32), default="collecting")
+    step: Mapped[Step] = mapped_column(Enum(Step, native_enum=False, length=32,
+                                            values_callable=lambda e: [m.value for m in e]), default=Step.COLLECTING)
     description: Mapped[str] = mapped_column(Text, default="")
     category_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     category_confidence: Mapped[float] = mapped_column(default=0.0)
-    category_source: Mapped[str] = mapped_column(String(16), default="model")  # model | resident
+    category_source: Mapped[CategorySource] = mapped_column(enum_column(CategorySource), default=CategorySource.MODEL)
     menu: Mapped[list] = mapped_column(JSON, default=list)  # category codes of the last numbered menu shown
     latitude: Mapped[float | None] = mapped_column(nullable=True)
     longitude: Mapped[float | None] = mapped_column(nullable=True)
     location_label: Mapped[str] = mapped_column(String(200), default="")
-    location_source: Mapped[str] = mapped_column(String(16), default="")  # shared | text
+    location_source: Mapped[LocationSource] = mapped_column(enum_column(LocationSource), default=LocationSource.NONE)
     place_text: Mapped[str] = mapped_column(String(200), default="")
     town_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     photos = relationship("Photo", back_populates="draft", order_by="Photo.id")
+    # How many photos the draft holds: filled in by the conversation's read of the draft (with_expression).
+    photo_count: Mapped[int | None] = query_expression()
 
     @property
     def has_location(self) -> bool:
         return self.latitude is not None or bool(self.place_text)
 
     def count_photos(self) -> int:
-        """How many photos the draft holds: the count loaded with the draft (models/photo.py), unless the photos
-        themselves are loaded, as after adding one, and so newer."""
+        """How many photos the draft holds: the count loaded with the draft, unless the photos themselves are
+        loaded, as after adding one, and so newer."""
         unloaded = inspect(self).unloaded
         if "photos" in unloaded and "photo_count" not in unloaded:
             return self.photo_count
         return len(self.photos)
+
+
+class CorrectionReview(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    FOLDED = "folded"        # accepted and appended to the training corpus
 
 
 class CategoryCorrection(Base):
@@ -90,6 +122,7 @@ class CategoryCorrection(Base):
     predicted_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     predicted_confidence: Mapped[float] = mapped_column(default=0.0)
     chosen_code: Mapped[str] = mapped_column(String(64))
-    review: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | accepted | rejected
+    review: Mapped[CorrectionReview] = mapped_column(enum_column(CorrectionReview), default=CorrectionReview.PENDING,
+                                                     index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reviewed_at: Mapped[datetime | None] = mapped_column(nullable=True)

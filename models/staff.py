@@ -1,12 +1,18 @@
 """Staff accounts of departments, town offices and HQ, who work tickets in the portal."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, utcnow
+from models.base import Base, enum_column, utcnow
+
+
+class StaffRole(enum.StrEnum):
+    STAFF = "staff"   # works the department's tickets
+    ADMIN = "admin"   # also returns tickets to HQ; an admin of HQ is an HQ admin
 
 
 class StaffAccount(Base):
@@ -19,7 +25,7 @@ class StaffAccount(Base):
     display_name: Mapped[str] = mapped_column(String(100), default="")
     password_hash: Mapped[str] = mapped_column(String(300))
     department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
-    role: Mapped[str] = mapped_column(String(16), default="staff")
+    role: Mapped[StaffRole] = mapped_column(enum_column(StaffRole), default=StaffRole.STAFF)
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(nullable=True)

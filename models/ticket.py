@@ -4,10 +4,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, utcnow
+from models.base import Base, enum_column, utcnow
 
 
 class TicketStatus(enum.StrEnum):
@@ -22,10 +22,6 @@ class TicketStatus(enum.StrEnum):
     RETURNED = "returned"          # 退回
     MERGED = "merged"              # 重复
     REOPENED = "reopened"          # 重开
-
-
-def _enum(enum_cls):
-    return Enum(enum_cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 
 class Ticket(Base):
@@ -46,7 +42,7 @@ class Ticket(Base):
     place_text: Mapped[str] = mapped_column(String(200), default="")
     town_code: Mapped[str | None] = mapped_column(ForeignKey("towns.code"), nullable=True, index=True)
     lead_department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
-    status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus), index=True)
+    status: Mapped[TicketStatus] = mapped_column(enum_column(TicketStatus), index=True)
     needs_triage: Mapped[bool] = mapped_column(default=False, index=True)
     held: Mapped[bool] = mapped_column(default=False)  # looked like spam or abuse: HQ reviews before routing
     route_reason: Mapped[str] = mapped_column(Text, default="")
@@ -80,8 +76,8 @@ class TicketEvent(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(100))  # "resident", "system:router", "staff:<id>"
-    from_status: Mapped[TicketStatus | None] = mapped_column(_enum(TicketStatus), nullable=True)
-    to_status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus))
+    from_status: Mapped[TicketStatus | None] = mapped_column(enum_column(TicketStatus), nullable=True)
+    to_status: Mapped[TicketStatus] = mapped_column(enum_column(TicketStatus))
     reason: Mapped[str] = mapped_column(Text, default="")
     action: Mapped[str] = mapped_column(String(32), default="")
     department_code: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the actor's, or the new lead

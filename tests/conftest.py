@@ -234,7 +234,7 @@ def app(settings):
 
 @pytest.fixture
 def sessions(app):
-    return app.extensions["civicbot.sessions"]
+    return app.extensions["civicbot"].sessions
 
 
 class Resident(ChatSimulator):

@@ -28,7 +28,7 @@ def test_new_reports_are_limited_per_hour_and_the_draft_kept(tmp_path, database,
     refused = report(person, "晋祠镇花塔村第四个路口有人摆摊")
     assert "这一小时已提交了 3 条" in refused
     assert "未提交的反映：1 条" in person.says("我的数据")
-    with app.extensions["civicbot.sessions"]() as session:
+    with app.extensions["civicbot"].sessions() as session:
         assert session.scalar(select(func.count()).select_from(Ticket)) == 3
 
 
@@ -45,7 +45,7 @@ def test_a_burst_of_150_messages_from_one_resident_is_answered_and_limited(tmp_p
         replies.append(person.says("提交"))
     assert person.last_status == 200 and all(replies)
     assert sum("JY-" in r for r in replies) == 10 and sum("这一小时已提交了" in r for r in replies) == 40
-    with app.extensions["civicbot.sessions"]() as session:
+    with app.extensions["civicbot"].sessions() as session:
         assert session.scalar(select(func.count()).select_from(InboundMessage)) == 150
 
 

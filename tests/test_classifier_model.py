@@ -94,7 +94,7 @@ def test_train_command_builds_the_model_the_bot_loads_and_folds_reviewed_correct
     assert trained.returncode == 0, trained.stderr
     assert "folded 1 accepted correction" in trained.stdout and model_path.exists()
     assert "晋祠镇这边有个情况想反映一下\tillegal_ads" in corpus.read_text(encoding="utf-8")
-    with app.extensions["civicbot.sessions"]() as session:
+    with app.extensions["civicbot"].sessions() as session:
         from sqlalchemy import select
         assert session.scalar(select(CategoryCorrection.review)) == "folded"
     classified = subprocess.run(civicbot + ["classify"], input="门口有人摆摊卖菜\n", capture_output=True, text=True)

@@ -110,7 +110,7 @@ def test_a_location_shared_while_the_photo_job_runs_is_kept(tmp_path, database, 
     app = create_app(make_settings(tmp_path, database, queue=job_queue(tmp_path),
                                    wechat={"app_id": fake_wechat.app_id, "app_secret": fake_wechat.secret,
                                            "api_base_url": fake_wechat.base_url}))
-    sessions, queue = app.extensions["civicbot.sessions"], app.extensions["civicbot.queue"]
+    sessions, queue = app.extensions["civicbot"].sessions, app.extensions["civicbot"].jobs
     fake_wechat.add_media("m-gps", images.jpeg(latitude=37.70305, longitude=112.43402))
     resident = Resident(app, "o-both-at-once")
     resident.says("路边垃圾堆了好几天没人清理")

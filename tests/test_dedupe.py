@@ -102,21 +102,3 @@ def test_simultaneous_deliveries_in_different_workers_have_one_effect(running_bo
         assert session.scalar(select(func.count()).select_from(Draft)) == len(openids)
         assert session.scalar(select(func.count()).select_from(InboundMessage)) == 2 * len(openids)
     engine.dispose()
-
-
-def test_the_replay_read_reports_database_errors_as_sqlalchemy_does(settings):
-    # The webhook answers SQLAlchemy's OperationalError with a 503 (WeChat delivers again); a driver's own
-    # error class would slip past that and become a kept failure instead.
-    from sqlalchemy import column, table
-    from sqlalchemy.exc import DBAPIError
-
-    from bot.infra.db import make_engine, read_row
-    engine = make_engine(settings)
-    message = InboundMessage.__table__
-    assert read_row(engine, select(message.c.reply).where(message.c.openid == "nobody"), {}) is None
-    missing = table("no_such_table", column("reply"))
-    try:
-        with pytest.raises(DBAPIError, match="no_such_table"):
-            read_row(engine, select(missing.c.reply), {})
-    finally:
-        engine.dispose()

@@ -23,7 +23,7 @@ FARTHER = (37.7080, 112.4310)     # about 330 m away
 def app(tmp_path, database, fake_wechat):
     app = create_app(make_settings(tmp_path, database, wechat={
         "app_id": fake_wechat.app_id, "app_secret": fake_wechat.secret, "api_base_url": fake_wechat.base_url}))
-    with transaction(app.extensions["civicbot.sessions"]) as session:
+    with transaction(app.extensions["civicbot"].sessions) as session:
         do_add_staff("chen", "urban_mgmt", "staff", PASSWORD, session=session)
         do_add_staff("hq", "hq", "admin", PASSWORD, session=session)
     return app
@@ -40,7 +40,7 @@ def report(app, openid: str, point, words="路口有人摆摊占了半条路", c
 
 
 def tickets(app) -> int:
-    with app.extensions["civicbot.sessions"]() as session:
+    with app.extensions["civicbot"].sessions() as session:
         return session.scalar(select(func.count()).select_from(Ticket))
 
 
@@ -78,7 +78,7 @@ def test_a_near_identical_photo_joins_even_without_a_nearby_point(app, fake_wech
 def test_hq_splits_a_wrong_merge(app):
     number = re.search(r"JY-\d{8}-\d{4}", report(app, "o-first", HUATA)).group(0)
     report(app, "o-second", NEARBY, words="这里的摊位是另一家，和上次不是一回事")
-    with app.extensions["civicbot.sessions"]() as session:
+    with app.extensions["civicbot"].sessions() as session:
         reporter_id = session.scalar(select(TicketReporter.id))
     hq = Clerk(app, "hq")
     hq.login()
@@ -88,6 +88,29 @@ def test_hq_splits_a_wrong_merge(app):
     assert "已拆分为新工单" in page and tickets(app) == 2
     new_number = re.search(r"已拆分为新工单 (JY-\d{8}-\d{4})", page).group(1)
     assert new_number in Resident(app, "o-second").says("我的")
+
+
+def test_a_ticket_hq_splits_off_is_pushed_to_its_department_like_any_new_ticket(app):
+    from sqlalchemy import update
+
+    from models import Department
+    from tests.test_notify import Robot
+    number = re.search(r"JY-\d{8}-\d{4}", report(app, "o-first", HUATA)).group(0)
+    report(app, "o-second", NEARBY, words="这里的摊位是另一家，和上次不是一回事")
+    robot = Robot()
+    try:
+        with app.extensions["civicbot"].sessions() as session, session.begin():
+            session.execute(update(Department).where(Department.code == "urban_mgmt").values(wecom_webhook=robot.url))
+            reporter_id = session.scalar(select(TicketReporter.id))
+        hq = Clerk(app, "hq")
+        hq.login()
+        page = hq.client.post(f"/portal/tickets/{number}/split/{reporter_id}",
+                              data={"csrf_token": hq.csrf(f"/portal/tickets/{number}")},
+                              follow_redirects=True).get_data(as_text=True)
+        new_number = re.search(r"已拆分为新工单 (JY-\d{8}-\d{4})", page).group(1)
+        assert [m["text"]["content"].split("\n")[0] for m in robot.received] == [f"新工单 {new_number}"]
+    finally:
+        robot.close()
 
 
 def test_the_same_resident_reporting_again_is_not_counted_twice(app):

@@ -89,7 +89,7 @@ def test_a_database_locked_for_long_gets_a_503_and_the_redelivery_is_processed_o
     for _ in range(2):
         again = client.post("/wechat", query_string=signed(), data=body("o-wait", 99, "古唐苑小区门口垃圾没人清"))
         assert again.status_code == 200
-    with app.extensions["civicbot.sessions"]() as session:
+    with app.extensions["civicbot"].sessions() as session:
         assert session.scalar(select(func.count()).select_from(InboundMessage)) == 1
         assert session.scalar(select(func.count()).select_from(Draft)
                               .where(Draft.status == DraftStatus.OPEN)) == 1
@@ -120,16 +120,16 @@ def test_a_photo_job_lost_with_a_killed_worker_runs_again_once(tmp_path, databas
     app = create_app(settings)
     fake_wechat.add_media("m-lost", images.jpeg())
     Resident(app, "o-lost").send("image", "<PicUrl><![CDATA[http://x]]></PicUrl><MediaId><![CDATA[m-lost]]></MediaId>")
-    queue = app.extensions["civicbot.queue"]
+    queue = app.extensions["civicbot"].jobs
     queue.huey.flush()                                    # the queued task dies with its worker
-    with app.extensions["civicbot.sessions"]() as session, session.begin():
+    with app.extensions["civicbot"].sessions() as session, session.begin():
         photo = session.scalar(select(Photo))
         photo.created_at = photo.created_at.replace(year=photo.created_at.year - 1)
     assert queue.sweep_photos() == 1
     task = queue.huey.dequeue()
     queue.huey.execute(task)
     assert queue.sweep_photos() == 0
-    with app.extensions["civicbot.sessions"]() as session:
+    with app.extensions["civicbot"].sessions() as session:
         assert session.scalar(select(Photo.status)) == "stored"
         assert session.scalar(select(func.count()).select_from(Photo)) == 1
 

@@ -51,7 +51,7 @@ def fuzz_app(tmp_path_factory, template_database):
 
 
 def rows(app) -> tuple[int, int]:
-    with app.extensions["civicbot.sessions"]() as session:
+    with app.extensions["civicbot"].sessions() as session:
         return (session.scalar(select(func.count()).select_from(InboundMessage)),
                 session.scalar(select(func.count()).select_from(Resident)))
 

@@ -20,7 +20,7 @@ def build(tmp_path, database, fake_wechat, **extra):
                                                          "app_secret": fake_wechat.secret,
                                                          "api_base_url": fake_wechat.base_url}, **extra)
     app = create_app(settings)
-    with transaction(app.extensions["civicbot.sessions"]) as session:
+    with transaction(app.extensions["civicbot"].sessions) as session:
         do_add_staff("chen", "urban_mgmt", "staff", PASSWORD, session=session)
         do_add_staff("hq", "hq", "admin", PASSWORD, session=session)
     return app
@@ -44,7 +44,7 @@ def clerk(app, name: str) -> Clerk:
 
 
 def notices(app) -> list[Notification]:
-    with app.extensions["civicbot.sessions"]() as session:
+    with app.extensions["civicbot"].sessions() as session:
         return list(session.scalars(select(Notification).order_by(Notification.id)))
 
 
@@ -70,12 +70,12 @@ def test_a_failing_api_is_retried_until_it_recovers_and_nothing_is_lost(app, fak
     clerk(app, "chen").act(number, "accept")
     [notice] = notices(app)
     assert notice.status == "pending" and notice.attempts == 1 and notice.last_error
-    queue = app.extensions["civicbot.queue"]
-    with app.extensions["civicbot.sessions"]() as session, session.begin():
+    queue = app.extensions["civicbot"].jobs
+    with app.extensions["civicbot"].sessions() as session, session.begin():
         session.execute(update(Notification).values(next_attempt_at=utcnow()))
     assert queue.deliver_notifications()["retry"] == 1
     fake_wechat.failing = False
-    with app.extensions["civicbot.sessions"]() as session, session.begin():
+    with app.extensions["civicbot"].sessions() as session, session.begin():
         session.execute(update(Notification).values(next_attempt_at=utcnow()))
     assert queue.deliver_notifications()["sent"] == 1
     assert [n.status for n in notices(app)] == ["sent"]
@@ -114,7 +114,7 @@ def resolve(app, number: str) -> None:
 
 def ticket_row(app, number: str):
     from models import Ticket
-    with app.extensions["civicbot.sessions"]() as session:
+    with app.extensions["civicbot"].sessions() as session:
         return session.scalar(select(Ticket).where(Ticket.number == number))
 
 
@@ -155,9 +155,9 @@ def test_no_answer_in_time_closes_as_verified(app, fake_wechat):
     resident = Resident(app, "o-silent")
     number = open_ticket(resident)
     resolve(app, number)
-    with app.extensions["civicbot.sessions"]() as session, session.begin():
+    with app.extensions["civicbot"].sessions() as session, session.begin():
         session.execute(update(Ticket).values(feedback_requested_at=utcnow() - timedelta(hours=73)))
-    app.extensions["civicbot.queue"].check_deadlines()
+    app.extensions["civicbot"].jobs.check_deadlines()
     ticket = ticket_row(app, number)
     assert ticket.status.value == "closed" and ticket.rating is None
     assert any("已办结" in m["text"]["content"] for m in fake_wechat.sent if m["msgtype"] == "text")

@@ -14,7 +14,7 @@ def test_health_and_readiness(app):
 
 
 def test_readiness_fails_when_the_database_is_gone(app, database):
-    app.extensions["civicbot.engine"].dispose()
+    app.extensions["civicbot"].engine.dispose()
     take_database_away(database)
     response = app.test_client().get("/readyz")
     assert response.status_code == 503 and "database" in response.get_data(as_text=True)

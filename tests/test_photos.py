@@ -38,7 +38,7 @@ def test_a_photo_is_fetched_cleaned_and_stored_after_the_reply(app, resident, se
     assert "照片：1 张" in reply
     [photo] = photo_rows(sessions)
     assert photo.status == "stored" and photo.phash and photo.width == 600 and photo.height == 800
-    storage = app.extensions["civicbot.storage"]
+    storage = app.extensions["civicbot"].storage
     assert storage.get(photo.display_key)[:2] == b"\xff\xd8"
 
 
@@ -68,7 +68,7 @@ def test_the_same_media_id_twice_is_one_photo(app, resident, sessions, fake_wech
     send_photo(resident, "m-twice")
     reply = send_photo(resident, "m-twice")
     assert "照片：1 张" in reply and len(photo_rows(sessions)) == 1
-    queue = app.extensions["civicbot.queue"]
+    queue = app.extensions["civicbot"].jobs
     assert queue.run_now("fetch_photo", photo_rows(sessions)[0].id) == "skipped"
 
 
@@ -102,7 +102,7 @@ def test_a_failing_api_is_retried_then_the_photo_marked_failed(app, resident, se
     send_photo(resident, "m-later")
     [photo] = photo_rows(sessions)
     assert photo.status == "recorded" and photo.attempts == 1 and "attempt 1" in photo.note
-    queue = app.extensions["civicbot.queue"]
+    queue = app.extensions["civicbot"].jobs
     attempts = app.config["CIVICBOT"]["media"]["fetch_attempts"]
     for _ in range(attempts - 2):
         with pytest.raises(RetryTask):
@@ -116,7 +116,7 @@ def test_giving_up_tells_the_resident(app, resident, sessions, fake_wechat):
     fake_wechat.media_failing = True
     send_photo(resident, "m-down")
     photo_id = photo_rows(sessions)[0].id
-    queue = app.extensions["civicbot.queue"]
+    queue = app.extensions["civicbot"].jobs
     for _ in range(app.config["CIVICBOT"]["media"]["fetch_attempts"] - 2):
         with pytest.raises(RetryTask):
             queue.run_now("fetch_photo", photo_id)
@@ -192,7 +192,7 @@ def test_the_resident_sees_their_own_photo_by_a_signed_link(app, resident, store
 
 
 def _number(app) -> str:
-    with app.extensions["civicbot.sessions"]() as session:
+    with app.extensions["civicbot"].sessions() as session:
         return session.scalar(select(Ticket.number))
 
 
@@ -237,8 +237,8 @@ def test_civicbot_jobs_lists_waiting_and_failed_photos(tmp_path, database, fake_
     resident = Resident(app, "o-jobs")
     send_photo(resident, "m-waiting")                        # queued: no worker runs in this test
     send_photo(resident, "m-gone")
-    queue = app.extensions["civicbot.queue"]
-    with app.extensions["civicbot.sessions"]() as session:
+    queue = app.extensions["civicbot"].jobs
+    with app.extensions["civicbot"].sessions() as session:
         gone = session.scalar(select(Photo.id).where(Photo.media_id == "m-gone"))
     queue.run_now("fetch_photo", gone)                        # WeChat has no such media: failed
     config = tmp_path / "jobs.toml"

@@ -205,7 +205,7 @@ def test_the_town_office_sees_its_towns_tickets_but_cannot_work_them(clerk, sess
 def test_overdue_tickets_are_marked_in_lists_and_on_hqs_overdue_tab(app, clerk, sessions, vending_ticket):
     with sessions() as session, session.begin():
         session.execute(update(Ticket).values(deadline_at=utcnow() - timedelta(hours=2)))
-    assert app.extensions["civicbot.queue"].check_deadlines() == (0, 1)
+    assert app.extensions["civicbot"].jobs.check_deadlines() == (0, 1)
     chen_queue = clerk("chen").page("/portal/tickets?tab=overdue").get_data(as_text=True)
     assert vending_ticket in chen_queue and "超期" in chen_queue
     hq_queue = clerk("hq").page("/portal/tickets?tab=overdue").get_data(as_text=True)

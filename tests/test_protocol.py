@@ -162,7 +162,7 @@ def test_safe_mode_decrypts_wechatpys_vector_and_encrypts_the_reply(safe_app, se
                                    sealed["Nonce"])
     reply = xmltodict.parse(plain)["xml"]
     assert reply["ToUserName"] == "messense" and "随手拍" in reply["Content"]
-    with safe_app.extensions["civicbot.sessions"]() as session:
+    with safe_app.extensions["civicbot"].sessions() as session:
         assert session.scalar(select(InboundMessage.openid)) == "messense"
 
 
@@ -203,7 +203,8 @@ def test_a_fault_while_answering_keeps_the_message_and_answers_kindly(app, resid
     def broken(turn):
         raise RuntimeError("simulated fault in a handler")
 
-    monkeypatch.setitem(conversation.CONVERSATION[conversation.Step.IDLE], conversation.Intent.DESCRIBE, broken)
+    monkeypatch.setitem(conversation.CONVERSATION[conversation.Step.IDLE], conversation.Intent.DESCRIBE,
+                        conversation.go(broken, conversation.Step.COLLECTING))
     reply = resident.says("晋祠镇花塔村路口有人摆摊占了半条路")
     assert resident.last_status == 200 and "消息已保存" in reply
     with sessions() as session:

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from bot.infra.db import transaction
 from bot.cases.deadlines import do_check_deadlines
-from bot.cases.workflow import (DEPT_ADMIN, DEPT_STAFF, HQ_ADMIN, RESIDENT, RULES, SYSTEM, Actor, TransitionRefused,
-                          do_transition)
+from bot.cases.workflow import (DEPT_ADMIN, DEPT_STAFF, HQ_ADMIN, RESIDENT, ROUTER, ROUTER_ACTOR, RULES, SYSTEM, Actor,
+                                TransitionRefused, do_transition)
 from models import Department, Photo, Resident, Ticket, TicketEvent, TicketStatus, utcnow
 
 S = TicketStatus
@@ -21,6 +21,7 @@ ACTORS = {
     DEPT_STAFF: Actor("staff:clerk", "urban_mgmt", "department", "staff", None),
     RESIDENT: Actor("resident", "", RESIDENT, "", resident_id=1),   # the reporter of make_ticket's tickets
     SYSTEM: Actor("system:feedback", "", SYSTEM, ""),
+    ROUTER: ROUTER_ACTOR,
 }
 OTHER_DEPARTMENT = Actor("staff:water", "water_affairs", "department", "admin", None)
 ANOTHER_RESIDENT = Actor("resident", "", RESIDENT, "", resident_id=2)

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.cases.workflow import OPEN_STATES, do_flag
+from bot.cases.statuses import OPEN_STATES
+from bot.cases.workflow import SYSTEM_ACTOR, do_flag, do_transition
 from models import Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,6 @@ def do_check_deadlines(now: datetime, warn_within: timedelta, *, session: Sessio
 
 def do_close_unanswered(now: datetime, answer_within: timedelta, *, session: Session) -> int:
     """Resolved tickets whose reporter did not answer in time count as verified (by HQ's rule) and close."""
-    from bot.cases.workflow import SYSTEM_ACTOR, do_transition
     tickets = session.scalars(select(Ticket).where(
         Ticket.status == TicketStatus.RESOLVED, Ticket.rating.is_(None),
         Ticket.feedback_requested_at.is_not(None), Ticket.feedback_requested_at < now - answer_within)

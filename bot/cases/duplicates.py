@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.cases.reporters import reporter_count, reporter_ids
+from bot.cases.statuses import OPEN_STATES
+from bot.cases.workflow import do_flag
 from bot.photos.similarity import hash_distance
-from bot.cases.workflow import OPEN_STATES, do_flag
 from models import Draft, DraftStatus, Photo, Ticket, TicketReporter
 
 EARTH_RADIUS_M = 6_371_000
@@ -57,23 +59,11 @@ def do_join(draft: Draft, ticket: Ticket, reason: str, now: datetime, *, session
     return count, again
 
 
-def reporter_count(ticket: Ticket, *, session: Session) -> int:
-    """How many different residents reported the problem (a resident reporting twice counts once)."""
-    return max(1, len(reporter_ids(ticket, session=session)))
-
-
-def reporter_ids(ticket: Ticket, *, session: Session) -> list[int]:
-    """Everyone to tell about this ticket: the first reporter and those who joined."""
-    joined = session.scalars(select(TicketReporter.resident_id).where(TicketReporter.ticket_id == ticket.id,
-                                                                      TicketReporter.resident_id.is_not(None)))
-    return list(dict.fromkeys(([ticket.resident_id] if ticket.resident_id else []) + list(joined)))
-
-
-def do_split(reporter: TicketReporter, *, session: Session, open_ticket) -> Ticket:
-    """HQ undoes a wrong join: the reporter's draft becomes a ticket of its own (open_ticket opens it)."""
+def do_split(reporter: TicketReporter, *, session: Session) -> Draft:
+    """HQ undoes a wrong join: take the reporter and their photos off the ticket; return their draft to open anew."""
     draft = session.get(Draft, reporter.draft_id)
     for photo in session.scalars(select(Photo).where(Photo.draft_id == draft.id)):
         photo.ticket_id = None
     session.delete(reporter)
     session.flush()
-    return open_ticket(draft)
+    return draft

@@ -7,31 +7,29 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.cases.tickets import visible_to
-from bot.cases.workflow import OPEN_STATES
-from models import Department, Ticket, TicketStatus
+from bot.cases.lookups import visible_to
+from bot.cases.statuses import OPEN_STATES, Tab, statuses_in_tab
+from models import Department, DepartmentKind, Ticket, TicketStatus
 
-S = TicketStatus
 PAGE_SIZE = 50
-
-# Tab → (title, condition builder). "now" and the warning window make due-soon and overdue.
-TABS = {
-    "new": "新派遣",
-    "in_progress": "处置中",
-    "due_soon": "即将到期",
-    "overdue": "已超期",
-    "returned": "退回",
-    "resolved": "待核查",
-    "triage": "待分拨",
-    "all": "全部",
+TAB_TITLES = {
+    Tab.NEW: "新派遣",
+    Tab.IN_PROGRESS: "处置中",
+    Tab.DUE_SOON: "即将到期",
+    Tab.OVERDUE: "已超期",
+    Tab.RETURNED: "退回",
+    Tab.RESOLVED: "待核查",
+    Tab.TRIAGE: "待分拨",
+    Tab.ALL: "全部",
 }
-HQ_TABS = ("triage", "resolved", "overdue", "due_soon", "returned", "all")
-DEPARTMENT_TABS = ("new", "in_progress", "due_soon", "overdue", "returned", "all")
+HQ_TABS = (Tab.TRIAGE, Tab.RESOLVED, Tab.OVERDUE, Tab.DUE_SOON, Tab.RETURNED, Tab.ALL)
+DEPARTMENT_TABS = (Tab.NEW, Tab.IN_PROGRESS, Tab.DUE_SOON, Tab.OVERDUE, Tab.RETURNED, Tab.ALL)
+S = TicketStatus
 
 
 @dataclass
 class Filters:
-    tab: str = "all"
+    tab: Tab = Tab.ALL
     category: str = ""
     town: str = ""
     status: str = ""
@@ -41,23 +39,23 @@ class Filters:
     page: int = 1
 
 
-def tabs_for(department: Department) -> tuple[str, ...]:
-    return HQ_TABS if department.kind == "hq" else DEPARTMENT_TABS
+def tabs_for(department: Department) -> tuple[Tab, ...]:
+    return HQ_TABS if department.kind == DepartmentKind.HQ else DEPARTMENT_TABS
 
 
-def _tab_condition(tab: str, now: datetime, warn: timedelta):
-    open_states = [s.value for s in OPEN_STATES]
+def _tab_condition(tab: Tab, now: datetime, warn: timedelta):
+    """The SQL condition for a tab: the statuses the status table puts in it, or a condition on time or triage."""
+    statuses = statuses_in_tab(tab)
+    if statuses:
+        return Ticket.status.in_(statuses)
+    open_states = list(OPEN_STATES)
     return {
-        "new": Ticket.status == S.DISPATCHED,
-        "in_progress": Ticket.status.in_([S.IN_PROGRESS, S.REOPENED]),
-        "due_soon": and_(Ticket.status.in_(open_states), Ticket.deadline_at >= now, Ticket.deadline_at < now + warn),
-        "overdue": and_(Ticket.status.in_(open_states), Ticket.deadline_at < now),
-        "returned": Ticket.status == S.RETURNED,
-        "resolved": Ticket.status == S.RESOLVED,
-        "triage": or_(and_(Ticket.status.in_(open_states),
-                           or_(Ticket.needs_triage.is_(True), Ticket.status.in_([S.RECEIVED, S.RETURNED]))),
-                      # a resolution the resident rejected twice waits for HQ's review
-                      and_(Ticket.status == S.RESOLVED, Ticket.needs_triage.is_(True))),
+        Tab.DUE_SOON: and_(Ticket.status.in_(open_states), Ticket.deadline_at >= now, Ticket.deadline_at < now + warn),
+        Tab.OVERDUE: and_(Ticket.status.in_(open_states), Ticket.deadline_at < now),
+        Tab.TRIAGE: or_(and_(Ticket.status.in_(open_states),
+                             or_(Ticket.needs_triage.is_(True), Ticket.status.in_([S.RECEIVED, S.RETURNED]))),
+                        # a resolution the resident rejected twice waits for HQ's review
+                        and_(Ticket.status == S.RESOLVED, Ticket.needs_triage.is_(True))),
     }.get(tab)
 
 

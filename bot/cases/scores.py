@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.cases.workflow import OPEN_STATES
+from bot.cases.statuses import OPEN_STATES
 from models import Ticket, TicketStatus
 
 S = TicketStatus

@@ -1,41 +1,93 @@
-"""The case workflow in one place: which transitions exist, who may make each, what each needs, and the audit event."""
+"""The case workflow in one table: each transition, who may make it, what it needs, what it does, and its audit event."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.notify.residents import do_queue_notices
-from models import Department, Photo, Ticket, TicketEvent, TicketStatus
+from bot.cases.notices import do_queue_notices
+from bot.cases.statuses import OPEN_STATES, STATUSES
+from models import Department, DepartmentKind, Photo, Ticket, TicketEvent, TicketStatus
 
 S = TicketStatus
 
 # Who acts. A department's staff work its tickets; its admin may also return them; HQ triages and verifies.
 DEPT_STAFF, DEPT_ADMIN, HQ_ADMIN = "dept_staff", "dept_admin", "hq_admin"
-# The reporter confirms or rejects a resolution in the chat; the system closes what nobody answered.
-RESIDENT, SYSTEM = "resident", "system"
+# The reporter confirms or rejects a resolution in the chat; the system closes what nobody answered; the router
+# registers and dispatches a new report whose category and town settle where it goes.
+RESIDENT, SYSTEM, ROUTER = "resident", "system", "router"
 
 
 @dataclass(frozen=True)
 class Actor:
-    """A logged-in staff member (or the system) as the workflow sees them."""
+    """A logged-in staff member, the reporter, or the system, as the workflow sees them."""
 
     name: str                  # "staff:wang", "system:deadline"
     department_code: str
-    department_kind: str       # hq | department | town
+    department_kind: str       # a DepartmentKind, or resident | system | router
     role: str                  # staff | admin
     staff_id: int | None = None
     resident_id: int | None = None   # for the resident actor: whose report they may confirm
 
     @property
     def workflow_role(self) -> str:
-        if self.department_kind in (RESIDENT, SYSTEM):
+        if self.department_kind in (RESIDENT, SYSTEM, ROUTER):
             return self.department_kind
-        if self.department_kind == "hq":
+        if self.department_kind == DepartmentKind.HQ:
             return HQ_ADMIN
         return DEPT_ADMIN if self.role == "admin" else DEPT_STAFF
+
+
+@dataclass(frozen=True)
+class Change:
+    """One transition being applied: what its effects and its reason may read."""
+
+    ticket: Ticket
+    actor: Actor
+    now: datetime
+    note: str
+    department: Department | None
+    merge_target: Ticket | None
+
+
+Effect = Callable[[Change], None]
+
+
+def _lead(change: Change) -> None:
+    change.ticket.lead_department_code = change.department.code
+    change.ticket.needs_triage = False
+
+
+def _merged(change: Change) -> None:
+    change.ticket.merged_into_id = change.merge_target.id
+
+
+def _resolved(change: Change) -> None:
+    ticket = change.ticket
+    ticket.resolved_at = change.now
+    if ticket.resident_id is not None:
+        ticket.feedback_requested_at = change.now
+        ticket.rating = ticket.rated_at = None  # a new resolution asks afresh (the earlier reason is in the events)
+
+
+def _closed(change: Change) -> None:
+    change.ticket.closed_at = change.now
+
+
+def _reopened(change: Change) -> None:
+    change.ticket.reopen_count += 1
+    change.ticket.resolved_at = None
+
+
+def _to_triage(change: Change) -> None:
+    change.ticket.needs_triage = True  # back to HQ, which decides who works it again
+
+
+def _with(detail: Callable[[Change], str]) -> Callable[[Change], str]:
+    return lambda change: (change.note + "；" if change.note else "") + detail(change)
 
 
 @dataclass(frozen=True)
@@ -49,30 +101,39 @@ class Rule:
     needs_photo: bool = False            # at least one after-photo
     needs_department: bool = False       # the (new) lead department
     needs_merge_target: bool = False     # the earlier ticket this one duplicates
+    effects: tuple[Effect, ...] = ()     # what the transition does to the ticket besides its status
+    reason: Callable[[Change], str] = lambda change: change.note   # the audit event's reason
+    notifies: bool = True                # tell the reporters (STATUSES says what); the router's steps are in the reply
 
 
 DEPARTMENT = frozenset({DEPT_STAFF, DEPT_ADMIN})
 RULES: tuple[Rule, ...] = (
     Rule("register", "立案", frozenset({S.RECEIVED}), S.REGISTERED, frozenset({HQ_ADMIN})),
     Rule("dispatch", "派遣 / 改派", frozenset({S.RECEIVED, S.REGISTERED, S.RETURNED, S.REOPENED, S.DISPATCHED}),
-         S.DISPATCHED, frozenset({HQ_ADMIN}), needs_department=True),
+         S.DISPATCHED, frozenset({HQ_ADMIN}), needs_department=True, effects=(_lead,),
+         reason=_with(lambda change: f"派往{change.department.name}")),
     Rule("accept", "接单处置", frozenset({S.DISPATCHED, S.REOPENED}), S.IN_PROGRESS, DEPARTMENT),
     Rule("resolve", "处置完成", frozenset({S.IN_PROGRESS}), S.RESOLVED, DEPARTMENT, needs_note=True,
-         needs_photo=True),
+         needs_photo=True, effects=(_resolved,)),
     Rule("return", "退回指挥部", frozenset({S.DISPATCHED, S.IN_PROGRESS}), S.RETURNED, frozenset({DEPT_ADMIN}),
-         needs_note=True),
+         needs_note=True, effects=(_to_triage,)),
     Rule("verify", "核查通过", frozenset({S.RESOLVED}), S.VERIFIED, frozenset({HQ_ADMIN, RESIDENT, SYSTEM})),
     Rule("reopen", "核查不通过，重开", frozenset({S.RESOLVED, S.VERIFIED}), S.REOPENED,
-         frozenset({HQ_ADMIN, RESIDENT}), needs_note=True),
-    Rule("close", "结案", frozenset({S.VERIFIED}), S.CLOSED, frozenset({HQ_ADMIN, SYSTEM})),
+         frozenset({HQ_ADMIN, RESIDENT}), needs_note=True, effects=(_reopened, _to_triage)),
+    Rule("close", "结案", frozenset({S.VERIFIED}), S.CLOSED, frozenset({HQ_ADMIN, SYSTEM}), effects=(_closed,)),
     Rule("reject", "不予受理", frozenset({S.RECEIVED, S.REGISTERED, S.RETURNED}), S.REJECTED, frozenset({HQ_ADMIN}),
          needs_note=True),
     Rule("merge", "合并为重复", frozenset({S.RECEIVED, S.REGISTERED, S.DISPATCHED, S.RETURNED}), S.MERGED,
-         frozenset({HQ_ADMIN}), needs_merge_target=True),
+         frozenset({HQ_ADMIN}), needs_merge_target=True, effects=(_merged,),
+         reason=_with(lambda change: f"与 {change.merge_target.number} 重复")),
+    Rule("auto_register", "自动立案", frozenset({S.RECEIVED}), S.REGISTERED, frozenset({ROUTER}), notifies=False),
+    # The router dispatches to the lead it chose when it opened the ticket; an unsettled town keeps it in triage.
+    Rule("auto_dispatch", "自动派遣", frozenset({S.REGISTERED}), S.DISPATCHED, frozenset({ROUTER}),
+         needs_department=True, notifies=False),
 )
 RULES_BY_ACTION = {rule.action: rule for rule in RULES}
 SYSTEM_ACTOR = Actor("system:feedback", "", SYSTEM, "")
-OPEN_STATES = frozenset({S.RECEIVED, S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.REOPENED})
+ROUTER_ACTOR = Actor("system:router", "", ROUTER, "")
 
 
 class TransitionRefused(Exception):
@@ -83,7 +144,7 @@ def _may(rule: Rule, ticket: Ticket, actor: Actor) -> bool:
     if ticket.status not in rule.sources or actor.workflow_role not in rule.roles:
         return False
     # A department acts only on tickets it leads; a town office sees its town's tickets but does not work them.
-    if actor.workflow_role in (HQ_ADMIN, SYSTEM):
+    if actor.workflow_role in (HQ_ADMIN, SYSTEM, ROUTER):
         return True
     if actor.workflow_role == RESIDENT:
         return ticket.resident_id is not None and actor.resident_id == ticket.resident_id  # their own report
@@ -106,7 +167,7 @@ def check_transition(ticket: Ticket, actor: Actor, action: str, *, note: str = "
         raise TransitionRefused("请填写说明或理由。")
     if rule.needs_photo and photo_count < 1:
         raise TransitionRefused("处置完成需要至少一张处置后照片。")
-    if rule.needs_department and (department is None or department.kind == "hq"):
+    if rule.needs_department and (department is None or department.kind == DepartmentKind.HQ):
         raise TransitionRefused("请选择承办部门。")
     if rule.needs_merge_target and (merge_target is None or merge_target.id == ticket.id
                                     or merge_target.status not in OPEN_STATES):
@@ -115,9 +176,9 @@ def check_transition(ticket: Ticket, actor: Actor, action: str, *, note: str = "
 
 
 def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, session: Session, note: str = "",
-                  photos: list[Photo] = (), department: Department | None = None,
+                  photos: Sequence[Photo] = (), department: Department | None = None,
                   merge_target: Ticket | None = None, deadline_text: str = "") -> TicketEvent:
-    """Check and apply one transition, recording who, when, why and the attachments."""
+    """Check and apply one transition: its effects, the audit event, and the reporters' notice (sent after commit)."""
     # The ticket's row lock, and its state as committed by whoever held it before: two clerks (or a clerk
     # and the resident's rating) acting at once take turns, and the second is checked against the first's
     # result. SQLite's write lock did this for every transaction; PostgreSQL needs it said.
@@ -125,30 +186,12 @@ def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, s
     session.refresh(ticket, with_for_update=True)
     rule = check_transition(ticket, actor, action, note=note, photo_count=len(photos), department=department,
                             merge_target=merge_target)
-    before = ticket.status
-    event = TicketEvent(ticket_id=ticket.id, at=now, actor=actor.name, from_status=before, to_status=rule.target,
-                        reason=note.strip(), action=action, department_code=actor.department_code)
-    if rule.needs_department:
-        ticket.lead_department_code = department.code
-        ticket.needs_triage = False
-        event.department_code = department.code
-        event.reason = (note.strip() + "；" if note.strip() else "") + f"派往{department.name}"
-    if rule.needs_merge_target:
-        ticket.merged_into_id = merge_target.id
-        event.reason = (note.strip() + "；" if note.strip() else "") + f"与 {merge_target.number} 重复"
-    if rule.target == S.RESOLVED:
-        ticket.resolved_at = now
-    if rule.target == S.CLOSED:
-        ticket.closed_at = now
-    if rule.target == S.REOPENED:
-        ticket.reopen_count += 1
-        ticket.resolved_at = None
-        ticket.needs_triage = True  # back to HQ, which decides who works it again
-    if rule.target == S.RESOLVED and ticket.resident_id is not None:
-        ticket.feedback_requested_at = now
-        ticket.rating = ticket.rated_at = None  # a new resolution asks afresh (the earlier reason is in the events)
-    if rule.target in (S.RETURNED,):
-        ticket.needs_triage = True
+    change = Change(ticket, actor, now, note.strip(), department, merge_target)
+    event = TicketEvent(ticket_id=ticket.id, at=now, actor=actor.name, from_status=ticket.status,
+                        to_status=rule.target, reason=rule.reason(change), action=action,
+                        department_code=department.code if rule.needs_department else actor.department_code)
+    for effect in rule.effects:
+        effect(change)
     ticket.status = rule.target
     ticket.updated_at = now
     session.add(event)
@@ -156,9 +199,11 @@ def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, s
     for photo in photos:
         photo.event_id = event.id
         photo.ticket_id = ticket.id
-    # The resident's notice is written in this same transaction: it cannot be lost between the two.
-    do_queue_notices(ticket, rule.target, note=note.strip(), photos=list(photos), deadline_text=deadline_text,
-                     now=now, session=session)
+    notice = STATUSES[rule.target].notice
+    if rule.notifies and notice:
+        # Written in this same transaction, so it cannot be lost between the two; delivered after commit.
+        do_queue_notices(ticket, notice, note=change.note, photos=photos, deadline_text=deadline_text, now=now,
+                         session=session)
     return event
 
 
@@ -169,5 +214,5 @@ def do_flag(ticket: Ticket, reason: str, *, now: datetime, session: Session, act
 
 
 def department_choices(session: Session) -> list[Department]:
-    return list(session.scalars(select(Department).where(Department.kind != "hq").order_by(Department.kind,
-                                                                                          Department.id)))
+    return list(session.scalars(select(Department).where(Department.kind != DepartmentKind.HQ)
+                                .order_by(Department.kind, Department.id)))

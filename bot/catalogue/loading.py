@@ -24,7 +24,7 @@ class CatalogueError(Exception):
 
 
 @dataclass
-class Catalogue:
+class CatalogueFiles:
     departments: list[dict] = field(default_factory=list)
     towns: list[dict] = field(default_factory=list)
     categories: list[dict] = field(default_factory=list)
@@ -35,12 +35,12 @@ class Catalogue:
     moderation: dict = field(default_factory=dict)
 
 
-def read_catalogue(settings: dict) -> Catalogue:
+def read_catalogue(settings: dict) -> CatalogueFiles:
     """Read and check every data file named in [data]."""
     files = settings["data"]
     departments_doc = _toml(files["departments"])
     categories_doc = _toml(files["categories"])
-    catalogue = Catalogue(
+    catalogue = CatalogueFiles(
         departments=departments_doc.get("department", []),
         overrides=departments_doc.get("routing_override", []),
         towns=_toml(files["towns"]).get("town", []),
@@ -83,7 +83,7 @@ def _boundaries(path: str) -> dict[str, dict]:
     return {feature["properties"]["code"]: feature["geometry"] for feature in collection.get("features", [])}
 
 
-def check_catalogue(catalogue: Catalogue) -> None:
+def check_catalogue(catalogue: CatalogueFiles) -> None:
     """Raise CatalogueError when codes are missing, duplicated or refer to nothing."""
     department_codes = _unique_codes(catalogue.departments, "department")
     for department in catalogue.departments:
@@ -131,7 +131,7 @@ def _refers(code: str | None, known: set[str], where: str) -> None:
         raise CatalogueError(f"{where}: unknown code {code!r}")
 
 
-def do_load_catalogue(catalogue: Catalogue, *, session: Session) -> dict[str, int]:
+def do_load_catalogue(catalogue: CatalogueFiles, *, session: Session) -> dict[str, int]:
     """Insert or update every catalogue row; return how many of each kind are loaded."""
     _upsert(session, Department, catalogue.departments, lambda d: {
         "name": d["name"], "kind": d["kind"], "wecom_webhook": d.get("wecom_webhook", "")})

@@ -10,12 +10,12 @@ import functools
 import logging
 from pathlib import Path
 
-from bot.cases.limits import Screen
+from bot.catalogue.moderation import Screen
 from bot.understanding.classifier import CategoryTerms, KeywordClassifier, ModelClassifier
 from bot.catalogue.working_calendar import WorkingCalendar
 from bot.understanding.places import PlaceResolver, TownArea
 from bot.cases.routing import RoutingTable
-from models import Category, Department, GazetteerEntry, RoutingOverride, Setting, Town
+from models import Category, Department, DepartmentKind, GazetteerEntry, RoutingOverride, Setting, Town
 
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ class CatalogueNotLoaded(Exception):
 
 
 @dataclass
-class Knowledge:
+class CatalogueSnapshot:
     classifier: ModelClassifier | KeywordClassifier
     places: PlaceResolver
     routing: RoutingTable
@@ -57,7 +57,7 @@ def load_classifier(settings: dict | None, categories: list[Category], non_repor
                              non_report_phrases)
 
 
-def load_knowledge(settings: dict | None = None, *, session: Session) -> Knowledge:
+def load_snapshot(settings: dict | None = None, *, session: Session) -> CatalogueSnapshot:
     """Read the catalogue tables once; call again after `civicbot load-defaults` (i.e. on restart)."""
     categories = list(session.scalars(select(Category).order_by(Category.position)))
     if not categories:
@@ -80,8 +80,8 @@ def load_knowledge(settings: dict | None = None, *, session: Session) -> Knowled
         department_names={d.code: d.name for d in departments},
         category_names={c.code: c.name for c in categories},
         town_names={t.code: t.name for t in towns},
-        hq_code=next(d.code for d in departments if d.kind == "hq"))
+        hq_code=next(d.code for d in departments if d.kind == DepartmentKind.HQ))
     for category in categories:
         session.expunge(category)
-    return Knowledge(classifier, places, routing, WorkingCalendar(stored["calendar"]),
+    return CatalogueSnapshot(classifier, places, routing, WorkingCalendar(stored["calendar"]),
                      {c.code: c for c in categories}, Screen.from_setting(stored.get("moderation", {})))

@@ -3,20 +3,22 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
+import logging
 import sqlite3
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator, Protocol
 
-from sqlalchemy import Engine, Executable, create_engine, event
-from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 import models
 
 MIGRATIONS = Path(models.__file__).resolve().parent / "migrations"
+JOBS, AFTER_COMMIT, QUEUED = "civicbot.jobs", "civicbot.after_commit", "civicbot.queued"
+READ_ONLY = "civicbot_read_only"
+log = logging.getLogger(__name__)
 
 
 def make_engine(settings: dict) -> Engine:
@@ -55,6 +57,9 @@ def _make_sqlite_serialisable(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")  # deferred: a WAL reader takes no lock and waits for no writer
+            return
         raw = connection.connection.dbapi_connection
         queued = isinstance(raw, _QueuedConnection)
         if queued:
@@ -128,8 +133,62 @@ def _queued_connection(lock_path: str, timeout: float) -> type[_QueuedConnection
     return type("QueuedConnection", (_QueuedConnection,), {"lock_path": lock_path, "timeout": timeout})
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+class Jobs(Protocol):
+    """Whatever runs named jobs: the job queue (bot/tasks.py)."""
+
+    def enqueue(self, name: str, *args: Any) -> None: ...
+
+
+def make_sessionmaker(engine: Engine, jobs: Jobs | None = None) -> sessionmaker[Session]:
+    """Sessions on this engine; with jobs, what they enqueue with enqueue_after_commit runs there."""
+    return sessionmaker(engine, expire_on_commit=False, info={JOBS: jobs} if jobs is not None else {})
+
+
+def after_commit(session: Session, effect: Callable[[], None]) -> None:
+    """Run effect once the session's transaction has committed; forget it if the transaction rolls back.
+
+    Side effects (jobs, pushes) must never announce what a rollback then takes back, nor be lost by
+    whoever forgets to kick them: this is the one way they are deferred.
+    """
+    session.info.setdefault(AFTER_COMMIT, []).append(effect)
+
+
+def enqueue_after_commit(session: Session, job: str, *args: Any) -> None:
+    """Queue the named job once the session commits (at most once per transaction for the same arguments)."""
+    jobs: Jobs | None = session.info.get(JOBS)
+    if jobs is None:  # a command-line session: the worker's periodic sweeps pick the work up
+        log.debug("no job queue for %s%s; left to the periodic sweeps", job, args)
+        return
+    queued = session.info.setdefault(QUEUED, set())
+    if (job, args) in queued:
+        return
+    queued.add((job, args))
+    after_commit(session, lambda: jobs.enqueue(job, *args))
+
+
+def run_after_commit(effects: list[Callable[[], None]]) -> None:
+    """Run deferred effects; one that fails is logged and does not stop the others (the data is committed)."""
+    for effect in effects:
+        try:
+            effect()
+        except Exception:
+            log.exception("an after-commit effect failed")
+
+
+def take_after_commit(session: Session) -> list[Callable[[], None]]:
+    """Remove and return the effects deferred in this session, for a caller that commits the connection itself."""
+    session.info.pop(QUEUED, None)
+    return session.info.pop(AFTER_COMMIT, [])
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    run_after_commit(take_after_commit(session))
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    take_after_commit(session)
 
 
 @contextlib.contextmanager
@@ -154,36 +213,11 @@ def run_on_connection(engine: Engine, work, *, attempts: int = 3, pause: float =
             time.sleep(pause * attempt)
 
 
-def read_row(engine: Engine, statement: Executable, values: dict) -> tuple | None:
-    """The first row of a plain SELECT, run straight on a pooled DBAPI connection, outside any transaction.
-
-    For the webhook's replay read, which answers most of a burst: SQLAlchemy's execution machinery cost
-    four times the read itself (52 against 12 µs on SQLite). Outside a transaction the read waits for no
-    writer (SQLite's WAL). The statement is compiled once per dialect, and rows come back as the driver
-    gives them, untyped: select plain text and number columns only. Errors are raised as SQLAlchemy's.
-    """
-    sql, names, literals = _compiled(statement, engine.dialect)
-    values = {**literals, **values}
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(sql, values if names is None else tuple(values[name] for name in names))
-            return cursor.fetchone()
-        finally:
-            cursor.close()
-    except engine.dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(sql, values, exc, engine.dialect.loaded_dbapi.Error,
-                                  dialect=engine.dialect) from exc
-    finally:
-        connection.close()  # back to the pool, which rolls back what PostgreSQL's driver began
-
-
-@functools.lru_cache(maxsize=64)
-def _compiled(statement: Executable, dialect: Dialect) -> tuple[str, tuple[str, ...] | None, dict]:
-    """The SQL, the order of its parameters when the driver takes them by position, and the literals' values."""
-    compiled = statement.compile(dialect=dialect)
-    return str(compiled), tuple(compiled.positiontup) if compiled.positional else None, compiled.params
+@contextlib.contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection for reads only: on SQLite it does not queue for the write lock, so it waits for no writer."""
+    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+        yield connection
 
 
 def alembic_config(settings: dict):

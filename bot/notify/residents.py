@@ -1,5 +1,5 @@
-"""Tell residents what happened to their tickets: outbox rows written with the change, delivered by a job
-with retries, a template fallback outside WeChat's 48-hour window, else at the resident's next message."""
+"""Deliver the reporters' notices (written by bot/cases/notices.py): a job sends them with retries, a template
+fallback outside WeChat's 48-hour window, else at the resident's next message."""
 from __future__ import annotations
 
 import io
@@ -7,53 +7,21 @@ import logging
 from datetime import datetime, timedelta
 
 import requests
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy.exceptions import WeChatClientException
 
-from bot import texts
 from bot.infra.db import transaction
-from models import Department, Notification, Photo, Resident, Ticket, TicketStatus, utcnow
+from models import Notification, NotificationStatus, Photo, Resident, Ticket, utcnow
 
 log = logging.getLogger(__name__)
 
-S = TicketStatus
-NOTICE_KINDS = {S.DISPATCHED: "dispatched", S.IN_PROGRESS: "accepted", S.RESOLVED: "resolved",
-                S.REJECTED: "rejected", S.REOPENED: "reopened", S.CLOSED: "closed"}
 OUTSIDE_WINDOW = {45015, 45047}   # 48 h since the resident's last message passed, or the quota is used up
 CLAIM_SECONDS = 120               # a worker that dies mid-send leaves the row due again after this
 MAX_BACKOFF_SECONDS = 300
 BATCH = 50
-
-
-def do_queue_notices(ticket: Ticket, target: TicketStatus, *, note: str, photos: list[Photo], deadline_text: str,
-                     now: datetime, session: Session) -> list[Notification]:
-    """Write the notice for this change in the caller's transaction (nothing is sent here)."""
-    from bot.cases.duplicates import reporter_ids
-    kind = NOTICE_KINDS.get(target)
-    if kind is None:
-        return []
-    department = session.scalar(select(Department.name).where(Department.code == ticket.lead_department_code))
-    text = texts.ticket_notice(kind, number=ticket.number, department=department or "", note=note,
-                               deadline=deadline_text)
-    notices = [Notification(ticket_id=ticket.id, resident_id=resident_id, kind=kind, text=text,
-                            photo_id=photos[0].id if photos else None, created_at=now, next_attempt_at=now)
-               for resident_id in reporter_ids(ticket, session=session)]  # everyone who reported it
-    session.add_all(notices)
-    return notices
-
-
-def do_release_waiting(resident_id: int, now: datetime, *, session: Session) -> int:
-    """The resident wrote again, so the 48-hour window is open: send what was waiting."""
-    # A plain UPDATE, built once: it runs for every message, so no ORM bookkeeping.
-    result = session.connection().execute(_RELEASE_WAITING, {"for_resident": resident_id, "at": now})
-    return result.rowcount
-
-
-_NOTICES = Notification.__table__
-_RELEASE_WAITING = (update(_NOTICES).where(_NOTICES.c.resident_id == bindparam("for_resident"),
-                                           _NOTICES.c.status == "waiting")
-                    .values(status="pending", next_attempt_at=bindparam("at")))
+# What a send can leave a notice as; anything else ("retry") keeps it pending for a later attempt.
+SETTLED = {NotificationStatus.SENT, NotificationStatus.TEMPLATE_SENT, NotificationStatus.WAITING}
 
 
 def deliver_due(api, storage, sessions: sessionmaker[Session], settings: dict, now: datetime | None = None) -> dict:
@@ -66,9 +34,9 @@ def deliver_due(api, storage, sessions: sessionmaker[Session], settings: dict, n
         with transaction(sessions) as session:
             notice = session.get(Notification, notice_id)
             notice.last_error = error
-            if outcome in ("sent", "template_sent", "waiting"):
-                notice.status = outcome
-                notice.sent_at = utcnow() if outcome != "waiting" else None
+            if outcome in SETTLED:
+                notice.status = NotificationStatus(outcome)
+                notice.sent_at = utcnow() if outcome != NotificationStatus.WAITING else None
             else:
                 delay = min(MAX_BACKOFF_SECONDS, 15 * 2 ** min(notice.attempts, 10))
                 notice.next_attempt_at = utcnow() + timedelta(seconds=delay)
@@ -82,7 +50,7 @@ def _claim(sessions, now: datetime) -> list[tuple]:
         rows = session.execute(
             select(Notification, Resident.openid, Ticket.number)
             .join(Resident, Resident.id == Notification.resident_id).join(Ticket, Ticket.id == Notification.ticket_id)
-            .where(Notification.status == "pending", Notification.next_attempt_at <= now)
+            .where(Notification.status == NotificationStatus.PENDING, Notification.next_attempt_at <= now)
             .order_by(Notification.id).limit(BATCH).with_for_update(skip_locked=True)).all()
         claimed = []
         for notice, openid, number in rows:

@@ -15,10 +15,11 @@ from bot.infra.db import transaction
 from bot.photos.cleaning import ImageRefused, clean_image, wgs84_to_gcj02
 from bot.understanding.places import PlaceResolver
 from bot.photos.storage import MediaStorage, store_photo
-from models import Draft, DraftStatus, Photo, Resident, utcnow
+from models import Draft, DraftStatus, LocationSource, Photo, PhotoStatus, Resident, utcnow
 
 log = logging.getLogger(__name__)
 
+FETCH_PHOTO = "fetch_photo"  # the job that runs fetch_photo (bot/tasks.py)
 EXPIRED_MEDIA = 40007  # WeChat keeps temporary media for 3 days; after that (or a bad id) it is gone
 
 
@@ -43,7 +44,7 @@ def fetch_photo(photo_id: int, *, api, storage: MediaStorage, sessions: sessionm
     media = settings["media"]
     with transaction(sessions) as session:
         photo = session.get(Photo, photo_id)
-        if photo is None or photo.status != "recorded":
+        if photo is None or photo.status != PhotoStatus.RECORDED:
             return PhotoOutcome("skipped")
         photo.attempts += 1
         attempt, media_id, resident_id = photo.attempts, photo.media_id, photo.resident_id
@@ -74,7 +75,7 @@ def fetch_photo(photo_id: int, *, api, storage: MediaStorage, sessions: sessionm
         # one committed before their message), and both take their locks in the same order.
         session.execute(select(Resident.id).where(Resident.id == resident_id).with_for_update())
         photo = session.get(Photo, photo_id)
-        photo.status, photo.display_key, photo.thumbnail_key = "stored", display_key, thumbnail_key
+        photo.status, photo.display_key, photo.thumbnail_key = PhotoStatus.STORED, display_key, thumbnail_key
         photo.width, photo.height, photo.source_format = clean.width, clean.height, clean.source_format
         photo.phash, photo.taken_at, photo.processed_at = clean.phash, clean.taken_at, utcnow()
         photo.note = ""
@@ -87,12 +88,12 @@ def fetch_photo(photo_id: int, *, api, storage: MediaStorage, sessions: sessionm
 def _place_draft_from_photo(photo: Photo, places: PlaceResolver, *, session: Session) -> str:
     """Photo GPS places the draft when the resident has shared no location; say so in the chat."""
     draft = session.get(Draft, photo.draft_id) if photo.draft_id else None
-    if draft is None or draft.status != DraftStatus.OPEN or draft.location_source == "shared":
+    if draft is None or draft.status != DraftStatus.OPEN or draft.location_source == LocationSource.SHARED:
         return ""
     if draft.latitude is not None:
         return ""
     draft.latitude, draft.longitude = photo.gps_latitude, photo.gps_longitude
-    draft.location_source = "photo"
+    draft.location_source = LocationSource.PHOTO
     town = places.from_point(draft.latitude, draft.longitude)
     if town:
         draft.town_code = town
@@ -112,5 +113,5 @@ def _fail(photo_id: int, note: str, tell: str, openid: str, sessions) -> PhotoOu
     log.warning("photo %s not saved: %s", photo_id, note)
     with transaction(sessions) as session:
         photo = session.get(Photo, photo_id)
-        photo.status, photo.note, photo.processed_at = "failed", note, utcnow()
+        photo.status, photo.note, photo.processed_at = PhotoStatus.FAILED, note, utcnow()
     return PhotoOutcome("failed", tell, openid)

@@ -5,7 +5,7 @@ import imagehash
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Photo
+from models import Photo, PhotoStatus
 
 
 def hash_distance(first: str, second: str) -> int:
@@ -17,7 +17,7 @@ def similar_photos(photo_id: int, max_distance: int, *, session: Session, limit:
     photo = session.get(Photo, photo_id)
     if photo is None or not photo.phash:
         return []
-    candidates = session.scalars(select(Photo).where(Photo.status == "stored", Photo.phash != "",
+    candidates = session.scalars(select(Photo).where(Photo.status == PhotoStatus.STORED, Photo.phash != "",
                                                      Photo.id != photo_id))
     found = [(other, hash_distance(photo.phash, other.phash)) for other in candidates]
     found = [(other, gap) for other, gap in found if gap <= max_distance]

@@ -6,13 +6,13 @@ import csv
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import CategoryCorrection, utcnow
+from models import CategoryCorrection, CorrectionReview, utcnow
 
 
 def do_review(ids: list[int], verdict: str, *, session: Session) -> int:
     """Set the review verdict (accepted/rejected) on pending or reviewed corrections; folded ones stay."""
     rows = session.scalars(select(CategoryCorrection).where(CategoryCorrection.id.in_(ids),
-                                                            CategoryCorrection.review != "folded")).all()
+                                                            CategoryCorrection.review != CorrectionReview.FOLDED)).all()
     for row in rows:
         row.review = verdict
         row.reviewed_at = utcnow()
@@ -21,7 +21,7 @@ def do_review(ids: list[int], verdict: str, *, session: Session) -> int:
 
 def do_fold_corrections(corpus_path: str, *, session: Session) -> int:
     """Append accepted corrections to the corpus file as new labelled messages, once each."""
-    rows = session.scalars(select(CategoryCorrection).where(CategoryCorrection.review == "accepted")
+    rows = session.scalars(select(CategoryCorrection).where(CategoryCorrection.review == CorrectionReview.ACCEPTED)
                            .order_by(CategoryCorrection.id)).all()
     with open(corpus_path, "a", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\", lineterminator="\n")
@@ -29,5 +29,5 @@ def do_fold_corrections(corpus_path: str, *, session: Session) -> int:
             text = " ".join(row.text.replace("\t", " ").split())
             if text:
                 writer.writerow([text, row.chosen_code, ""])
-            row.review = "folded"
+            row.review = CorrectionReview.FOLDED
     return len(rows)

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.infra.db import transaction
-from bot.cases.tickets import department_tickets, ticket_as_dict
+from bot.cases.lookups import department_tickets, ticket_as_dict
 from models import ApiToken, Department, TicketStatus
+from bot.web import services
 
 bp = Blueprint("api", __name__)
 
@@ -47,9 +48,9 @@ def tickets():
     if status and status not in {s.value for s in TicketStatus}:
         abort(400, "unknown status")
     limit = min(request.args.get("limit", 100, type=int) or 100, 500)
-    knowledge = current_app.extensions["civicbot.knowledge"]
-    with transaction(current_app.extensions["civicbot.sessions"]) as session:
+    catalogue = services().catalogue
+    with transaction(services().sessions) as session:
         department = authorised_department(session)
         rows = department_tickets(department, session=session, status=status, limit=limit)
         return jsonify({"department": department.code,
-                        "tickets": [ticket_as_dict(ticket, knowledge) for ticket in rows]})
+                        "tickets": [ticket_as_dict(ticket, catalogue) for ticket in rows]})

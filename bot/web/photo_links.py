@@ -5,20 +5,21 @@ from flask import Blueprint, Response, abort, current_app
 
 from bot.web.api import authorised_department
 from bot.infra.db import transaction
-from bot.cases.tickets import department_may_see
-from models import Photo, Ticket
+from bot.cases.lookups import department_may_see
+from models import Photo, PhotoStatus, Ticket
+from bot.web import services
 
 bp = Blueprint("photos", __name__)
 VARIANTS = {"display": "display_key", "thumbnail": "thumbnail_key"}
 
 
 def _stored(photo: Photo | None, variant: str) -> bytes:
-    if photo is None or variant not in VARIANTS or photo.status != "stored":
+    if photo is None or variant not in VARIANTS or photo.status != PhotoStatus.STORED:
         abort(404)
-    return current_app.extensions["civicbot.storage"].get(getattr(photo, VARIANTS[variant]))
+    return services().storage.get(getattr(photo, VARIANTS[variant]))
 
 
-def _image(data: bytes) -> Response:
+def image_response(data: bytes) -> Response:
     # Private, never cached by shared proxies: these are residents' photos.
     return Response(data, mimetype="image/jpeg",
                     headers={"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"})
@@ -26,22 +27,22 @@ def _image(data: bytes) -> Response:
 
 @bp.get("/api/v1/photos/<int:photo_id>/<variant>")
 def for_department(photo_id: int, variant: str):
-    with transaction(current_app.extensions["civicbot.sessions"]) as session:
+    with transaction(services().sessions) as session:
         department = authorised_department(session)
         photo = session.get(Photo, photo_id)
         ticket = session.get(Ticket, photo.ticket_id) if photo and photo.ticket_id else None
         if ticket is None or not department_may_see(department, ticket, session=session):
             abort(404)  # the same answer whether it does not exist or is not theirs
-        return _image(_stored(photo, variant))
+        return image_response(_stored(photo, variant))
 
 
 @bp.get("/r/photo/<token>/<variant>")
 def for_resident(token: str, variant: str):
-    photo_id = current_app.extensions["civicbot.signer"].check(token, "photo")
+    photo_id = services().signer.check(token, "photo")
     if photo_id is None:
         abort(404)
-    with transaction(current_app.extensions["civicbot.sessions"]) as session:
-        return _image(_stored(session.get(Photo, photo_id), variant))
+    with transaction(services().sessions) as session:
+        return image_response(_stored(session.get(Photo, photo_id), variant))
 
 
 def resident_photo_url(settings: dict, signer, photo_id: int, variant: str = "display") -> str:

@@ -5,6 +5,7 @@ import hmac
 import logging
 import secrets
 import time
+from typing import Callable
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.exc import OperationalError
@@ -15,6 +16,9 @@ from wechatpy.utils import WeChatSigner
 from werkzeug.exceptions import HTTPException
 
 from bot import texts
+from bot.services import Services
+from bot.web import services
+from bot.web.photo_links import resident_photo_url
 from bot.conversation.table import respond
 from bot.wechat.redelivery import record_failure, reply_once
 from bot.infra.observability import record_delivery
@@ -80,22 +84,17 @@ def _answer() -> tuple[Response, str, str]:
     except (MalformedMessage, UnicodeDecodeError, InvalidAppIdException) as exc:
         log.warning("refused a malformed delivery: %s", exc)
         abort(400)
-    app = current_app._get_current_object()
+    found = services()
     try:
-        reply, replayed = reply_once(
-            inbound, app.extensions["civicbot.engine"],
-            lambda delivery, session: respond(delivery, session, knowledge=app.extensions["civicbot.knowledge"],
-                                              settings=app.config["CIVICBOT"],
-                                              enqueue=_enqueue_after_commit(delivery, app),
-                                              photo_url=_photo_url(app)))
+        reply, replayed = reply_once(inbound, found.sessions, lambda delivery, session: respond(
+            delivery, session, catalogue=found.catalogue, settings=found.settings, photo_url=_photo_url(found)))
     except OperationalError:
         # The database stayed locked or away through the retries: 503 makes WeChat deliver again.
         log.exception("database unavailable while answering %s from %s", inbound.dedupe_key, inbound.openid)
         return Response(texts.BUSY, status=503, mimetype="text/plain"), inbound.kind, "database_unavailable"
     except Exception as exc:  # a bug: keep the message for replay and answer the resident kindly
         log.exception("failed to answer %s from %s", inbound.dedupe_key, inbound.openid)
-        reply, replayed = record_failure(inbound, app.extensions["civicbot.engine"], texts.FAILED,
-                                         f"{type(exc).__name__}: {exc}"), False
+        reply, replayed = record_failure(inbound, found.engine, texts.FAILED, f"{type(exc).__name__}: {exc}"), False
     if not reply:
         return Response(SUCCESS, mimetype="text/plain"), inbound.kind, "replayed" if replayed else "success"
     xml_reply = TextReply(source=inbound.account, target=inbound.openid, content=reply).render()
@@ -104,15 +103,8 @@ def _answer() -> tuple[Response, str, str]:
     return Response(xml_reply, mimetype="application/xml"), inbound.kind, "replayed" if replayed else "replied"
 
 
-def _photo_url(app):
-    from bot.web.photo_links import resident_photo_url
-    return lambda photo_id: resident_photo_url(app.config["CIVICBOT"], app.extensions["civicbot.signer"], photo_id)
-
-
-def _enqueue_after_commit(delivery, app):
-    def enqueue(name: str, *args) -> None:
-        delivery.after_commit.append(lambda: app.extensions["civicbot.queue"].enqueue(name, *args))
-    return enqueue
+def _photo_url(found: Services) -> Callable[[int], str]:
+    return lambda photo_id: resident_photo_url(found.settings, found.signer, photo_id)
 
 
 def _crypto(wechat: dict) -> WeChatCrypto:

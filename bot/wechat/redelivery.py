@@ -8,9 +8,9 @@ from typing import Callable
 
 from sqlalchemy import Connection, Engine, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.infra.db import read_row, run_on_connection
+from bot.infra.db import reading, run_after_commit, run_on_connection, take_after_commit
 from bot.wechat.inbound import Inbound
 from models import InboundMessage
 
@@ -18,13 +18,12 @@ log = logging.getLogger(__name__)
 MESSAGES = InboundMessage.__table__
 
 
-@dataclass
+@dataclass(frozen=True)
 class Delivery:
-    """What the work sees: the logged message's row id, and side effects to run once the transaction commits."""
+    """What the work sees of a first delivery: the message, and its row id in the message log."""
 
     inbound: Inbound
     record_id: int
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     def erase_from_log(self, session: Session, placeholder_openid: str) -> None:
         """Keep the row (the key still dedupes re-deliveries) but drop who sent it and what it said."""
@@ -32,7 +31,17 @@ class Delivery:
                         .values(openid=placeholder_openid, body="[erased]"))
 
 
-def reply_once(inbound: Inbound, engine: Engine, work: Callable[[Delivery, Session], str]) -> tuple[str, bool]:
+@dataclass(frozen=True)
+class Answer:
+    """The reply to a delivery; whether it is a replay of an earlier answer; what to do once it is committed."""
+
+    reply: str
+    replayed: bool
+    effects: list[Callable[[], None]] = field(default_factory=list)
+
+
+def reply_once(inbound: Inbound, sessions: sessionmaker[Session],
+               work: Callable[[Delivery, Session], str]) -> tuple[str, bool]:
     """Return the reply for this delivery, doing the work only for the first one; and whether it was a replay.
 
     A message already answered is replayed from a plain read, which waits for
@@ -43,37 +52,33 @@ def reply_once(inbound: Inbound, engine: Engine, work: Callable[[Delivery, Sessi
     delivery: a re-delivery arriving while the first is still running waits
     on the row's lock, then gets the committed reply, in any worker process.
     """
+    engine = sessions.kw["bind"]
     stored_reply = _stored_reply(engine, inbound)
     if stored_reply is not None:
         log.info("re-delivery of %s from %s answered with the stored reply", inbound.dedupe_key, inbound.openid)
         return stored_reply, True
-    outcome: dict = {}
-
-    def attempt(connection: Connection) -> str:
-        outcome.clear()  # a retried attempt must not run the effects of one that rolled back
-        record_id, deliveries, stored_reply = _claim(connection, inbound)
-        if deliveries > 1:
-            return stored_reply
-        delivery = Delivery(inbound, record_id)
-        # Bound to the open connection, the session joins its transaction and never commits it.
-        with Session(bind=connection, expire_on_commit=False) as session:
-            reply = work(delivery, session)
-            session.flush()
-        connection.execute(_save_reply_statement(), {"record_id": record_id, "new_reply": reply})
-        outcome["after_commit"] = delivery.after_commit
-        return reply
-
-    reply = run_on_connection(engine, attempt)
-    if "after_commit" not in outcome:
+    # Each attempt builds its own Answer: a retried attempt never runs the effects of one that rolled back.
+    answer = run_on_connection(engine, lambda connection: _answer_first(connection, sessions, inbound, work))
+    if answer.replayed:
         log.info("re-delivery of %s from %s waited for the first and got its reply", inbound.dedupe_key,
                  inbound.openid)
-        return reply, True
-    for effect in outcome.get("after_commit", []):
-        try:
-            effect()
-        except Exception:  # the reply is committed; a failed side effect must not turn it into an error
-            log.exception("after-commit effect failed for %s %s", inbound.openid, inbound.dedupe_key)
-    return reply, False
+    run_after_commit(answer.effects)
+    return answer.reply, answer.replayed
+
+
+def _answer_first(connection: Connection, sessions: sessionmaker[Session], inbound: Inbound,
+                  work: Callable[[Delivery, Session], str]) -> Answer:
+    record_id, deliveries, stored_reply = _claim(connection, inbound)
+    if deliveries > 1:
+        return Answer(stored_reply, True)
+    # Bound to the open connection, the session joins its transaction and never commits it: the effects it
+    # deferred are taken here and run by reply_once once the connection has committed.
+    with sessions(bind=connection) as session:
+        reply = work(Delivery(inbound, record_id), session)
+        session.flush()
+        effects = take_after_commit(session)
+    connection.execute(_save_reply_statement(), {"record_id": record_id, "new_reply": reply})
+    return Answer(reply, False, effects)
 
 
 def record_failure(inbound: Inbound, engine: Engine, reply: str, error: str) -> str:
@@ -87,9 +92,11 @@ def record_failure(inbound: Inbound, engine: Engine, reply: str, error: str) -> 
 
 def _stored_reply(engine: Engine, inbound: Inbound) -> str | None:
     """The committed reply to this message, or None when no answer to it has been committed yet."""
-    # The claim and the work commit together, so a row that can be read here has its final reply.
-    row = read_row(engine, _stored_reply_statement(), {"for_openid": inbound.openid, "for_key": inbound.dedupe_key})
-    return row[0] if row else None
+    # The claim and the work commit together, so a row that can be read here has its final reply. Outside a
+    # write transaction the read waits for no writer (SQLite's WAL, PostgreSQL's MVCC).
+    with reading(engine) as connection:
+        return connection.execute(_stored_reply_statement(),
+                                  {"for_openid": inbound.openid, "for_key": inbound.dedupe_key}).scalar()
 
 
 def _claim(connection: Connection, inbound: Inbound, **extra) -> tuple[int, int, str]:

@@ -8,13 +8,13 @@ from sqlalchemy import select
 
 from bot.infra.db import transaction
 from bot.cases.workflow import Actor
-from models import Department, StaffAccount
+from models import Department, DepartmentKind, StaffAccount
 
 bp = Blueprint("portal", __name__, template_folder="templates", url_prefix="/portal")
 
 
 def sessions():
-    return current_app.extensions["civicbot.sessions"]
+    return services().sessions
 
 
 @bp.before_app_request
@@ -47,10 +47,11 @@ def hq_required(view):
     @functools.wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if g.department.kind != "hq":
+        if g.department.kind != DepartmentKind.HQ:
             abort(403)
         return view(*args, **kwargs)
     return wrapped
 
 
 from bot.web.portal import auth, scoreboard, views  # noqa: E402,F401  (routes register on bp)
+from bot.web import services

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from bot.infra.db import transaction
 from bot.web.portal import bp, hq_required, sessions
-from bot.web.portal.views import _csv_response, knowledge, local_offset
+from bot.web.portal.views import _csv_response, catalogue, local_offset
 from bot.cases.scores import compute_scores
 from models import utcnow
 
@@ -20,7 +20,7 @@ CHART_STYLE = pygal.style.Style(font_family="'Noto Sans CJK SC', 'Noto Sans SC',
 
 
 def _period() -> tuple[date, date]:
-    today = knowledge().calendar.local(utcnow()).date()
+    today = catalogue().calendar.local(utcnow()).date()
     try:
         start = date.fromisoformat(request.args.get("from", ""))
     except ValueError:
@@ -37,7 +37,7 @@ def _scores():
     offset = local_offset()
     begin = datetime.combine(start, datetime.min.time()) - offset
     finish = datetime.combine(end + timedelta(days=1), datetime.min.time()) - offset
-    routing = knowledge().routing
+    routing = catalogue().routing
     with transaction(sessions()) as db:
         departments, towns = compute_scores(begin, finish, utcnow(), session=db,
                                             department_names=routing.department_names, town_names=routing.town_names)

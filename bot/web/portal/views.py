@@ -9,24 +9,28 @@ from flask import Response, abort, current_app, flash, g, redirect, render_templ
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from bot import texts
+from bot.cases.lookups import department_may_see
+from bot.cases.queues import TAB_TITLES, Filters, page_of, tab_counts, tabs_for, ticket_query
+from bot.cases.reports import split_reporter as do_split_reporter
+from bot.cases.statuses import OPEN_STATES, Tab, status_label
 from bot.infra.db import transaction
-from bot.cases.queues import TABS, Filters, page_of, tab_counts, tabs_for, ticket_query
 from bot.photos.cleaning import ImageRefused, clean_image
+from bot.photos.storage import store_photo
+from bot.web import services
+from bot.web.photo_links import VARIANTS, image_response
 from bot.web.portal import bp, hq_required, login_required, sessions
 from bot.web.portal.forms import ActionForm, LogoutForm
-from bot.photos.storage import store_photo
-from bot.cases.tickets import department_may_see
-from bot.cases.workflow import (OPEN_STATES, TransitionRefused, allowed_actions, department_choices, do_flag,
+from bot.cases.workflow import (RULES_BY_ACTION, TransitionRefused, allowed_actions, department_choices, do_flag,
                           do_transition)
-from models import (Category, Department, Notification, Photo, Resident, Ticket, TicketEvent, TicketReporter,
-                    TicketStatus, Town, utcnow)
-from bot import texts
+from models import (Category, Department, DepartmentKind, Notification, Photo, PhotoKind, PhotoStatus, Resident,
+                    Ticket, TicketEvent, TicketReporter, TicketStatus, Town, utcnow)
 
 CSV_LIMIT = 100_000
 
 
-def knowledge():
-    return current_app.extensions["civicbot.knowledge"]
+def catalogue():
+    return services().catalogue
 
 
 def warn_window() -> timedelta:
@@ -34,28 +38,27 @@ def warn_window() -> timedelta:
 
 
 def local_offset() -> timedelta:
-    return knowledge().calendar.local(utcnow()).utcoffset()
+    return catalogue().calendar.local(utcnow()).utcoffset()
 
 
 @bp.app_context_processor
 def portal_helpers():
-    calendar = knowledge().calendar
+    calendar = catalogue().calendar
 
     def local(moment):
         return calendar.local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
-    return {"local": local, "status_name": lambda status: texts.STATUS_NAMES.get(getattr(status, "value", status),
-                                                                                    status),
-            "category_name": knowledge().category_name, "town_name": knowledge().places.town_name,
-            "department_name": lambda code: knowledge().routing.department_names.get(code, code or ""),
+    return {"local": local, "status_name": status_label,
+            "category_name": catalogue().category_name, "town_name": catalogue().places.town_name,
+            "department_name": lambda code: catalogue().routing.department_names.get(code, code or ""),
             "logout_form": LogoutForm(), "now": utcnow(), "open_states": OPEN_STATES}
 
 
 def _filters() -> Filters:
     args = request.args
-    default_tab = "triage" if g.department.kind == "hq" else "new"
+    default_tab = Tab.TRIAGE if g.department.kind == DepartmentKind.HQ else Tab.NEW
     tab = args.get("tab", default_tab)
-    return Filters(tab=tab if tab in TABS else "all", category=args.get("category", ""), town=args.get("town", ""),
+    return Filters(tab=Tab(tab) if tab in Tab.__members__.values() else Tab.ALL, category=args.get("category", ""), town=args.get("town", ""),
                    status=args.get("status", "") if args.get("status", "") in {s.value for s in TicketStatus} else "",
                    date_from=_date(args.get("from")), date_to=_date(args.get("to")), number=args.get("q", ""),
                    page=max(1, args.get("page", 1, type=int) or 1))
@@ -87,7 +90,7 @@ def queue():
         towns = list(db.scalars(select(Town).order_by(Town.id)))
         db.expunge_all()
     return render_template("portal/queue.html", rows=rows, has_next=has_next, filters=filters, counts=counts,
-                           tabs=[(tab, TABS[tab]) for tab in tabs_for(g.department)], categories=categories,
+                           tabs=[(tab, TAB_TITLES[tab]) for tab in tabs_for(g.department)], categories=categories,
                            towns=towns, statuses=list(TicketStatus), warn=warn_window())
 
 
@@ -95,7 +98,7 @@ def queue():
 @login_required
 def queue_csv():
     filters = _filters()
-    calendar = knowledge().calendar
+    calendar = catalogue().calendar
     with transaction(sessions()) as db:
         query = ticket_query(g.department, filters, now=utcnow(), warn=warn_window(), local_offset=local_offset())
         rows = list(db.execute(query.with_only_columns(
@@ -104,11 +107,11 @@ def queue_csv():
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["编号", "状态", "类别", "承办部门", "属地", "受理时间", "处理时限", "处置完成时间", "问题描述"])
-    names = knowledge().routing.department_names
+    names = catalogue().routing.department_names
     for row in rows:
-        writer.writerow([row.number, texts.STATUS_NAMES.get(row.status.value, row.status.value),
-                         knowledge().category_name(row.category_code), names.get(row.lead_department_code, ""),
-                         knowledge().places.town_name(row.town_code) or "", _csv_time(calendar, row.created_at),
+        writer.writerow([row.number, status_label(row.status),
+                         catalogue().category_name(row.category_code), names.get(row.lead_department_code, ""),
+                         catalogue().places.town_name(row.town_code) or "", _csv_time(calendar, row.created_at),
                          _csv_time(calendar, row.deadline_at), _csv_time(calendar, row.resolved_at), row.description])
     return _csv_response(out.getvalue(), "tickets.csv")
 
@@ -176,7 +179,7 @@ def act(number: str):
         except ImageRefused as exc:
             flash(f"照片“{upload.filename}”无法使用：{texts.PHOTO_REFUSED.get(exc.reason, '')}", "error")
             return redirect(url_for("portal.ticket", number=number))
-    storage = current_app.extensions["civicbot.storage"]
+    storage = services().storage
     try:
         with transaction(sessions()) as db:
             found = _visible_ticket(db, number)
@@ -190,24 +193,18 @@ def act(number: str):
             event = do_transition(found, g.actor, form.action.data, now=utcnow(), session=db,
                                   note=form.note.data or "", photos=photos, department=department,
                                   merge_target=target,
-                                  deadline_text=knowledge().calendar.local(found.deadline_at).strftime("%m月%d日 %H:%M"))
+                                  deadline_text=catalogue().calendar.local(found.deadline_at).strftime("%m月%d日 %H:%M"))
             label = event.action
     except TransitionRefused as exc:
         flash(str(exc), "error")
         return redirect(url_for("portal.ticket", number=number))
-    current_app.extensions["civicbot.queue"].enqueue("deliver_notifications")  # after the commit, never before
-    flash(f"已完成：{_label(label)}", "ok")
+    flash(f"已完成：{RULES_BY_ACTION[label].label}", "ok")
     return redirect(url_for("portal.ticket", number=number))
 
 
-def _label(action: str) -> str:
-    from bot.cases.workflow import RULES_BY_ACTION
-    return RULES_BY_ACTION[action].label
-
-
 def _after_photo(clean, ticket: Ticket, db, storage) -> Photo:
-    photo = Photo(kind="after", staff_id=g.staff.id, ticket_id=ticket.id, media_id=f"portal-{utcnow():%Y%m%d%H%M%S%f}",
-                  status="stored", width=clean.width, height=clean.height, source_format=clean.source_format,
+    photo = Photo(kind=PhotoKind.AFTER, staff_id=g.staff.id, ticket_id=ticket.id, media_id=f"portal-{utcnow():%Y%m%d%H%M%S%f}",
+                  status=PhotoStatus.STORED, width=clean.width, height=clean.height, source_format=clean.source_format,
                   phash=clean.phash, processed_at=utcnow())
     db.add(photo)
     db.flush()
@@ -218,16 +215,15 @@ def _after_photo(clean, ticket: Ticket, db, storage) -> Photo:
 @bp.get("/photos/<int:photo_id>/<variant>")
 @login_required
 def photo(photo_id: int, variant: str):
-    from bot.web.photo_links import VARIANTS, _image
     if variant not in VARIANTS:
         abort(404)
     with transaction(sessions()) as db:
         found = db.get(Photo, photo_id)
         owner = db.get(Ticket, found.ticket_id) if found and found.ticket_id else None
-        if owner is None or found.status != "stored" or not department_may_see(g.department, owner, session=db):
+        if owner is None or found.status != PhotoStatus.STORED or not department_may_see(g.department, owner, session=db):
             abort(404)
         key = getattr(found, VARIANTS[variant])
-    return _image(current_app.extensions["civicbot.storage"].get(key))
+    return image_response(services().storage.get(key))
 
 
 @bp.post("/tickets/<number>/block")
@@ -253,8 +249,6 @@ def block_reporter(number: str):
 @hq_required
 def split_reporter(number: str, reporter_id: int):
     """HQ undoes a wrong merge: that reporter's report becomes a ticket of its own."""
-    from bot.cases.duplicates import do_split
-    from bot.cases.tickets import do_open_ticket
     if not LogoutForm().validate_on_submit():
         abort(400)
     with transaction(sessions()) as db:
@@ -263,8 +257,7 @@ def split_reporter(number: str, reporter_id: int):
         if reporter is None or reporter.ticket_id != found.id or reporter.draft_id is None:
             abort(404)
         now = utcnow()
-        new = do_split(reporter, session=db, open_ticket=lambda draft: do_open_ticket(
-            draft, knowledge=knowledge(), now=now, session=db))
+        new = do_split_reporter(reporter, catalogue=catalogue(), now=now, session=db)
         do_flag(found, f"指挥部将一位反映人拆分为新工单 {new.number}", now=now, session=db, actor=g.actor.name)
         new_number = new.number
     flash(f"已拆分为新工单 {new_number}", "ok")

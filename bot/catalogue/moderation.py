@@ -1,15 +1,10 @@
-"""What one account may do: a limit on new reports, blocked residents, spam and abuse held for HQ's review."""
+"""The moderation lists (data/moderation.toml): reports that look like spam or abuse wait for HQ's review."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from bot.understanding.features import normalise
-from models import Ticket
 
 LINK = re.compile(r"https?://|www\.|\.(?:com|cn|net|top|xyz)\b", re.IGNORECASE)
 
@@ -38,8 +33,3 @@ class Screen:
         if re.search(r"(.)\1{%d,}" % (self.repeated_characters - 1), folded):
             return "疑似刷屏"
         return None
-
-
-def reports_in_last_hour(resident_id: int, now: datetime, *, session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Ticket).where(
-        Ticket.resident_id == resident_id, Ticket.created_at > now - timedelta(hours=1)))

@@ -1,0 +1,77 @@
+"""Find tickets: a resident's own, and those a department may see; and the ticket as departments see it."""
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select, true
+from sqlalchemy.orm import Session, selectinload
+
+from bot.cases.reporters import reported_by
+from bot.catalogue.snapshot import CatalogueSnapshot
+from models import Department, DepartmentKind, PhotoStatus, Ticket, TicketStatus, Town
+
+
+def find_resident_ticket(number: str, resident_id: int, *, session: Session) -> Ticket | None:
+    """The ticket with this number, only if this resident reported it."""
+    return session.scalar(select(Ticket).where(func.upper(Ticket.number) == number.upper(),
+                                               reported_by(resident_id)))
+
+
+def recent_resident_tickets(resident_id: int, limit: int, *, session: Session) -> list[Ticket]:
+    return list(session.scalars(select(Ticket).where(reported_by(resident_id))
+                                .order_by(Ticket.id.desc()).limit(limit)))
+
+
+def visible_to(department: Department):
+    """The SQL condition for the tickets a department may see: HQ all; a department those it leads;
+    a town office those in its town (and any it leads by a routing override)."""
+    if department.kind == DepartmentKind.HQ:
+        return true()
+    if department.kind == DepartmentKind.TOWN:
+        towns = select(Town.code).where(Town.office_code == department.code)
+        return or_(Ticket.town_code.in_(towns), Ticket.lead_department_code == department.code)
+    return Ticket.lead_department_code == department.code
+
+
+def department_may_see(department: Department, ticket: Ticket, *, session: Session) -> bool:
+    return session.scalar(select(Ticket.id).where(Ticket.id == ticket.id, visible_to(department))) is not None
+
+
+def department_tickets(department: Department, *, session: Session, status: str | None = None,
+                       limit: int = 500) -> list[Ticket]:
+    """Tickets the department may see, newest first."""
+    query = select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.photos))
+    query = query.where(visible_to(department))
+    if status:
+        query = query.where(Ticket.status == TicketStatus(status))
+    return list(session.scalars(query.order_by(Ticket.id.desc()).limit(limit)))
+
+
+def ticket_as_dict(ticket: Ticket, catalogue: CatalogueSnapshot) -> dict:
+    """The ticket as departments see it: never the resident's OpenID."""
+    local = catalogue.calendar.local
+    return {
+        "number": ticket.number,
+        "status": ticket.status.value,
+        "category": ticket.category_code,
+        "category_name": catalogue.category_name(ticket.category_code),
+        "description": ticket.description,
+        "lead_department": ticket.lead_department_code,
+        "town": ticket.town_code,
+        "town_name": catalogue.places.town_name(ticket.town_code),
+        "needs_triage": ticket.needs_triage,
+        "reporters": 1 + len(ticket.reporters),
+        "route_reason": ticket.route_reason,
+        "location": {"latitude": ticket.latitude, "longitude": ticket.longitude,
+                     "label": ticket.location_label, "place": ticket.place_text},
+        "photos": [{"id": p.id, "status": p.status, "note": p.note if p.status == PhotoStatus.FAILED else "",
+                    "display": f"/api/v1/photos/{p.id}/display" if p.status == PhotoStatus.STORED else None,
+                    "thumbnail": f"/api/v1/photos/{p.id}/thumbnail" if p.status == PhotoStatus.STORED else None}
+                   for p in ticket.photos],
+        "deadline": local(ticket.deadline_at).isoformat(),
+        "created_at": local(ticket.created_at).isoformat(),
+        "notifications": [{"kind": n.kind, "status": n.status, "attempts": n.attempts,
+                           "sent_at": local(n.sent_at).isoformat() if n.sent_at else None}
+                          for n in ticket.notifications],
+        "events": [{"at": local(e.at).isoformat(), "actor": e.actor,
+                    "from": e.from_status.value if e.from_status else None, "to": e.to_status.value,
+                    "reason": e.reason} for e in ticket.events],
+    }

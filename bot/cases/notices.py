@@ -1,0 +1,44 @@
+"""The reporters' notices about their tickets: outbox rows written with the change, delivery kicked after commit."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Sequence
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from bot import texts
+from bot.cases.reporters import reporter_ids
+from bot.cases.statuses import NoticeKind
+from bot.infra.db import enqueue_after_commit
+from models import Department, Notification, NotificationStatus, Photo, Ticket
+
+DELIVER = "deliver_notifications"  # the job that sends due notices (bot/notify/residents.py)
+
+
+def do_queue_notices(ticket: Ticket, kind: NoticeKind, *, note: str, photos: Sequence[Photo], deadline_text: str,
+                     now: datetime, session: Session) -> list[Notification]:
+    """Write a notice for everyone who reported the ticket, in the caller's transaction; delivery runs after commit."""
+    department = session.scalar(select(Department.name).where(Department.code == ticket.lead_department_code))
+    text = texts.ticket_notice(kind, number=ticket.number, department=department or "", note=note,
+                               deadline=deadline_text)
+    notices = [Notification(ticket_id=ticket.id, resident_id=resident_id, kind=kind, text=text,
+                            photo_id=photos[0].id if photos else None, created_at=now, next_attempt_at=now)
+               for resident_id in reporter_ids(ticket, session=session)]
+    session.add_all(notices)
+    enqueue_after_commit(session, DELIVER)
+    return notices
+
+
+def do_release_waiting(resident_id: int, now: datetime, *, session: Session) -> int:
+    """The resident wrote again, so WeChat's 48-hour window is open: send what was waiting for it."""
+    released = session.connection().execute(_RELEASE_WAITING, {"for_resident": resident_id, "at": now}).rowcount
+    if released:
+        enqueue_after_commit(session, DELIVER)
+    return released
+
+
+_NOTICES = Notification.__table__
+_RELEASE_WAITING = (update(_NOTICES).where(_NOTICES.c.resident_id == bindparam("for_resident"),
+                                           _NOTICES.c.status == NotificationStatus.WAITING)
+                    .values(status=NotificationStatus.PENDING, next_attempt_at=bindparam("at")))

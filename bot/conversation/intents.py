@@ -1,0 +1,90 @@
+"""What a resident wants from a message, read before looking at their draft: commands, menu clicks, events, words."""
+from __future__ import annotations
+
+import enum
+import re
+
+from bot.catalogue.snapshot import CatalogueSnapshot
+from bot.understanding.features import normalise
+from bot.wechat.inbound import Inbound
+
+
+class Intent(enum.StrEnum):
+    DESCRIBE = "describe"
+    VOICE = "voice"
+    EMPTY_VOICE = "empty_voice"
+    PHOTO = "photo"
+    LOCATION = "location"
+    SMALL_TALK = "small_talk"
+    CHOOSE = "choose"              # a bare number
+    RECATEGORISE = "recategorise"  # 改为 3 / 改为 占道经营 / 改类别
+    MY_DATA = "my_data"
+    ERASE = "erase"
+    ERASE_CONFIRM = "erase_confirm"
+    RATE = "rate"                  # 1 / 满意 … while a resolved ticket awaits the resident's rating
+    REASON = "reason"              # the words after 不满意
+    SUBMIT = "submit"
+    CANCEL = "cancel"
+    HELP = "help"
+    QUERY = "query"
+    MINE = "mine"
+    START_REPORT = "start_report"
+    SUBSCRIBE = "subscribe"
+    UNSUBSCRIBE = "unsubscribe"
+    IGNORE = "ignore"
+    UNSUPPORTED = "unsupported"
+
+
+QUERY_COMMAND = re.compile(r"^\s*查询\s*[:：]?\s*(\S+)\s*$")
+RECATEGORISE_COMMAND = re.compile(r"^\s*(?:改为|改成|类别改为|改类别|更改类别|换类别)\s*[:：]?\s*(.*?)\s*$")
+CHOICE = re.compile(r"^\s*(\d{1,2})\s*[.。、]?\s*$")
+
+# Exact words (after folding case, spaces and punctuation) that are commands.
+COMMANDS = {
+    "提交": Intent.SUBMIT, "提交反映": Intent.SUBMIT, "确认提交": Intent.SUBMIT, "submit": Intent.SUBMIT,
+    "取消": Intent.CANCEL, "取消反映": Intent.CANCEL, "cancel": Intent.CANCEL,
+    "帮助": Intent.HELP, "help": Intent.HELP, "使用说明": Intent.HELP,
+    "我的": Intent.MINE, "我的工单": Intent.MINE, "我的反映": Intent.MINE,
+    "查询": Intent.QUERY, "我要反映": Intent.START_REPORT, "反映问题": Intent.START_REPORT,
+    "我的数据": Intent.MY_DATA, "删除我的数据": Intent.ERASE, "确认删除": Intent.ERASE_CONFIRM,
+}
+MENU_KEYS = {"REPORT": Intent.START_REPORT, "MY_TICKETS": Intent.MINE, "HELP": Intent.HELP}
+EVENTS = {"subscribe": Intent.SUBSCRIBE, "subscribe_scan": Intent.SUBSCRIBE, "unsubscribe": Intent.UNSUBSCRIBE}
+RATINGS = {"1": 1, "满意": 1, "非常满意": 1, "2": 2, "基本满意": 2, "还行": 2, "3": 3, "不满意": 3, "没解决": 3}
+
+
+def intent_of(inbound: Inbound, catalogue: CatalogueSnapshot) -> Intent:
+    """Say what the resident wants from this message, before looking at the draft."""
+    if not inbound.known:
+        return Intent.UNSUPPORTED
+    if inbound.kind == "event":
+        if inbound.event == "click":
+            return MENU_KEYS.get(inbound.event_key.upper(), Intent.HELP)
+        return EVENTS.get(inbound.event, Intent.IGNORE)
+    if inbound.kind in {"text", "voice"}:
+        if inbound.kind == "voice" and not inbound.content:
+            return Intent.EMPTY_VOICE
+        command = _command(inbound.content)
+        if command:
+            return command
+        if inbound.kind == "voice":
+            return Intent.VOICE
+        if catalogue.classify(inbound.content).is_report or catalogue.place_in(inbound.content):
+            return Intent.DESCRIBE
+        return Intent.SMALL_TALK
+    return {"image": Intent.PHOTO, "location": Intent.LOCATION}.get(inbound.kind, Intent.UNSUPPORTED)
+
+
+def _command(content: str) -> Intent | None:
+    if QUERY_COMMAND.match(content):
+        return Intent.QUERY
+    if RECATEGORISE_COMMAND.match(content):
+        return Intent.RECATEGORISE
+    if CHOICE.match(content):
+        return Intent.CHOOSE
+    return COMMANDS.get(normalise(content))
+
+
+def rating_of(words: str) -> int | None:
+    """1 满意, 2 基本满意, 3 不满意 (and their usual words), or None."""
+    return RATINGS.get(words.strip().strip("。.!！ "))

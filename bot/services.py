@@ -1,0 +1,37 @@
+"""The services a process needs — engine, sessions, catalogue snapshot, job queue, storage, link signer — in one typed object."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.catalogue.snapshot import CatalogueSnapshot, load_snapshot
+from bot.infra.db import make_engine, make_sessionmaker, transaction
+from bot.infra.signing import LinkSigner, secret_key
+from bot.photos.storage import MediaStorage, make_storage
+from bot.tasks import JobQueue
+
+
+@dataclass
+class Services:
+    """Built once per process by build_services; the web app keeps it in app.extensions["civicbot"]."""
+
+    settings: dict
+    engine: Engine
+    sessions: sessionmaker[Session]   # their after-commit jobs go to `jobs`
+    catalogue: CatalogueSnapshot
+    jobs: JobQueue
+    storage: MediaStorage
+    signer: LinkSigner
+
+
+def build_services(settings: dict) -> Services:
+    """Connect to the database, read the catalogue snapshot and open the job queue."""
+    engine = make_engine(settings)
+    jobs = JobQueue(settings)
+    sessions = make_sessionmaker(engine, jobs)
+    with transaction(sessions) as session:
+        catalogue = load_snapshot(settings, session=session)
+    return Services(settings, engine, sessions, catalogue, jobs, make_storage(settings),
+                    LinkSigner(secret_key(settings), settings["media"]["link_hours"] * 3600))
