@@ -20,7 +20,7 @@ def main() -> None:
     from bot.config import load_config
 
     settings = load_config(os.environ.get("CIVICBOT_CONFIG") or _default_config())
-    model_path = settings["classifier"]["model"]
+    model_path = settings.classifier.model
     started = time.perf_counter()
     from bot.understanding.classifier import ModelClassifier
     from bot.understanding.features import warm_up
@@ -39,11 +39,11 @@ def main() -> None:
     places = PlaceResolver([TownArea(t["code"], t["name"], tuple(t.get("short_names", [])), t.get("boundary"))
                             for t in catalogue.towns],
                            [(row["name"], row.get("town") or None) for row in catalogue.gazetteer])
-    threshold = settings["classifier"]["ask_below"]
-    _, held_out = split(read_examples(settings["classifier"]["corpus"]))
+    threshold = settings.classifier.ask_below
+    _, held_out = split(read_examples(settings.classifier.corpus))
     sets = [("held-out split", held_out)]
-    if Path(settings["classifier"]["external"]).exists():
-        sets.append(("external set (other author)", read_examples(settings["classifier"]["external"])))
+    if Path(settings.classifier.external).exists():
+        sets.append(("external set (other author)", read_examples(settings.classifier.external)))
 
     print(f"model {model_path}: {model.metadata.get('chosen')}, {len(model.classes)} classes, "
           f"{model.metadata.get('features')} features, trained on {model.metadata.get('examples')} messages")

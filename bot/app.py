@@ -12,20 +12,18 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from bot.infra import observability
-from bot.config import load_config
+from bot.config import Settings, load_config
 from bot.infra.observability import configure_logging
 from bot.infra.signing import secret_key
 from bot.services import build_services
 
 
-def create_app(settings: dict | None = None) -> Flask:
+def create_app(settings: Settings | None = None) -> Flask:
     """Build the app from the given settings, or from config.toml and CIVICBOT_* variables."""
     settings = settings or load_config()
-    configure_logging(settings["logging"]["level"])
+    configure_logging(settings.logging.level)
     app = Flask(__name__)
-    app.config["CIVICBOT"] = settings
-    app.config["WECHAT"] = settings["wechat"]
-    app.config["MAX_CONTENT_LENGTH"] = settings["server"]["max_body_bytes"]
+    app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
     app.extensions["civicbot"] = build_services(settings)
     _secure_sessions(app, settings)
     observability.install_request_ids(app)
@@ -39,7 +37,7 @@ def create_app(settings: dict | None = None) -> Flask:
     for machine_facing in (api.bp, photo_links.bp):  # bearer tokens or signed links, no cookies
         csrf.exempt(machine_facing)
     limiter = Limiter(get_remote_address, app=app, default_limits=[],
-                      storage_uri=settings["queue"]["redis_url"] if settings["queue"]["backend"] == "redis"
+                      storage_uri=settings.queue.redis_url if settings.queue.backend == "redis"
                       else "memory://")
     app.view_functions["portal.login"] = limiter.limit("10 per minute", methods=["POST"])(
         app.view_functions["portal.login"])
@@ -53,7 +51,7 @@ def create_app(settings: dict | None = None) -> Flask:
     return app
 
 
-def _mount_webhook(app: Flask, settings: dict) -> None:
+def _mount_webhook(app: Flask, settings: Settings) -> None:
     """Serve the WeChat webhook at wechat.webhook_path from a Flask app of its own.
 
     WeChat signs every delivery and sends for all residents from a few addresses, so the portal's
@@ -69,7 +67,7 @@ def _mount_webhook(app: Flask, settings: dict) -> None:
     observability.install_request_ids(webhook_app)
     webhook_app.register_blueprint(webhook.bp, url_prefix="/")
     webhook_app.register_error_handler(HTTPException, _plain_error)
-    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {settings["wechat"]["webhook_path"].rstrip("/"): webhook_app})
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {settings.wechat.webhook_path.rstrip("/"): webhook_app})
 
 
 class _NoSession(SessionInterface):
@@ -87,14 +85,14 @@ def _plain_error(error: HTTPException):
     return error.description or error.name, error.code, {"Content-Type": "text/plain; charset=utf-8"}
 
 
-def _secure_sessions(app: Flask, settings: dict) -> None:
+def _secure_sessions(app: Flask, settings: Settings) -> None:
     """Portal sessions: signed cookies, HttpOnly, SameSite, Secure behind HTTPS, expiring."""
     app.config.update(
         SECRET_KEY=secret_key(settings),
         SESSION_COOKIE_NAME="civicbot_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings["server"]["public_url"].startswith("https://"),
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings["portal"]["session_hours"]),
-        WTF_CSRF_TIME_LIMIT=settings["portal"]["session_hours"] * 3600,
+        SESSION_COOKIE_SECURE=settings.server.public_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.portal.session_hours),
+        WTF_CSRF_TIME_LIMIT=settings.portal.session_hours * 3600,
     )

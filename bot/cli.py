@@ -12,23 +12,23 @@ import time
 import click
 from sqlalchemy import select
 
-from bot.config import ConfigError, config_path, load_config
+from bot.config import ConfigError, Settings, config_path, load_config
 from bot.infra.db import make_engine, make_sessionmaker, migrate, transaction
 from models import DepartmentKind, PhotoStatus
 
 
-def _settings() -> dict:
+def _settings() -> Settings:
     try:
         return load_config()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
 
 
-def _sessions(settings: dict):
+def _sessions(settings: Settings):
     return make_sessionmaker(make_engine(settings))
 
 
-def _catalogue(settings: dict, sessions):
+def _catalogue(settings: Settings, sessions):
     from bot.catalogue.snapshot import CatalogueNotLoaded, load_snapshot
 
     try:
@@ -52,7 +52,7 @@ def migrate_command() -> None:
     """Apply database migrations (creates the SQLite file under var/ on first use)."""
     settings = _settings()
     migrate(settings)
-    click.echo(f"database is up to date: {settings['database']['url'].split('@')[-1]}")
+    click.echo(f"database is up to date: {settings.database.url.split('@')[-1]}")
 
 
 @main.command("load-defaults")
@@ -75,22 +75,22 @@ def load_defaults() -> None:
 def serve(no_worker: bool) -> None:
     """Serve the webhook with gunicorn and run the embedded job worker beside it."""
     settings = _settings()
-    server = settings["server"]
-    metrics_dir = os.path.join(settings["var_dir"], "prometheus")
+    server = settings.server
+    metrics_dir = os.path.join(settings.var_dir, "prometheus")
     shutil.rmtree(metrics_dir, ignore_errors=True)  # counters start afresh with the server
     os.makedirs(metrics_dir, exist_ok=True)
     env = {**os.environ, "CIVICBOT_CONFIG": str(config_path()), "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
-    gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(server["workers"]),
-                "--bind", f"{server['host']}:{server['port']}", "--access-logfile", "-",
+    gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(server.workers),
+                "--bind", f"{server.host}:{server.port}", "--access-logfile", "-",
                 "--graceful-timeout", "10", "--no-control-socket", "bot:create_app()"]
     processes = [subprocess.Popen(gunicorn, env=env)]
     if not no_worker:
         processes.append(subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env))
-    wechat = settings["wechat"]
-    click.echo(f"civicbot: webhook http://{server['host']}:{server['port']}{wechat['webhook_path']} "
-               f"({wechat['mode']} mode, token from config); try it with `.venv/bin/civicbot chat`")
-    if "127.0.0.1" in wechat["api_base_url"] or "localhost" in wechat["api_base_url"]:
-        click.echo(f"WeChat API: {wechat['api_base_url']} is on this machine: `civicbot chat` stands in for it "
+    wechat = settings.wechat
+    click.echo(f"civicbot: webhook http://{server.host}:{server.port}{wechat.webhook_path} "
+               f"({wechat.mode} mode, token from config); try it with `.venv/bin/civicbot chat`")
+    if "127.0.0.1" in wechat.api_base_url or "localhost" in wechat.api_base_url:
+        click.echo(f"WeChat API: {wechat.api_base_url} is on this machine: `civicbot chat` stands in for it "
                    "(demo). Set wechat.api_base_url to https://api.weixin.qq.com/cgi-bin/ in production.")
 
     def stop(*_args):
@@ -119,8 +119,8 @@ def worker() -> None:
     from bot.infra.observability import configure_logging
 
     settings = _settings()
-    configure_logging(settings["logging"]["level"])
-    JobQueue(settings).run_worker(settings["queue"]["workers"])
+    configure_logging(settings.logging.level)
+    JobQueue(settings).run_worker(settings.queue.workers)
 
 
 @main.command()
@@ -251,10 +251,10 @@ def staff_demo() -> None:
     from models import Department, StaffAccount
 
     settings = _settings()
-    if not settings["portal"]["demo_accounts"]:
+    if not settings.portal.demo_accounts:
         click.echo("portal.demo_accounts is off: no demo accounts")
         return
-    record = os.path.join(settings["var_dir"], "demo-accounts.txt")
+    record = os.path.join(settings.var_dir, "demo-accounts.txt")
     with transaction(_sessions(settings)) as session:
         departments = session.scalars(select(Department).order_by(Department.id)).all()
         lines = []
@@ -266,7 +266,7 @@ def staff_demo() -> None:
                              session=session, display_name=f"演示-{found.name}")
                 lines.append(f"{username}\t{password}\t{found.name}")
     if lines:
-        os.makedirs(settings["var_dir"], exist_ok=True)
+        os.makedirs(settings.var_dir, exist_ok=True)
         with open(record, "a", encoding="utf-8") as fh:
             os.chmod(record, 0o600)
             fh.write("\n".join(lines) + "\n")
@@ -274,7 +274,7 @@ def staff_demo() -> None:
                f"listed in {record}:")
     with open(record, encoding="utf-8") as fh:
         click.echo(fh.read().rstrip())
-    click.echo(f"Portal: {settings['server']['public_url']}/portal/")
+    click.echo(f"Portal: {settings.server.public_url}/portal/")
 
 
 @main.group()
@@ -311,11 +311,11 @@ def chat(url: str | None, user: str, aes: bool, linger: float) -> None:
     from bot.simulator.chat import ChatSimulator, run_repl
 
     settings = _settings()
-    server = settings["server"]
-    url = url or f"http://{server['host']}:{server['port']}{settings['wechat']['webhook_path']}"
-    api_root = _serve_simulated_api(settings["wechat"]["api_base_url"])
+    server = settings.server
+    url = url or f"http://{server.host}:{server.port}{settings.wechat.webhook_path}"
+    api_root = _serve_simulated_api(settings.wechat.api_base_url)
     try:
-        simulator = ChatSimulator(url, settings["wechat"], openid=user, aes=aes, api_root=api_root)
+        simulator = ChatSimulator(url, settings.wechat, openid=user, aes=aes, api_root=api_root)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     run_repl(simulator, sys.stdin, sys.stdout, linger=linger)
@@ -347,7 +347,7 @@ def train(fold_corrections: bool) -> None:
     from bot.understanding.training import read_examples, split, train_model, corpus_digest
 
     settings = _settings()
-    corpus = settings["classifier"]["corpus"]
+    corpus = settings.classifier.corpus
     if fold_corrections:
         from bot.understanding.corrections import do_fold_corrections
         with transaction(_sessions(settings)) as session:
@@ -360,10 +360,10 @@ def train(fold_corrections: bool) -> None:
     training, held_out = split(examples)
     click.echo(f"corpus: {len(examples)} messages, training on {len(training)}, {len(held_out)} held out")
     model, report = train_model(training, sources={"corpus_sha256": corpus_digest([corpus])})
-    model.save(settings["classifier"]["model"])
+    model.save(settings.classifier.model)
     click.echo(f"chose {report['chosen']} (cross-validated macro-F1 {report['cv_macro_f1']}, "
                f"temperature {report['temperature']}, {report['features']} features) "
-               f"in {report['seconds']} s → {settings['classifier']['model']}")
+               f"in {report['seconds']} s → {settings.classifier.model}")
 
 
 @main.group()

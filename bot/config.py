@@ -1,70 +1,169 @@
-"""Load settings from config.toml, with CIVICBOT_* environment variables overriding them."""
+"""Typed settings: defaults here, then config.toml, then CIVICBOT_<SECTION>_<KEY> variables, checked as they load."""
 from __future__ import annotations
 
-import copy
+import logging
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-# Defaults every deployment starts from; config.toml only needs what differs.
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "server": {"host": "127.0.0.1", "port": 8000, "workers": 2, "max_body_bytes": 1024 * 1024,
-               "public_url": "http://127.0.0.1:8000", "secret_key": ""},
-    "wechat": {
-        "token": "civicbot-dev-token",
-        "mode": "plain",  # plain | compat | safe
-        "app_id": "",
-        "app_secret": "",
-        "encoding_aes_key": "",
-        "webhook_path": "/wechat",
-        "api_base_url": "https://api.weixin.qq.com/cgi-bin/",
-    },
-    "database": {"url": "sqlite:///var/civicbot.db", "busy_timeout_ms": 10000},
-    "queue": {"backend": "sqlite", "path": "var/jobs.db", "redis_url": "", "workers": 2},
-    "conversation": {
-        "draft_timeout_minutes": 30,
-        "duplicate_wait_seconds": 4.0,
-        "recent_tickets": 5,
-    },
-    "media": {
-        "root": "var/media",
-        "max_bytes": 10 * 1024 * 1024,   # WeChat allows 10 MB images
-        "max_pixels": 40_000_000,        # larger images are refused as possible decompression bombs
-        "fetch_attempts": 6,             # then the photo is marked failed and the resident told
-        "retry_base_seconds": 10,        # 10, 20, 40, 80, 160 s between attempts
-        "link_hours": 72,                # how long a resident's photo link works
-    },
-    "deadlines": {"warn_hours": 4, "check_minutes": 5},
-    "notifications": {"template_id": ""},
-    "feedback": {"answer_hours": 72},  # no rating within this long: the resolution counts as verified  # a template message for residents outside the 48 h window
-    "portal": {"session_hours": 8, "demo_accounts": False},
-    "classifier": {
-        "model": "var/classifier.npz",
-        "ask_below": 0.5,  # below this confidence the resident picks the category from a short menu
-        "corpus": "data/corpus/messages.tsv",
-        "external": "data/external/messages.tsv",
-    },
-    "data": {
-        "departments": "data/departments.toml",
-        "towns": "data/towns.toml",
-        "town_polygons": "data/towns.geojson",
-        "gazetteer": "data/gazetteer.csv",
-        "categories": "data/categories.toml",
-        "calendar": "data/calendar.toml",
-        "moderation": "data/moderation.toml",
-    },
-    "limits": {"reports_per_hour": 10},
-    "duplicates": {"radius_m": 100, "window_hours": 72, "photo_distance": 6},
-    "logging": {"level": "INFO"},
-    "metrics": {"token": ""},  # empty: /metrics answers loopback only
-}
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 ENV_PREFIX = "CIVICBOT_"
+# Settings that no longer do anything: dropped with a warning, so an older config.toml still loads.
+RETIRED = {("conversation", "duplicate_wait_seconds")}
+log = logging.getLogger(__name__)
 
 
 class ConfigError(Exception):
     """The configuration is missing, unreadable or inconsistent."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ServerSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = Field(2, ge=1)                  # gunicorn worker processes
+    max_body_bytes: int = 1024 * 1024              # larger webhook bodies are refused with 413
+    public_url: str = "http://127.0.0.1:8000"      # how residents and staff reach this server
+    secret_key: str = ""                           # empty: generated once into var/secret_key
+
+
+class WeChatSettings(Section):
+    token: str = Field("civicbot-dev-token", min_length=1)
+    mode: Literal["plain", "compat", "safe"] = "plain"
+    app_id: str = ""
+    app_secret: str = ""
+    encoding_aes_key: str = ""
+    webhook_path: str = "/wechat"
+    api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
+
+    @model_validator(mode="after")
+    def _safe_mode_needs_its_key(self) -> WeChatSettings:
+        if self.mode != "plain":
+            if len(self.encoding_aes_key) != 43:
+                raise ValueError("wechat.encoding_aes_key must be the 43 characters WeChat shows")
+            if not self.app_id:
+                raise ValueError("wechat.app_id is required in compat and safe mode")
+        return self
+
+
+class DatabaseSettings(Section):
+    url: str = "sqlite:///var/civicbot.db"
+    busy_timeout_ms: int = Field(10000, ge=0)      # SQLite's busy timeout, PostgreSQL's lock_timeout
+
+
+class QueueSettings(Section):
+    backend: Literal["sqlite", "redis", "immediate"] = "sqlite"
+    path: Path = Path("var/jobs.db")
+    redis_url: str = ""
+    workers: int = Field(2, ge=1)
+
+
+class ConversationSettings(Section):
+    draft_timeout_minutes: int = Field(30, ge=1)   # an unsent report is dropped after this much silence
+    recent_tickets: int = Field(5, ge=1)           # how many tickets 我的 lists
+
+
+class MediaSettings(Section):
+    root: Path = Path("var/media")
+    max_bytes: int = 10 * 1024 * 1024              # WeChat allows 10 MB images
+    max_pixels: int = 40_000_000                   # larger images are refused as possible decompression bombs
+    fetch_attempts: int = Field(6, ge=1)           # then the photo is marked failed and the resident told
+    retry_base_seconds: float = 10                 # 10, 20, 40, 80, 160 s between attempts
+    link_hours: int = 72                           # how long a resident's photo link works
+
+
+class DeadlineSettings(Section):
+    warn_hours: float = 4                          # tickets due within this long are flagged "due soon"
+    check_minutes: int = Field(5, ge=1, le=59)     # how often the job worker checks deadlines
+
+
+class NotificationSettings(Section):
+    template_id: str = ""                          # a template message for residents outside the 48 h window
+
+
+class FeedbackSettings(Section):
+    answer_hours: float = 72                       # no rating within this long: the resolution counts as verified
+
+
+class PortalSettings(Section):
+    session_hours: float = 8
+    demo_accounts: bool = False
+
+
+class ClassifierSettings(Section):
+    model: Path = Path("var/classifier.npz")
+    ask_below: float = Field(0.5, ge=0, le=1)      # below this confidence the resident picks from a menu
+    corpus: Path = Path("data/corpus/messages.tsv")
+    external: Path = Path("data/external/messages.tsv")
+
+
+class DataSettings(Section):
+    departments: Path = Path("data/departments.toml")
+    towns: Path = Path("data/towns.toml")
+    town_polygons: Path = Path("data/towns.geojson")
+    gazetteer: Path = Path("data/gazetteer.csv")
+    categories: Path = Path("data/categories.toml")
+    calendar: Path = Path("data/calendar.toml")
+    moderation: Path = Path("data/moderation.toml")
+
+
+class LimitSettings(Section):
+    reports_per_hour: int = Field(10, ge=1)
+
+
+class DuplicateSettings(Section):
+    radius_m: float = 100
+    window_hours: float = 72
+    photo_distance: int = 6
+
+
+class LoggingSettings(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class MetricsSettings(Section):
+    token: str = ""                                # empty: /metrics answers loopback only
+
+
+class Settings(Section):
+    """Every setting, with file paths resolved against the config file's folder (`root`)."""
+
+    root: Path
+    server: ServerSettings = ServerSettings()
+    wechat: WeChatSettings = WeChatSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    queue: QueueSettings = QueueSettings()
+    conversation: ConversationSettings = ConversationSettings()
+    media: MediaSettings = MediaSettings()
+    deadlines: DeadlineSettings = DeadlineSettings()
+    notifications: NotificationSettings = NotificationSettings()
+    feedback: FeedbackSettings = FeedbackSettings()
+    portal: PortalSettings = PortalSettings()
+    classifier: ClassifierSettings = ClassifierSettings()
+    data: DataSettings = DataSettings()
+    limits: LimitSettings = LimitSettings()
+    duplicates: DuplicateSettings = DuplicateSettings()
+    logging: LoggingSettings = LoggingSettings()
+    metrics: MetricsSettings = MetricsSettings()
+
+    @property
+    def var_dir(self) -> Path:
+        return self.root / "var"
+
+    def replace(self, **sections: dict[str, Any]) -> Settings:
+        """A copy with some keys of some sections changed, checked like a loaded file."""
+        merged = self.model_dump()
+        for section, values in sections.items():
+            merged[section].update(values)
+        return _validated(merged, {})
+
+
+SECTIONS = {name: info.annotation for name, info in Settings.model_fields.items() if name != "root"}
 
 
 def config_path() -> Path:
@@ -72,86 +171,71 @@ def config_path() -> Path:
     return Path(os.environ.get("CIVICBOT_CONFIG", "config.toml")).resolve()
 
 
-def load_config(path: Path | str | None = None, overrides: dict | None = None,
-                environ: dict[str, str] | None = None) -> dict[str, Any]:
-    """Merge defaults, the TOML file, CIVICBOT_* variables and explicit overrides."""
+def load_config(path: Path | str | None = None, overrides: dict[str, dict[str, Any]] | None = None,
+                environ: dict[str, str] | None = None) -> Settings:
+    """Read the TOML file, then CIVICBOT_* variables, then explicit overrides, over the defaults above."""
     path = Path(path).resolve() if path else config_path()
-    settings = copy.deepcopy(DEFAULTS)
+    raw: dict[str, Any] = {}
     if path.exists():
         with path.open("rb") as fh:
             try:
-                _merge(settings, tomllib.load(fh))
+                raw = tomllib.load(fh)
             except tomllib.TOMLDecodeError as exc:
                 raise ConfigError(f"{path}: {exc}") from exc
     elif "CIVICBOT_CONFIG" in os.environ:
         raise ConfigError(f"config file {path} does not exist")
-    _apply_environment(settings, os.environ if environ is None else environ)
-    if overrides:
-        _merge(settings, overrides)
-    settings["root"] = str(path.parent)
-    _resolve_paths(settings)
-    _check(settings)
-    return settings
+    for section, key in RETIRED:
+        if key in raw.get(section, {}):
+            log.warning("setting %s.%s no longer does anything; remove it from %s", section, key, path)
+            del raw[section][key]
+    from_environment = _environment(os.environ if environ is None else environ)
+    for section, values in [*from_environment.items(), *(overrides or {}).items()]:
+        raw.setdefault(section, {}).update(values)
+    raw["root"] = path.parent
+    return _validated(raw, from_environment)
 
 
-def _merge(into: dict, extra: dict) -> None:
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _merge(into[key], value)
-        else:
-            into[key] = value
-
-
-def _apply_environment(settings: dict, environ) -> None:
-    """Override [section] key from CIVICBOT_SECTION_KEY, converted to the setting's type."""
-    for section, values in settings.items():
-        if not isinstance(values, dict):
-            continue
-        for key, current in list(values.items()):
+def _environment(environ: dict[str, str] | os._Environ[str]) -> dict[str, dict[str, str]]:
+    """CIVICBOT_SECTION_KEY → {section: {key: text}}; pydantic converts the text to the setting's type."""
+    found: dict[str, dict[str, str]] = {}
+    for section, model in SECTIONS.items():
+        for key in model.model_fields:
             name = f"{ENV_PREFIX}{section}_{key}".upper()
             if name in environ:
-                values[key] = _coerce(environ[name], current, name)
+                found.setdefault(section, {})[key] = environ[name]
+    return found
 
 
-def _coerce(raw: str, current: Any, name: str) -> Any:
+def _validated(raw: dict[str, Any], from_environment: dict[str, dict[str, str]]) -> Settings:
     try:
-        if isinstance(current, bool):
-            return raw.strip().lower() in {"1", "true", "yes", "on"}
-        if isinstance(current, int):
-            return int(raw)
-        if isinstance(current, float):
-            return float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name}={raw!r} is not a {type(current).__name__}") from exc
-    return raw
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            section, key = (list(error["loc"]) + ["", ""])[:2]
+            variable = f"{ENV_PREFIX}{section}_{key}".upper()
+            source = f" (from {variable})" if key in from_environment.get(str(section), {}) else ""
+            problems.append(f"{where}{source}: {error['msg']}")
+        raise ConfigError("; ".join(problems)) from exc
+    return _resolved(settings)
 
 
-def _resolve_paths(settings: dict) -> None:
-    """Make file paths and SQLite URLs relative to the config file's folder."""
-    root = Path(settings["root"])
-    for key, value in settings["data"].items():
-        settings["data"][key] = str((root / value).resolve())
-    settings["queue"]["path"] = str((root / settings["queue"]["path"]).resolve())
-    settings["media"]["root"] = str((root / settings["media"]["root"]).resolve())
-    for key in ("model", "corpus", "external"):
-        settings["classifier"][key] = str((root / settings["classifier"][key]).resolve())
-    url = settings["database"]["url"]
+def _resolved(settings: Settings) -> Settings:
+    """Make file paths and SQLite URLs absolute, relative to the config file's folder."""
+    root = settings.root
+
+    def absolute(section: BaseModel) -> dict[str, Any]:
+        return {key: (root / value).resolve() for key, value in section if isinstance(value, Path)}
+
+    url = settings.database.url
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
-        settings["database"]["url"] = prefix + str((root / url[len(prefix):]).resolve())
-    settings["var_dir"] = str((root / "var").resolve())
-
-
-def _check(settings: dict) -> None:
-    wechat = settings["wechat"]
-    if wechat["mode"] not in {"plain", "compat", "safe"}:
-        raise ConfigError("wechat.mode must be plain, compat or safe")
-    if wechat["mode"] != "plain":
-        if len(wechat["encoding_aes_key"]) != 43:
-            raise ConfigError("wechat.encoding_aes_key must be the 43 characters WeChat shows")
-        if not wechat["app_id"]:
-            raise ConfigError("wechat.app_id is required in compat and safe mode")
-    if not wechat["token"]:
-        raise ConfigError("wechat.token must not be empty")
-    if settings["queue"]["backend"] not in {"sqlite", "redis", "immediate"}:
-        raise ConfigError("queue.backend must be sqlite, redis or immediate")
+        url = prefix + str((root / url[len(prefix):]).resolve())
+    return settings.model_copy(update={
+        "data": settings.data.model_copy(update=absolute(settings.data)),
+        "classifier": settings.classifier.model_copy(update=absolute(settings.classifier)),
+        "queue": settings.queue.model_copy(update=absolute(settings.queue)),
+        "media": settings.media.model_copy(update=absolute(settings.media)),
+        "database": settings.database.model_copy(update={"url": url}),
+    })

@@ -11,13 +11,14 @@ from bot.infra.db import make_engine, make_sessionmaker, transaction
 from bot.infra.signing import LinkSigner, secret_key
 from bot.photos.storage import MediaStorage, make_storage
 from bot.tasks import JobQueue
+from bot.config import Settings
 
 
 @dataclass
 class Services:
     """Built once per process by build_services; the web app keeps it in app.extensions["civicbot"]."""
 
-    settings: dict
+    settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]   # their after-commit jobs go to `jobs`
     catalogue: CatalogueSnapshot
@@ -26,7 +27,7 @@ class Services:
     signer: LinkSigner
 
 
-def build_services(settings: dict) -> Services:
+def build_services(settings: Settings) -> Services:
     """Connect to the database, read the catalogue snapshot and open the job queue."""
     engine = make_engine(settings)
     jobs = JobQueue(settings)
@@ -34,4 +35,4 @@ def build_services(settings: dict) -> Services:
     with transaction(sessions) as session:
         catalogue = load_snapshot(settings, session=session)
     return Services(settings, engine, sessions, catalogue, jobs, make_storage(settings),
-                    LinkSigner(secret_key(settings), settings["media"]["link_hours"] * 3600))
+                    LinkSigner(secret_key(settings), settings.media.link_hours * 3600))

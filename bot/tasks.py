@@ -25,6 +25,7 @@ from bot.photos.storage import MediaStorage, make_storage
 from bot.understanding.places import PlaceResolver
 from bot.wechat.api_client import WeChatApi, make_api
 from models import Photo, PhotoStatus, utcnow
+from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +37,14 @@ REFUSED_FOR_GOOD = {45015, 45047}
 PUSH_TO_DEPARTMENT, TELL_RESIDENT = "push_to_department", "tell_resident"
 
 
-def make_huey(settings: dict):
-    queue = settings["queue"]
-    if queue["backend"] == "redis":
-        return RedisHuey("civicbot", url=queue["redis_url"])
-    if queue["backend"] == "immediate":
+def make_huey(settings: Settings):
+    queue = settings.queue
+    if queue.backend == "redis":
+        return RedisHuey("civicbot", url=queue.redis_url)
+    if queue.backend == "immediate":
         return MemoryHuey("civicbot", immediate=True)
-    Path(queue["path"]).parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("civicbot", filename=queue["path"], storage_class=_QueueFile)
+    Path(queue.path).parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("civicbot", filename=str(queue.path), storage_class=_QueueFile)
 
 
 class _QueueFile(SqliteStorage):
@@ -67,7 +68,7 @@ class JobQueue:
     The worker builds its own engine, sessions and API client on first use: it runs in a process of its own.
     """
 
-    def __init__(self, settings: dict):
+    def __init__(self, settings: Settings):
         self.settings = settings
         self.huey = make_huey(settings)
         self._sessions: sessionmaker[Session] | None = None
@@ -84,7 +85,7 @@ class JobQueue:
         }
         self.huey.periodic_task(crontab(minute="*"), name="sweep_notifications")(self.deliver_notifications)
         self.huey.periodic_task(crontab(minute="*"), name="sweep_photos")(self.sweep_photos)
-        minutes = settings["deadlines"]["check_minutes"]
+        minutes = settings.deadlines.check_minutes
         self.huey.periodic_task(crontab(minute=f"*/{minutes}"), name="check_deadlines")(self.check_deadlines)
 
     def enqueue(self, name: str, *args) -> None:
@@ -122,9 +123,9 @@ class JobQueue:
     def check_deadlines(self) -> tuple[int, int]:
         """Flag tickets due soon, escalate overdue ones to HQ, close resolutions nobody rated in time."""
         with transaction(self.sessions()) as session:
-            flagged = do_check_deadlines(utcnow(), timedelta(hours=self.settings["deadlines"]["warn_hours"]),
+            flagged = do_check_deadlines(utcnow(), timedelta(hours=self.settings.deadlines.warn_hours),
                                          session=session)
-            do_close_unanswered(utcnow(), timedelta(hours=self.settings["feedback"]["answer_hours"]), session=session)
+            do_close_unanswered(utcnow(), timedelta(hours=self.settings.feedback.answer_hours), session=session)
         return flagged
 
     def deliver_notifications(self) -> dict:
@@ -136,11 +137,11 @@ class JobQueue:
 
         A photo still "recorded" well after its last attempt's pause is fetched again; the job is
         idempotent, so a photo queued twice is still stored once."""
-        media = self.settings["media"]
+        media = self.settings.media
         now = utcnow()
         with transaction(self.sessions()) as session:
             stuck = [photo.id for photo in session.scalars(select(Photo).where(Photo.status == PhotoStatus.RECORDED))
-                     if now - photo.created_at > timedelta(seconds=120 + media["retry_base_seconds"] * 2 ** photo.attempts)]
+                     if now - photo.created_at > timedelta(seconds=120 + media.retry_base_seconds * 2 ** photo.attempts)]
         for photo_id in stuck:
             self.enqueue(FETCH_PHOTO, photo_id)
         return len(stuck)

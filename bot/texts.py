@@ -56,7 +56,7 @@ JOINED = "感谢您的反映！该问题已有 {count} 人反映，正在处理�
 
 ALREADY_REPORTED = "您已经反映过这个问题（编号 {number}），正在处理中，新发的照片和说明已补充到该工单。回复“查询 {number}”可查看进度。"
 
-RATE_LIMITED = "您这一小时已提交了 {limit} 条反映，系统暂时无法再受理新的反映。请稍后再提交，当前填写的内容会为您保留30分钟。"
+RATE_LIMITED = "您这一小时已提交了 {limit} 条反映，系统暂时无法再受理新的反映。请稍后再提交，当前填写的内容会为您保留{minutes}分钟。"
 
 BLOCKED = "您的账号已暂停使用反映功能。如有疑问，请联系区创城指挥部。"
 
@@ -70,7 +70,7 @@ MY_DATA = (
     "回复“删除我的数据”可删除您的身份信息（工单本身会保留给处理部门）。"
 )
 
-ERASE_ASK = "删除后，您的微信身份将与全部工单、消息和照片解除关联，您将无法再查询这些工单的进度，也收不到处理结果。工单本身保留给处理部门。确认请在10分钟内回复“确认删除”。"
+ERASE_ASK = "删除后，您的微信身份将与全部工单、消息和照片解除关联，您将无法再查询这些工单的进度，也收不到处理结果。工单本身保留给处理部门。确认请在{minutes}分钟内回复“确认删除”。"
 
 ERASED = "已删除您的身份信息：{tickets} 件工单已与您解除关联，消息记录已清除。感谢您曾经的反映！"
 
@@ -85,12 +85,20 @@ PHOTO_NOT_SAVED = "抱歉，您刚才发送的照片暂时没能保存，反映�
 PHOTO_EXPIRED = "抱歉，您发送的照片已过期，未能保存，反映内容不受影响。方便的话请重新拍一张发送。"
 
 PHOTO_REFUSED = {
-    "too_large": "抱歉，这张照片太大了（超过10MB），未能保存。请压缩后或换一张再发，反映内容不受影响。",
+    "too_large": "抱歉，这张照片太大了（超过{megabytes}MB），未能保存。请压缩后或换一张再发，反映内容不受影响。",
     "too_many_pixels": "抱歉，这张照片尺寸过大，未能保存。请换一张普通照片再发，反映内容不受影响。",
     "not_image": "抱歉，收到的文件不是可识别的图片，未能保存。请发送照片（JPG、PNG 等），反映内容不受影响。",
     "format": "抱歉，暂不支持这种图片格式，未能保存。请发送 JPG 或 PNG 照片，反映内容不受影响。",
     "broken": "抱歉，这张照片已损坏，未能打开。请重新发送一次，反映内容不受影响。",
 }
+
+
+def photo_refused(reason: str, *, max_bytes: int) -> str:
+    """Why a photo could not be used; an unknown reason reads as a broken file."""
+    return PHOTO_REFUSED.get(reason, PHOTO_REFUSED["broken"]).format(megabytes=max_bytes // (1024 * 1024))
+
+
+LOGIN_REFUSED = "账号或密码不正确，或账号已被暂时锁定（连续输错{failures}次锁定{minutes}分钟）。"
 
 
 def photo_placed(town_name: str | None) -> str:

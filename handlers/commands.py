@@ -23,7 +23,8 @@ def submit(turn: Turn) -> Reply:
     submission = submit_report(draft, catalogue=turn.catalogue, settings=turn.settings, now=turn.now,
                                session=turn.session)
     if submission.outcome == Outcome.LIMITED:
-        return Reply(texts.RATE_LIMITED.format(limit=turn.settings["limits"]["reports_per_hour"]))
+        return Reply(texts.RATE_LIMITED.format(limit=turn.settings.limits.reports_per_hour,
+                                               minutes=turn.settings.conversation.draft_timeout_minutes))
     turn.draft = None  # submitted, whether as a ticket of its own or joined to another
     ticket = submission.ticket
     if submission.outcome in (Outcome.JOINED, Outcome.REPEATED):
@@ -80,7 +81,7 @@ def query(turn: Turn) -> Reply:
 
 
 def mine(turn: Turn) -> Reply:
-    limit = turn.settings["conversation"]["recent_tickets"]
+    limit = turn.settings.conversation.recent_tickets
     tickets = recent_resident_tickets(turn.resident.id, limit, session=turn.session)
     if not tickets:
         return Reply(texts.NO_TICKETS)

@@ -44,7 +44,7 @@ def _classify(turn: Turn) -> Step:
     result = turn.catalogue.classify(draft.description)
     draft.category_code = result.category or "other"
     draft.category_confidence = result.confidence if result.category else 0.0
-    if (result.category and result.confidence >= turn.settings["classifier"]["ask_below"]
+    if (result.category and result.confidence >= turn.settings.classifier.ask_below
             and result.surely_a_report):
         draft.menu = []
         return Step.COLLECTING

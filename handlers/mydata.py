@@ -22,7 +22,7 @@ def my_data(turn: Turn) -> Reply:
 
 def ask_erase(turn: Turn) -> Reply:
     turn.resident.erase_requested_at = turn.now
-    return Reply(texts.ERASE_ASK)
+    return Reply(texts.ERASE_ASK.format(minutes=int(CONFIRM_WITHIN.total_seconds() // 60)))
 
 
 def confirm_erase(turn: Turn) -> Reply:

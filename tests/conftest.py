@@ -71,7 +71,7 @@ def make_settings(tmp_path: Path, own_database: str | Path, **overrides) -> dict
             # Never the real WeChat: a closed loopback port unless a test starts the fake API.
             "wechat": {"api_base_url": "http://127.0.0.1:9/cgi-bin/"},
             "data": {key: str(ROOT / "data" / Path(value).name)
-                     for key, value in load_config(ROOT / "config.example.toml", environ={})["data"].items()}}
+                     for key, value in dict(load_config(ROOT / "config.example.toml", environ={}).data).items()}}
     for section, values in overrides.items():
         base.setdefault(section, {}).update(values)
     return load_config(config, overrides=base, environ={})
@@ -179,8 +179,8 @@ def job_queue(folder: Path) -> dict:
 
 def queue_section(settings: dict) -> str:
     """The [queue] table of a config file for the same queue as these settings."""
-    queue = settings["queue"]
-    return f'[queue]\nbackend = "{queue["backend"]}"\npath = "{queue["path"]}"\nredis_url = "{queue["redis_url"]}"\n'
+    queue = settings.queue
+    return f'[queue]\nbackend = "{queue.backend}"\npath = "{queue.path}"\nredis_url = "{queue.redis_url}"\n'
 
 
 @pytest.fixture(scope="session")
@@ -243,8 +243,8 @@ class Resident(ChatSimulator):
     def __init__(self, app, openid: str, *, aes: bool = False):
         self.client = app.test_client()
         self.last_status = None
-        super().__init__(app.config["WECHAT"]["webhook_path"], app.config["WECHAT"], openid=openid, aes=aes,
-                         transport=self._through_app)
+        wechat = app.extensions["civicbot"].settings.wechat
+        super().__init__(wechat.webhook_path, wechat, openid=openid, aes=aes, transport=self._through_app)
 
     def _through_app(self, url: str, params: dict, body: bytes) -> tuple[int, str]:
         response = self.client.post(url, query_string=params, data=body, content_type="text/xml")
@@ -267,8 +267,8 @@ def another_resident(app):
 
 def data_section() -> str:
     """The [data] table of a config file pointing at the repository's data files."""
-    files = load_config(ROOT / "config.example.toml", environ={})["data"]
-    return "[data]\n" + "".join(f'{key} = "{ROOT / "data" / Path(value).name}"\n' for key, value in files.items())
+    files = load_config(ROOT / "config.example.toml", environ={}).data
+    return "[data]\n" + "".join(f'{key} = "{ROOT / "data" / Path(value).name}"\n' for key, value in files)
 
 
 def free_port() -> int:

@@ -60,10 +60,10 @@ def test_missing_or_unknown_tokens_are_refused(app, two_tickets):
 
 
 def civicbot(settings, *args, stdin: str = "") -> subprocess.CompletedProcess:
-    config = settings["root"] + "/cli.toml"
+    config = settings.root / "cli.toml"
     with open(config, "w", encoding="utf-8") as fh:
-        fh.write(f'[database]\nurl = "{settings["database"]["url"]}"\n[data]\n')
-        for key, value in settings["data"].items():
+        fh.write(f'[database]\nurl = "{settings.database.url}"\n[data]\n')
+        for key, value in dict(settings.data).items():
             fh.write(f'{key} = "{value}"\n')
     return subprocess.run([sys.executable, "-m", "bot", "--config", config, *args], input=stdin,
                           capture_output=True, text=True, timeout=60)

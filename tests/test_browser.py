@@ -16,6 +16,7 @@ import pytest
 from bot.simulator.chat import ChatSimulator
 from tests import images
 from tests.conftest import HUATA_VILLAGE, ROOT
+from bot.config import WeChatSettings
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = ROOT / "var" / "screenshots"
@@ -54,7 +55,7 @@ def portal(running_bot):
 
 
 def report(bot) -> str:
-    resident = ChatSimulator(bot.url, {"token": "civicbot-dev-token"}, openid="o-browser-resident")
+    resident = ChatSimulator(bot.url, WeChatSettings(), openid="o-browser-resident")
     resident.text("晋祠镇花塔村路口有人摆摊占了半条路，早上上学的孩子只能走机动车道")
     resident.location(*HUATA_VILLAGE, label="晋源区晋祠镇花塔村")
     return re.search(r"JY-\d{8}-\d{4}", resident.text("提交")).group(0)

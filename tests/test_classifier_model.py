@@ -79,9 +79,9 @@ def test_train_command_builds_the_model_the_bot_loads_and_folds_reviewed_correct
                       encoding="utf-8")
     model_path = tmp_path / "model.npz"
     config = tmp_path / "train.toml"
-    config.write_text(f'[database]\nurl = "{settings["database"]["url"]}"\n'
+    config.write_text(f'[database]\nurl = "{settings.database.url}"\n'
                       f'[classifier]\nmodel = "{model_path}"\ncorpus = "{corpus}"\n[data]\n'
-                      + "".join(f'{k} = "{v}"\n' for k, v in settings["data"].items()), encoding="utf-8")
+                      + "".join(f'{k} = "{v}"\n' for k, v in dict(settings.data).items()), encoding="utf-8")
     civicbot = [sys.executable, "-m", "bot", "--config", str(config)]
     resident.says("晋祠镇这边有个情况想反映一下")
     resident.says("改为 违法小广告")

@@ -103,7 +103,7 @@ def test_a_failing_api_is_retried_then_the_photo_marked_failed(app, resident, se
     [photo] = photo_rows(sessions)
     assert photo.status == "recorded" and photo.attempts == 1 and "attempt 1" in photo.note
     queue = app.extensions["civicbot"].jobs
-    attempts = app.config["CIVICBOT"]["media"]["fetch_attempts"]
+    attempts = app.extensions["civicbot"].settings.media.fetch_attempts
     for _ in range(attempts - 2):
         with pytest.raises(RetryTask):
             queue.run_now("fetch_photo", photo.id)
@@ -117,7 +117,7 @@ def test_giving_up_tells_the_resident(app, resident, sessions, fake_wechat):
     send_photo(resident, "m-down")
     photo_id = photo_rows(sessions)[0].id
     queue = app.extensions["civicbot"].jobs
-    for _ in range(app.config["CIVICBOT"]["media"]["fetch_attempts"] - 2):
+    for _ in range(app.extensions["civicbot"].settings.media.fetch_attempts - 2):
         with pytest.raises(RetryTask):
             queue.run_now("fetch_photo", photo_id)
     assert queue.run_now("fetch_photo", photo_id) == "failed"
@@ -242,7 +242,7 @@ def test_civicbot_jobs_lists_waiting_and_failed_photos(tmp_path, database, fake_
         gone = session.scalar(select(Photo.id).where(Photo.media_id == "m-gone"))
     queue.run_now("fetch_photo", gone)                        # WeChat has no such media: failed
     config = tmp_path / "jobs.toml"
-    config.write_text(f'[database]\nurl = "{settings["database"]["url"]}"\n' + queue_section(settings), encoding="utf-8")
+    config.write_text(f'[database]\nurl = "{settings.database.url}"\n' + queue_section(settings), encoding="utf-8")
     listing = subprocess.run([sys.executable, "-m", "bot", "--config", str(config), "jobs"], capture_output=True,
                              text=True, timeout=60)
     assert listing.returncode == 0, listing.stderr

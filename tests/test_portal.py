@@ -245,7 +245,7 @@ def test_staff_commands_create_accounts_change_passwords_and_demo_accounts(app, 
     import subprocess
     import sys
     config = tmp_path / "staff.toml"
-    config.write_text(f'[database]\nurl = "{settings["database"]["url"]}"\n[portal]\ndemo_accounts = true\n',
+    config.write_text(f'[database]\nurl = "{settings.database.url}"\n[portal]\ndemo_accounts = true\n',
                       encoding="utf-8")
     civicbot = [sys.executable, "-m", "bot", "--config", str(config), "staff"]
     added = subprocess.run(civicbot + ["add", "wu", "--department", "urban_mgmt", "--password", "first-password-1"],

@@ -12,6 +12,7 @@ from bot.cases.statuses import OPEN_STATES
 from bot.cases.workflow import do_flag
 from bot.photos.similarity import hash_distance
 from models import Draft, DraftStatus, Photo, Ticket, TicketReporter
+from bot.config import Settings
 
 EARTH_RADIUS_M = 6_371_000
 
@@ -23,21 +24,21 @@ def metres_between(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
 
 
-def find_duplicate(draft: Draft, category: str, now: datetime, settings: dict, *, session: Session) -> tuple[Ticket, str] | None:
+def find_duplicate(draft: Draft, category: str, now: datetime, settings: Settings, *, session: Session) -> tuple[Ticket, str] | None:
     """An open ticket of the same category nearby and recent, or with a near-identical photo; and why."""
-    rules = settings["duplicates"]
+    rules = settings.duplicates
     candidates = session.scalars(select(Ticket).where(
         Ticket.category_code == category, Ticket.status.in_(list(OPEN_STATES)),
-        Ticket.created_at >= now - timedelta(hours=rules["window_hours"])).order_by(Ticket.id)).all()
+        Ticket.created_at >= now - timedelta(hours=rules.window_hours)).order_by(Ticket.id)).all()
     hashes = [p.phash for p in draft.photos if p.phash]
     for ticket in candidates:
         if draft.latitude is not None and ticket.latitude is not None:
             distance = metres_between((draft.latitude, draft.longitude), (ticket.latitude, ticket.longitude))
-            if distance <= rules["radius_m"]:
+            if distance <= rules.radius_m:
                 return ticket, f"同类问题，相距约 {distance:.0f} 米"
         if hashes:
             for photo in ticket.photos:
-                if photo.phash and any(hash_distance(photo.phash, h) <= rules["photo_distance"] for h in hashes):
+                if photo.phash and any(hash_distance(photo.phash, h) <= rules.photo_distance for h in hashes):
                     return ticket, "照片与已有工单几乎相同"
     return None
 

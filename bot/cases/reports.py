@@ -14,6 +14,7 @@ from bot.cases.tickets import do_open_ticket
 from bot.catalogue.snapshot import CatalogueSnapshot
 from bot.infra.observability import ticket_number
 from models import Draft, Ticket, TicketReporter
+from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +34,13 @@ class Submission:
     reporters: int = 1       # how many residents have reported the ticket
 
 
-def submit_report(draft: Draft, *, catalogue: CatalogueSnapshot, settings: dict, now: datetime,
+def submit_report(draft: Draft, *, catalogue: CatalogueSnapshot, settings: Settings, now: datetime,
                   session: Session) -> Submission:
     """Turn a complete draft into a ticket, or join it to the open ticket of the same problem.
 
     Every channel calls this, so none skips a rule. The draft must be complete (tickets.IncompleteDraft otherwise).
     """
-    limit = settings["limits"]["reports_per_hour"]
+    limit = settings.limits.reports_per_hour
     if reports_in_last_hour(draft.resident_id, now, session=session) >= limit:
         return Submission(Outcome.LIMITED)
     hold = catalogue.screen.reason_to_hold(draft.description)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.catalogue.working_calendar import check_calendar, check_deadline_spec
 from models import Category, Department, GazetteerEntry, RoutingOverride, Setting, Town
+from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -35,22 +36,22 @@ class CatalogueFiles:
     moderation: dict = field(default_factory=dict)
 
 
-def read_catalogue(settings: dict) -> CatalogueFiles:
+def read_catalogue(settings: Settings) -> CatalogueFiles:
     """Read and check every data file named in [data]."""
-    files = settings["data"]
-    departments_doc = _toml(files["departments"])
-    categories_doc = _toml(files["categories"])
+    files = settings.data
+    departments_doc = _toml(files.departments)
+    categories_doc = _toml(files.categories)
     catalogue = CatalogueFiles(
         departments=departments_doc.get("department", []),
         overrides=departments_doc.get("routing_override", []),
-        towns=_toml(files["towns"]).get("town", []),
+        towns=_toml(files.towns).get("town", []),
         categories=categories_doc.get("category", []),
         non_report_phrases=categories_doc.get("non_report", {}).get("phrases", []),
-        gazetteer=_csv(files["gazetteer"]),
-        calendar=_toml(files["calendar"]),
-        moderation=_toml(files["moderation"]) if Path(files["moderation"]).exists() else {},
+        gazetteer=_csv(files.gazetteer),
+        calendar=_toml(files.calendar),
+        moderation=_toml(files.moderation) if Path(files.moderation).exists() else {},
     )
-    boundaries = _boundaries(files["town_polygons"])
+    boundaries = _boundaries(files.town_polygons)
     for town in catalogue.towns:
         town["boundary"] = boundaries.get(town["code"])
     check_catalogue(catalogue)

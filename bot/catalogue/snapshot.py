@@ -16,6 +16,7 @@ from bot.catalogue.working_calendar import WorkingCalendar
 from bot.understanding.places import PlaceResolver, TownArea
 from bot.cases.routing import RoutingTable
 from models import Category, Department, DepartmentKind, GazetteerEntry, RoutingOverride, Setting, Town
+from bot.config import Settings
 
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,9 @@ class CatalogueSnapshot:
         self.place_in = functools.lru_cache(maxsize=4096)(self.places.from_text)
 
 
-def load_classifier(settings: dict | None, categories: list[Category], non_report_phrases: list[str]):
+def load_classifier(settings: Settings | None, categories: list[Category], non_report_phrases: list[str]):
     """The trained model when its file exists, else the keyword scorer built from the catalogue."""
-    path = Path(settings["classifier"]["model"]) if settings else None
+    path = Path(settings.classifier.model) if settings else None
     if path and path.exists():
         from bot.understanding.features import warm_up
         warm_up()
@@ -57,7 +58,7 @@ def load_classifier(settings: dict | None, categories: list[Category], non_repor
                              non_report_phrases)
 
 
-def load_snapshot(settings: dict | None = None, *, session: Session) -> CatalogueSnapshot:
+def load_snapshot(settings: Settings | None = None, *, session: Session) -> CatalogueSnapshot:
     """Read the catalogue tables once; call again after `civicbot load-defaults` (i.e. on restart)."""
     categories = list(session.scalars(select(Category).order_by(Category.position)))
     if not categories:

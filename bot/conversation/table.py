@@ -26,6 +26,7 @@ from bot.conversation.turn import Reply, Turn
 from bot.wechat.redelivery import Delivery
 from handlers import category, commands, events, feedback, image, location, mydata, text, unsupported, voice
 from models import Draft, DraftStatus, Notification, NotificationStatus, Photo, Resident, Step, utcnow
+from bot.config import Settings
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)  # how exactly residents.last_message_at is kept
 Handler = Callable[[Turn], Reply]
@@ -100,7 +101,7 @@ FALLBACKS: dict[Intent, Handler] = {
 }
 
 
-def respond(delivery: Delivery, session: Session, *, catalogue: CatalogueSnapshot, settings: dict,
+def respond(delivery: Delivery, session: Session, *, catalogue: CatalogueSnapshot, settings: Settings,
             photo_url: Callable[[int], str] | None = None) -> str:
     """Answer one first-time delivery inside the caller's transaction; return the reply text."""
     inbound = delivery.inbound
@@ -188,7 +189,7 @@ _OPEN_DRAFT = (select(Draft).where(Draft.resident_id == bindparam("resident_id")
 
 
 def _expire_stale_draft(turn: Turn) -> None:
-    minutes = turn.settings["conversation"]["draft_timeout_minutes"]
+    minutes = turn.settings.conversation.draft_timeout_minutes
     if turn.draft and turn.now - turn.draft.updated_at > timedelta(minutes=minutes):
         turn.close_draft(DraftStatus.EXPIRED)
         turn.notices.append(texts.DRAFT_EXPIRED.format(minutes=minutes))

@@ -12,6 +12,7 @@ from bot.infra.db import enqueue_after_commit
 from bot.wechat.inbound import Inbound
 from bot.wechat.redelivery import Delivery
 from models import Draft, DraftStatus, Resident, Step
+from bot.config import Settings
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Turn:
     delivery: Delivery
     session: Session
     catalogue: CatalogueSnapshot
-    settings: dict
+    settings: Settings
     resident: Resident
     draft: Draft | None
     now: datetime

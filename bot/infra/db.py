@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 import models
+from bot.config import Settings
 
 MIGRATIONS = Path(models.__file__).resolve().parent / "migrations"
 JOBS, AFTER_COMMIT, QUEUED = "civicbot.jobs", "civicbot.after_commit", "civicbot.queued"
@@ -21,22 +22,22 @@ READ_ONLY = "civicbot_read_only"
 log = logging.getLogger(__name__)
 
 
-def make_engine(settings: dict) -> Engine:
+def make_engine(settings: Settings) -> Engine:
     """Build the engine for database.url; SQLite gets WAL, a busy timeout and queued write transactions."""
-    url = settings["database"]["url"]
+    url = settings.database.url
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        timeout = settings["database"]["busy_timeout_ms"] / 1000
+        timeout = settings.database.busy_timeout_ms / 1000
         connect_args: dict = {"timeout": timeout}
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             connect_args["factory"] = _queued_connection(f"{path}-writer.lock", timeout)
         engine = create_engine(url, connect_args=connect_args)
-        _make_sqlite_serialisable(engine, settings["database"]["busy_timeout_ms"])
+        _make_sqlite_serialisable(engine, settings.database.busy_timeout_ms)
         return engine
     # PostgreSQL's lock_timeout stands for SQLite's busy timeout: a statement that waits longer for a lock fails
     # (OperationalError, retried, then 503 to WeChat) rather than hanging the reply.
-    lock_timeout = {"options": f"-c lock_timeout={int(settings['database']['busy_timeout_ms'])}"}
+    lock_timeout = {"options": f"-c lock_timeout={int(settings.database.busy_timeout_ms)}"}
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
                          connect_args=lock_timeout if url.startswith("postgresql") else {})
 
@@ -220,17 +221,17 @@ def reading(engine: Engine) -> Iterator[Connection]:
         yield connection
 
 
-def alembic_config(settings: dict):
+def alembic_config(settings: Settings):
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", settings["database"]["url"].replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", settings.database.url.replace("%", "%%"))
     config.attributes["civicbot_settings"] = settings
     return config
 
 
-def migrate(settings: dict, revision: str = "head") -> None:
+def migrate(settings: Settings, revision: str = "head") -> None:
     """Bring the database schema up to the given Alembic revision."""
     from alembic import command
 

@@ -6,13 +6,14 @@ import secrets
 from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from bot.config import Settings
 
 
-def secret_key(settings: dict) -> str:
+def secret_key(settings: Settings) -> str:
     """server.secret_key, or one generated once into var/secret_key (set it explicitly on several machines)."""
-    if settings["server"]["secret_key"]:
-        return settings["server"]["secret_key"]
-    path = Path(settings["var_dir"]) / "secret_key"
+    if settings.server.secret_key:
+        return settings.server.secret_key
+    path = Path(settings.var_dir) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         try:

@@ -13,6 +13,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from bot.infra.db import transaction
 from models import Notification, NotificationStatus, Photo, Resident, Ticket, utcnow
+from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ BATCH = 50
 SETTLED = {NotificationStatus.SENT, NotificationStatus.TEMPLATE_SENT, NotificationStatus.WAITING}
 
 
-def deliver_due(api, storage, sessions: sessionmaker[Session], settings: dict, now: datetime | None = None) -> dict:
+def deliver_due(api, storage, sessions: sessionmaker[Session], settings: Settings, now: datetime | None = None) -> dict:
     """Send every due pending notice once; return counts by outcome. Safe to run in several workers."""
     now = now or utcnow()
     claimed = _claim(sessions, now)
@@ -61,7 +62,7 @@ def _claim(sessions, now: datetime) -> list[tuple]:
         return claimed
 
 
-def _send(api, storage, settings: dict, openid: str, text: str, photo_key: str, number: str) -> tuple[str, str]:
+def _send(api, storage, settings: Settings, openid: str, text: str, photo_key: str, number: str) -> tuple[str, str]:
     try:
         api.message.send_text(openid, text)
         if photo_key:
@@ -76,9 +77,9 @@ def _send(api, storage, settings: dict, openid: str, text: str, photo_key: str, 
         return "retry", f"{type(exc).__name__}: {exc}"[:300]
 
 
-def _fallback(api, settings: dict, openid: str, text: str, number: str) -> tuple[str, str]:
+def _fallback(api, settings: Settings, openid: str, text: str, number: str) -> tuple[str, str]:
     """A template message when one is configured; otherwise wait for the resident to write again."""
-    template = settings["notifications"]["template_id"]
+    template = settings.notifications.template_id
     if not template:
         return "waiting", "outside the 48-hour window; waiting for the resident's next message"
     try:

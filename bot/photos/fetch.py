@@ -16,6 +16,7 @@ from bot.photos.cleaning import ImageRefused, clean_image, wgs84_to_gcj02
 from bot.understanding.places import PlaceResolver
 from bot.photos.storage import MediaStorage, store_photo
 from models import Draft, DraftStatus, LocationSource, Photo, PhotoStatus, Resident, utcnow
+from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,10 @@ class PhotoOutcome:
     openid: str = ""
 
 
-def fetch_photo(photo_id: int, *, api, storage: MediaStorage, sessions: sessionmaker[Session], settings: dict,
+def fetch_photo(photo_id: int, *, api, storage: MediaStorage, sessions: sessionmaker[Session], settings: Settings,
                 places: Callable[[], PlaceResolver]) -> PhotoOutcome:
     """Run one attempt; idempotent: a photo already stored or failed is left alone."""
-    media = settings["media"]
+    media = settings.media
     with transaction(sessions) as session:
         photo = session.get(Photo, photo_id)
         if photo is None or photo.status != PhotoStatus.RECORDED:
@@ -62,9 +63,9 @@ def fetch_photo(photo_id: int, *, api, storage: MediaStorage, sessions: sessionm
         return _retry_or_fail(photo_id, attempt, f"cannot reach WeChat: {type(exc).__name__}", openid,
                               sessions, media)
     try:
-        clean = clean_image(data, max_bytes=media["max_bytes"], max_pixels=media["max_pixels"])
+        clean = clean_image(data, max_bytes=media.max_bytes, max_pixels=media.max_pixels)
     except ImageRefused as exc:
-        return _fail(photo_id, f"refused: {exc}", texts.PHOTO_REFUSED.get(exc.reason, texts.PHOTO_REFUSED["broken"]),
+        return _fail(photo_id, f"refused: {exc}", texts.photo_refused(exc.reason, max_bytes=media.max_bytes),
                      openid, sessions)
     display_key, thumbnail_key = store_photo(storage, photo_id, clean.display, clean.thumbnail)
     tell = ""
@@ -101,11 +102,11 @@ def _place_draft_from_photo(photo: Photo, places: PlaceResolver, *, session: Ses
 
 
 def _retry_or_fail(photo_id: int, attempt: int, why: str, openid: str, sessions, media: dict) -> PhotoOutcome:
-    if attempt >= media["fetch_attempts"]:
+    if attempt >= media.fetch_attempts:
         return _fail(photo_id, f"gave up after {attempt} attempts: {why}", texts.PHOTO_NOT_SAVED, openid, sessions)
     with transaction(sessions) as session:
         session.get(Photo, photo_id).note = f"attempt {attempt}: {why}"
-    raise TryAgain(media["retry_base_seconds"] * 2 ** (attempt - 1), why)
+    raise TryAgain(media.retry_base_seconds * 2 ** (attempt - 1), why)
 
 
 def _fail(photo_id: int, note: str, tell: str, openid: str, sessions) -> PhotoOutcome:

@@ -5,6 +5,7 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Protocol
+from bot.config import Settings
 
 
 class MediaStorage(Protocol):
@@ -57,5 +58,5 @@ def store_photo(storage: MediaStorage, photo_id: int, display: bytes, thumbnail:
     return keys
 
 
-def make_storage(settings: dict) -> MediaStorage:
-    return LocalMediaStorage(settings["media"]["root"])
+def make_storage(settings: Settings) -> MediaStorage:
+    return LocalMediaStorage(settings.media.root)

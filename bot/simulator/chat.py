@@ -16,6 +16,7 @@ import requests
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
+from bot.config import WeChatSettings
 
 ACCOUNT = "gh_civicbot_sim"
 
@@ -37,20 +38,20 @@ def _sign(*parts: str) -> str:
 class ChatSimulator:
     """One simulated resident talking to the bot as WeChat's servers would."""
 
-    def __init__(self, url: str, wechat: dict, *, openid: str = "sim-resident", aes: bool = False,
+    def __init__(self, url: str, wechat: WeChatSettings, *, openid: str = "sim-resident", aes: bool = False,
                  timeout: float = 10.0, transport=None, api_root: str | None = None):
         self.url = url
         self.api_root = api_root  # the stand-in WeChat API (bot.simulator.fake_wechat_api), when one serves this demo
         # transport(url, params, body) -> (status, text); tests pass one that calls the app directly.
         self.transport = transport or self._http
-        self.token = wechat["token"]
+        self.token = wechat.token
         self.openid = openid
         self.timeout = timeout
         self.crypto = None
         if aes:
-            if len(wechat.get("encoding_aes_key", "")) != 43 or not wechat.get("app_id"):
+            if len(wechat.encoding_aes_key) != 43 or not wechat.app_id:
                 raise ValueError("--aes needs wechat.app_id and wechat.encoding_aes_key in the config")
-            self.crypto = WeChatCrypto(self.token, wechat["encoding_aes_key"], wechat["app_id"])
+            self.crypto = WeChatCrypto(self.token, wechat.encoding_aes_key, wechat.app_id)
         self._msg_ids = itertools.count(random.randrange(10**15, 9 * 10**15))
 
     def text(self, content: str) -> str:

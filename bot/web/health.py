@@ -64,7 +64,7 @@ class StateCollector:
 @bp.get("/metrics")
 def metrics():
     """Prometheus text format; from loopback only, unless a bearer token is configured and given."""
-    token = services().settings["metrics"]["token"]
+    token = services().settings.metrics.token
     if token:
         if request.headers.get("Authorization", "") != f"Bearer {token}":
             abort(401)

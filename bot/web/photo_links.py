@@ -8,6 +8,7 @@ from bot.infra.db import transaction
 from bot.cases.lookups import department_may_see
 from models import Photo, PhotoStatus, Ticket
 from bot.web import services
+from bot.config import Settings
 
 bp = Blueprint("photos", __name__)
 VARIANTS = {"display": "display_key", "thumbnail": "thumbnail_key"}
@@ -45,5 +46,5 @@ def for_resident(token: str, variant: str):
         return image_response(_stored(session.get(Photo, photo_id), variant))
 
 
-def resident_photo_url(settings: dict, signer, photo_id: int, variant: str = "display") -> str:
-    return f"{settings['server']['public_url'].rstrip('/')}/r/photo/{signer.sign('photo', photo_id)}/{variant}"
+def resident_photo_url(settings: Settings, signer, photo_id: int, variant: str = "display") -> str:
+    return f"{settings.server.public_url.rstrip('/')}/r/photo/{signer.sign('photo', photo_id)}/{variant}"

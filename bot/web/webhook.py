@@ -47,7 +47,7 @@ def check_plain_signature(token: str) -> None:
 @bp.get("")
 def verify():
     """WeChat's URL check: echo echostr when the signature is right."""
-    check_plain_signature(current_app.config["WECHAT"]["token"])
+    check_plain_signature(services().settings.wechat.token)
     return Response(request.args.get("echostr", ""), mimetype="text/plain")
 
 
@@ -70,10 +70,10 @@ def _receive() -> tuple[Response, str, str]:
 
 
 def _answer() -> tuple[Response, str, str]:
-    wechat = current_app.config["WECHAT"]
-    check_plain_signature(wechat["token"])
+    wechat = services().settings.wechat
+    check_plain_signature(wechat.token)
     encrypted = request.args.get("encrypt_type", "raw").lower() == "aes"
-    if encrypted != (wechat["mode"] == "safe") and wechat["mode"] != "compat":
+    if encrypted != (wechat.mode == "safe") and wechat.mode != "compat":
         abort(400, "message mode does not match wechat.mode")
     body = request.get_data(cache=False)
     try:
@@ -108,7 +108,7 @@ def _photo_url(found: Services) -> Callable[[int], str]:
 
 
 def _crypto(wechat: dict) -> WeChatCrypto:
-    return WeChatCrypto(wechat["token"], wechat["encoding_aes_key"], wechat["app_id"])
+    return WeChatCrypto(wechat.token, wechat.encoding_aes_key, wechat.app_id)
 
 
 def _decrypt(body: bytes, wechat: dict) -> str:

@@ -15,6 +15,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from bot.infra.db import transaction
 from models import WeChatToken, utcnow
+from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -177,10 +178,10 @@ class WeChatApi(WeChatClient):
             return self._request(method, url_or_endpoint, **{**kwargs, "params": params, "_retried": True})
 
 
-def make_api(settings: dict, sessions: sessionmaker[Session]) -> WeChatApi:
-    wechat = settings["wechat"]
-    if settings["queue"]["backend"] == "redis" and settings["queue"]["redis_url"]:
-        store: TokenStore = RedisTokenStore(settings["queue"]["redis_url"], wechat["app_id"])
+def make_api(settings: Settings, sessions: sessionmaker[Session]) -> WeChatApi:
+    wechat = settings.wechat
+    if settings.queue.backend == "redis" and settings.queue.redis_url:
+        store: TokenStore = RedisTokenStore(settings.queue.redis_url, wechat.app_id)
     else:
-        store = DatabaseTokenStore(sessions, wechat["app_id"])
-    return WeChatApi(wechat["app_id"], wechat["app_secret"], wechat["api_base_url"], store)
+        store = DatabaseTokenStore(sessions, wechat.app_id)
+    return WeChatApi(wechat.app_id, wechat.app_secret, wechat.api_base_url, store)

@@ -6,7 +6,8 @@ from flask import flash, redirect, render_template, request, session, url_for
 from bot.infra.db import transaction
 from bot.web.portal import bp, sessions
 from bot.web.portal.forms import LoginForm, LogoutForm
-from bot.cases.staff import check_login
+from bot import texts
+from bot.cases.staff import LOCKOUT, MAX_FAILURES, check_login
 from models import utcnow
 
 
@@ -30,7 +31,7 @@ def login():
                 session["password_hash"] = staff.password_hash[-16:]
         if staff is not None:
             return redirect(_safe_next(form.next.data))
-        flash("账号或密码不正确，或账号已被暂时锁定（连续输错5次锁定15分钟）。", "error")
+        flash(texts.LOGIN_REFUSED.format(failures=MAX_FAILURES, minutes=int(LOCKOUT.total_seconds() // 60)), "error")
     return render_template("portal/login.html", form=form)
 
 

@@ -34,7 +34,7 @@ def catalogue():
 
 
 def warn_window() -> timedelta:
-    return timedelta(hours=current_app.config["CIVICBOT"]["deadlines"]["warn_hours"])
+    return timedelta(hours=services().settings.deadlines.warn_hours)
 
 
 def local_offset() -> timedelta:
@@ -169,15 +169,16 @@ def act(number: str):
         flash("提交的表单无效（可能已过期），请重试。" + "；".join(
             message for messages in form.errors.values() for message in messages), "error")
         return redirect(url_for("portal.ticket", number=number))
-    media = current_app.config["CIVICBOT"]["media"]
+    media = services().settings.media
     cleaned = []
     for upload in form.photos.data or []:
         if not getattr(upload, "filename", ""):
             continue
         try:
-            cleaned.append(clean_image(upload.read(), max_bytes=media["max_bytes"], max_pixels=media["max_pixels"]))
+            cleaned.append(clean_image(upload.read(), max_bytes=media.max_bytes, max_pixels=media.max_pixels))
         except ImageRefused as exc:
-            flash(f"照片“{upload.filename}”无法使用：{texts.PHOTO_REFUSED.get(exc.reason, '')}", "error")
+            flash(f"照片“{upload.filename}”无法使用：{texts.photo_refused(exc.reason, max_bytes=media.max_bytes)}",
+                  "error")
             return redirect(url_for("portal.ticket", number=number))
     storage = services().storage
     try:
