@@ -20,7 +20,7 @@ def submit(turn: Turn) -> Reply:
     if missing:
         return Reply(texts.cannot_submit(missing))
     understand(turn)  # the words may have changed since the last summary; the category chosen stays
-    submission = submit_report(draft, catalogue=turn.catalogue, settings=turn.settings, now=turn.now,
+    submission = submit_report(turn.orm_draft(), catalogue=turn.catalogue, settings=turn.settings, now=turn.now,
                                session=turn.session)
     if submission.outcome == Outcome.LIMITED:
         return Reply(texts.RATE_LIMITED.format(limit=turn.settings.limits.reports_per_hour,

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from bot import texts
 from bot.conversation.turn import Reply, Turn
-from models import CategorySource, Draft, Step
+from bot.conversation.store import DraftState
+from models import CategorySource, Step
 
 MENU_SIZE = 3
 
 
-def missing_parts(draft: Draft) -> list[str]:
+def missing_parts(draft: DraftState) -> list[str]:
     """Name what a draft still needs before it can become a ticket (photos are optional)."""
     missing = []
     if not draft.description.strip():
@@ -66,7 +67,7 @@ def summary(turn: Turn, step: Step) -> Reply:
         category_name=catalogue.category_name(draft.category_code) if draft.description and not choosing else None,
         description=draft.description, place=place,
         town_name=catalogue.places.town_name(draft.town_code),
-        photo_count=draft.count_photos(), missing=missing_parts(draft),
+        photo_count=draft.photo_count, missing=missing_parts(draft),
         outside_district=draft.latitude is not None
         and catalogue.places.from_point(draft.latitude, draft.longitude) is None, choosing=choosing)
     if choosing:

@@ -12,7 +12,7 @@ CONFIRM_WITHIN = timedelta(minutes=10)
 
 
 def my_data(turn: Turn) -> Reply:
-    held = what_we_hold(turn.resident, session=turn.session)
+    held = what_we_hold(turn.resident.id, turn.resident.openid, session=turn.session)
     openid = turn.resident.openid
     masked = openid[:4] + "…" + openid[-4:] if len(openid) > 10 else openid
     first_seen = turn.catalogue.calendar.local(turn.resident.created_at).strftime("%Y-%m-%d")
@@ -31,6 +31,6 @@ def confirm_erase(turn: Turn) -> Reply:
         return Reply(texts.NOTHING_TO_ERASE)
     turn.draft = None  # deleted with the rest of the resident's data
     # The inbound log row of this very message goes too; the reply is still returned to WeChat.
-    turn.delivery.erase_from_log(turn.session, f"erasing:{turn.resident.id}")
-    unlinked = do_erase_identity(turn.resident, session=turn.session)
+    turn.delivery.erase_from_log(turn.connection, f"erasing:{turn.resident.id}")
+    unlinked = do_erase_identity(turn.resident.id, turn.resident.openid, session=turn.session)
     return Reply(texts.ERASED.format(tickets=unlinked), Step.IDLE)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, inspect, text
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
 
@@ -19,15 +19,12 @@ class Resident(Base):
     openid: Mapped[str] = mapped_column(String(64), unique=True)
     subscribed: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_message_at: Mapped[datetime | None] = mapped_column(nullable=True)  # to the minute (bot/conversation.py)
+    last_message_at: Mapped[datetime | None] = mapped_column(nullable=True)  # the last message (not event)
     blocked: Mapped[bool] = mapped_column(default=False)  # by HQ: answered politely, messages kept, not acted on
     erase_requested_at: Mapped[datetime | None] = mapped_column(nullable=True)  # 删除我的数据, awaiting 确认
     # Set after "3 不满意": the resident's next words are the reason, and reopen that ticket.
     reason_for_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", use_alter=True),
                                                              nullable=True)
-    # Whether notices wait for this resident's next message (WeChat's 48-hour window): filled in only by the
-    # conversation's read of the resident (with_expression), so a message releases them only when there are some.
-    has_waiting_notices: Mapped[bool | None] = query_expression()
 
 
 class DraftStatus(enum.StrEnum):
@@ -88,20 +85,10 @@ class Draft(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     photos = relationship("Photo", back_populates="draft", order_by="Photo.id")
-    # How many photos the draft holds: filled in by the conversation's read of the draft (with_expression).
-    photo_count: Mapped[int | None] = query_expression()
 
     @property
     def has_location(self) -> bool:
         return self.latitude is not None or bool(self.place_text)
-
-    def count_photos(self) -> int:
-        """How many photos the draft holds: the count loaded with the draft, unless the photos themselves are
-        loaded, as after adding one, and so newer."""
-        unloaded = inspect(self).unloaded
-        if "photos" in unloaded and "photo_count" not in unloaded:
-            return self.photo_count
-        return len(self.photos)
 
 
 class CorrectionReview(enum.StrEnum):

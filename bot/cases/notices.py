@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Sequence
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot import texts
@@ -30,12 +30,11 @@ def do_queue_notices(ticket: Ticket, kind: NoticeKind, *, note: str, photos: Seq
     return notices
 
 
-def do_release_waiting(resident_id: int, now: datetime, *, session: Session) -> int:
-    """The resident wrote again, so WeChat's 48-hour window is open: send what was waiting for it."""
-    released = session.connection().execute(_RELEASE_WAITING, {"for_resident": resident_id, "at": now}).rowcount
-    if released:
-        enqueue_after_commit(session, DELIVER)
-    return released
+def do_release_waiting(connection: Connection, resident_id: int, now: datetime) -> int:
+    """The resident wrote again, so WeChat's 48-hour window is open: make what waited for it due again.
+
+    On the webhook's hot path, hence a plain statement on its connection; the caller runs DELIVER after commit."""
+    return connection.execute(_RELEASE_WAITING, {"for_resident": resident_id, "at": now}).rowcount
 
 
 _NOTICES = Notification.__table__

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from models import CategoryCorrection, Draft, DraftStatus, InboundMessage, Notification, Photo, Resident, Ticket
@@ -18,31 +18,31 @@ class Holdings:
     drafts: int
 
 
-def what_we_hold(resident: Resident, *, session: Session) -> Holdings:
-    count = lambda model, condition: session.scalar(select(func.count()).select_from(model).where(condition))  # noqa: E731
-    return Holdings(messages=count(InboundMessage, InboundMessage.openid == resident.openid),
-                    tickets=count(Ticket, Ticket.resident_id == resident.id),
-                    photos=count(Photo, Photo.resident_id == resident.id),
-                    drafts=count(Draft, (Draft.resident_id == resident.id) & (Draft.status == DraftStatus.OPEN)))
+def what_we_hold(resident_id: int, openid: str, *, session: Session) -> Holdings:
+    def count(model: type, condition: ColumnElement[bool]) -> int:
+        return session.scalar(select(func.count()).select_from(model).where(condition)) or 0
+
+    return Holdings(messages=count(InboundMessage, InboundMessage.openid == openid),
+                    tickets=count(Ticket, Ticket.resident_id == resident_id),
+                    photos=count(Photo, Photo.resident_id == resident_id),
+                    drafts=count(Draft, (Draft.resident_id == resident_id) & (Draft.status == DraftStatus.OPEN)))
 
 
-def do_erase_identity(resident: Resident, *, session: Session) -> int:
+def do_erase_identity(resident_id: int, openid: str, *, session: Session) -> int:
     """Unlink the resident from tickets and photos, drop their messages, drafts and pending news, and
     replace the OpenID; return how many tickets were unlinked. The tickets stay for the departments."""
-    unlinked = session.execute(update(Ticket).where(Ticket.resident_id == resident.id)
+    unlinked = session.execute(update(Ticket).where(Ticket.resident_id == resident_id)
                                .values(resident_id=None)).rowcount
-    session.execute(update(Photo).where(Photo.resident_id == resident.id).values(resident_id=None))
-    drafts = select(Draft.id).where(Draft.resident_id == resident.id)
+    session.execute(update(Photo).where(Photo.resident_id == resident_id).values(resident_id=None))
+    drafts = select(Draft.id).where(Draft.resident_id == resident_id)
     session.execute(update(Ticket).where(Ticket.draft_id.in_(drafts)).values(draft_id=None))
     session.execute(update(Photo).where(Photo.draft_id.in_(drafts)).values(draft_id=None))
     session.execute(delete(CategoryCorrection).where(CategoryCorrection.draft_id.in_(drafts)))
-    session.execute(delete(Draft).where(Draft.resident_id == resident.id))
-    session.execute(delete(Notification).where(Notification.resident_id == resident.id))
+    session.execute(delete(Draft).where(Draft.resident_id == resident_id))
+    session.execute(delete(Notification).where(Notification.resident_id == resident_id))
     session.execute(update(Photo).where(Photo.inbound_message_id.in_(
-        select(InboundMessage.id).where(InboundMessage.openid == resident.openid))).values(inbound_message_id=None))
-    session.execute(delete(InboundMessage).where(InboundMessage.openid == resident.openid))
-    resident.openid = f"erased:{uuid.uuid4().hex}"
-    resident.subscribed = False
-    resident.erase_requested_at = None
-    resident.reason_for_ticket_id = None
+        select(InboundMessage.id).where(InboundMessage.openid == openid))).values(inbound_message_id=None))
+    session.execute(delete(InboundMessage).where(InboundMessage.openid == openid))
+    session.execute(update(Resident).where(Resident.id == resident_id).values(
+        openid=f"erased:{uuid.uuid4().hex}", subscribed=False, erase_requested_at=None, reason_for_ticket_id=None))
     return unlinked

@@ -11,24 +11,24 @@ fallbacks: they answer the same in every step and leave the draft alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Callable
 
-from sqlalchemy import bindparam, exists, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, with_expression
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import texts
-from bot.cases.notices import do_release_waiting
+from bot.cases.notices import DELIVER, do_release_waiting
 from bot.catalogue.snapshot import CatalogueSnapshot
+from bot.conversation import store
+from bot.infra.db import Jobs
 from bot.conversation.intents import Intent, intent_of, rating_of
 from bot.conversation.turn import Reply, Turn
 from bot.wechat.redelivery import Delivery
 from handlers import category, commands, events, feedback, image, location, mydata, text, unsupported, voice
-from models import Draft, DraftStatus, Notification, NotificationStatus, Photo, Resident, Step, utcnow
+from models import DraftStatus, Step, utcnow
 from bot.config import Settings
 
-LAST_SEEN_RESOLUTION = timedelta(minutes=1)  # how exactly residents.last_message_at is kept
 Handler = Callable[[Turn], Reply]
 
 
@@ -101,25 +101,27 @@ FALLBACKS: dict[Intent, Handler] = {
 }
 
 
-def respond(delivery: Delivery, session: Session, *, catalogue: CatalogueSnapshot, settings: Settings,
-            photo_url: Callable[[int], str] | None = None) -> str:
-    """Answer one first-time delivery inside the caller's transaction; return the reply text."""
+def respond(delivery: Delivery, connection: Connection, *, sessions: sessionmaker[Session], jobs: Jobs,
+            catalogue: CatalogueSnapshot, settings: Settings,
+            photo_url: Callable[[int], str] | None = None) -> tuple[str, list[Callable[[], None]]]:
+    """Answer one first-time delivery inside the caller's transaction: the reply text, and what to run after commit."""
     inbound = delivery.inbound
     now = utcnow()
-    resident, draft = _resident_and_draft(inbound.openid, now, session=session)
+    resident_id = store.find_resident(connection, inbound.openid, now, seen=inbound.kind != "event")
+    resident, draft = store.load_turn(connection, resident_id)
     if resident.blocked:
         # Kept in the message log (the caller records every delivery), answered politely, not acted on.
-        return texts.BLOCKED if inbound.kind != "event" else ""
-    turn = Turn(inbound, delivery, session, catalogue, settings, resident, draft, now, photo_url)
+        return (texts.BLOCKED if inbound.kind != "event" else ""), []
+    turn = Turn(inbound, delivery, connection, sessions, jobs, catalogue, settings, resident, draft, now, photo_url)
     if inbound.kind != "event" and resident.has_waiting_notices:
-        do_release_waiting(resident.id, now, session=session)  # their message reopened WeChat's 48-hour window
+        if do_release_waiting(connection, resident.id, now):  # their message reopened WeChat's 48-hour window
+            turn.later(DELIVER)
     _expire_stale_draft(turn)
     reply = _answer(turn, _about_feedback(turn, intent_of(inbound, catalogue)))
     if turn.draft is not None:
         turn.draft.updated_at = now
-    if inbound.kind != "event" and _seen_long_ago(resident.last_message_at, now):
-        resident.last_message_at = now
-    return "\n\n".join([*turn.notices, reply.text]) if reply.text else "\n\n".join(turn.notices)
+    effects = turn.finish()
+    return ("\n\n".join([*turn.notices, reply.text]) if reply.text else "\n\n".join(turn.notices)), effects
 
 
 def _answer(turn: Turn, intent: Intent) -> Reply:
@@ -140,12 +142,6 @@ def _answer(turn: Turn, intent: Intent) -> Reply:
     return reply
 
 
-def _seen_long_ago(last_message_at: datetime | None, now: datetime) -> bool:
-    # To the minute: a resident sends a few messages a minute while reporting, and each write of the
-    # time alone was an UPDATE of its own.
-    return last_message_at is None or now - last_message_at >= LAST_SEEN_RESOLUTION
-
-
 def _about_feedback(turn: Turn, intent: Intent) -> Intent:
     """A rating or the reason for 不满意 outranks what the same words would mean otherwise,
     except while a category menu waits for its number."""
@@ -156,36 +152,6 @@ def _about_feedback(turn: Turn, intent: Intent) -> Intent:
             and rating_of(turn.inbound.content) and feedback.awaiting_rating(turn)):
         return Intent.RATE
     return intent
-
-
-def _resident_and_draft(openid: str, now: datetime, *, session: Session) -> tuple[Resident, Draft | None]:
-    """Find or create the resident, lock their row, then read their open draft.
-
-    The row lock answers one resident's messages in turn. The draft is read after the lock is held, in a
-    statement of its own: on PostgreSQL a statement sees the database as it was when the statement began,
-    so a draft read in the locking statement would miss a draft that the message we waited for started,
-    and show one it submitted as still open.
-    """
-    resident = session.scalar(_LOCKED_RESIDENT, {"openid": openid})
-    if resident is None:
-        try:
-            with session.begin_nested():
-                session.add(Resident(openid=openid, created_at=now))
-        except IntegrityError:
-            pass  # another worker created it first; the locked read below finds it
-        resident = session.scalar(_LOCKED_RESIDENT, {"openid": openid})
-    return resident, session.scalar(_OPEN_DRAFT, {"resident_id": resident.id})
-
-
-# Built once: the hot path runs them for every message. Each reads, with its row, the one figure the turn
-# needs about related rows (whether notices wait for this resident; how many photos the draft holds).
-_LOCKED_RESIDENT = (select(Resident).where(Resident.openid == bindparam("openid")).with_for_update()
-                    .options(with_expression(Resident.has_waiting_notices, exists().where(
-                        Notification.resident_id == Resident.id,
-                        Notification.status == NotificationStatus.WAITING))))
-_OPEN_DRAFT = (select(Draft).where(Draft.resident_id == bindparam("resident_id"), Draft.status == DraftStatus.OPEN)
-               .options(with_expression(Draft.photo_count, select(func.count(Photo.id))
-                                        .where(Photo.draft_id == Draft.id).scalar_subquery())))
 
 
 def _expire_stale_draft(turn: Turn) -> None:

@@ -5,14 +5,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.catalogue.snapshot import CatalogueSnapshot
-from bot.infra.db import enqueue_after_commit
+from bot.config import Settings
+from bot.conversation import store
+from bot.conversation.store import DraftState, ResidentState
+from bot.infra.db import Jobs, take_after_commit
 from bot.wechat.inbound import Inbound
 from bot.wechat.redelivery import Delivery
-from models import Draft, DraftStatus, Resident, Step
-from bot.config import Settings
+from models import Draft, DraftStatus, Step
 
 
 @dataclass(frozen=True)
@@ -25,39 +28,71 @@ class Reply:
 
 @dataclass
 class Turn:
-    """One resident message being answered: everything a handler may read or change."""
+    """One resident message being answered: everything a handler may read or change.
+
+    The resident and the draft are plain rows (bot/conversation/store.py), written back once at the end;
+    steps that need the ORM (submitting, rating, erasing, look-ups) use `session`, opened on first use
+    on the same connection, so everything commits together with the message's claim.
+    """
 
     inbound: Inbound
     delivery: Delivery
-    session: Session
+    connection: Connection
+    sessions: sessionmaker[Session]
+    jobs: Jobs
     catalogue: CatalogueSnapshot
     settings: Settings
-    resident: Resident
-    draft: Draft | None
+    resident: ResidentState
+    draft: DraftState | None
     now: datetime
     photo_url: Callable[[int], str] | None = None
     notices: list[str] = field(default_factory=list)
+    effects: list[Callable[[], None]] = field(default_factory=list)
+    _session: Session | None = None
 
     @property
     def step(self) -> Step:
         return self.draft.step if self.draft else Step.IDLE
 
-    def open_draft(self) -> Draft:
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self.sessions(bind=self.connection)
+        return self._session
+
+    def open_draft(self) -> DraftState:
         """Return the resident's open draft, starting one when there is none."""
         if self.draft is None:
-            # An empty photo list up front spares a query when the summary counts photos.
-            self.draft = Draft(resident_id=self.resident.id, created_at=self.now, updated_at=self.now, photos=[],
-                               step=Step.COLLECTING)
-            self.session.add(self.draft)
-            self.session.flush()
+            self.draft = store.start_draft(self.connection, self.resident.id, self.now)
         return self.draft
 
     def close_draft(self, status: DraftStatus) -> None:
         if self.draft is not None:
             self.draft.status = status
             self.draft.updated_at = self.now
+            store.save(self.connection, self.draft)
             self.draft = None
 
-    def later(self, job: str, *args) -> None:
+    def orm_draft(self) -> Draft:
+        """The open draft as an ORM object, for the case services; what the turn changed is written first."""
+        assert self.draft is not None
+        store.save(self.connection, self.draft)
+        draft = self.session.get(Draft, self.draft.id)
+        assert draft is not None
+        return draft
+
+    def later(self, job: str, *args: object) -> None:
         """Run a job once this message's answer is committed."""
-        enqueue_after_commit(self.session, job, *args)
+        self.effects.append(lambda: self.jobs.enqueue(job, *args))
+
+    def finish(self) -> list[Callable[[], None]]:
+        """Write what the turn changed; return what is to run after commit."""
+        if self._session is not None:
+            self._session.flush()
+            self.effects += take_after_commit(self._session)
+            self._session.close()
+            self._session = None
+        if self.draft is not None:
+            store.save(self.connection, self.draft)
+        store.save(self.connection, self.resident)
+        return self.effects

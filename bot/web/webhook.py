@@ -86,8 +86,9 @@ def _answer() -> tuple[Response, str, str]:
         abort(400)
     found = services()
     try:
-        reply, replayed = reply_once(inbound, found.sessions, lambda delivery, session: respond(
-            delivery, session, catalogue=found.catalogue, settings=found.settings, photo_url=_photo_url(found)))
+        reply, replayed = reply_once(inbound, found.engine, lambda delivery, connection: respond(
+            delivery, connection, sessions=found.sessions, jobs=found.jobs, catalogue=found.catalogue,
+            settings=found.settings, photo_url=_photo_url(found)))
     except OperationalError:
         # The database stayed locked or away through the retries: 503 makes WeChat deliver again.
         log.exception("database unavailable while answering %s from %s", inbound.dedupe_key, inbound.openid)

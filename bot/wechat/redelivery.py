@@ -6,11 +6,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy import Connection, Engine, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
 
-from bot.infra.db import reading, run_after_commit, run_on_connection, take_after_commit
+from bot.infra.db import reading, run_after_commit, run_on_connection
 from bot.wechat.inbound import Inbound
 from models import InboundMessage
 
@@ -25,10 +24,10 @@ class Delivery:
     inbound: Inbound
     record_id: int
 
-    def erase_from_log(self, session: Session, placeholder_openid: str) -> None:
+    def erase_from_log(self, connection: Connection, placeholder_openid: str) -> None:
         """Keep the row (the key still dedupes re-deliveries) but drop who sent it and what it said."""
-        session.execute(update(InboundMessage).where(InboundMessage.id == self.record_id)
-                        .values(openid=placeholder_openid, body="[erased]"))
+        connection.execute(MESSAGES.update().where(MESSAGES.c.id == self.record_id)
+                           .values(openid=placeholder_openid, body="[erased]"))
 
 
 @dataclass(frozen=True)
@@ -40,8 +39,10 @@ class Answer:
     effects: list[Callable[[], None]] = field(default_factory=list)
 
 
-def reply_once(inbound: Inbound, sessions: sessionmaker[Session],
-               work: Callable[[Delivery, Session], str]) -> tuple[str, bool]:
+Work = Callable[[Delivery, Connection], tuple[str, list[Callable[[], None]]]]
+
+
+def reply_once(inbound: Inbound, engine: Engine, work: Work) -> tuple[str, bool]:
     """Return the reply for this delivery, doing the work only for the first one; and whether it was a replay.
 
     A message already answered is replayed from a plain read, which waits for
@@ -52,13 +53,12 @@ def reply_once(inbound: Inbound, sessions: sessionmaker[Session],
     delivery: a re-delivery arriving while the first is still running waits
     on the row's lock, then gets the committed reply, in any worker process.
     """
-    engine = sessions.kw["bind"]
     stored_reply = _stored_reply(engine, inbound)
     if stored_reply is not None:
         log.info("re-delivery of %s from %s answered with the stored reply", inbound.dedupe_key, inbound.openid)
         return stored_reply, True
     # Each attempt builds its own Answer: a retried attempt never runs the effects of one that rolled back.
-    answer = run_on_connection(engine, lambda connection: _answer_first(connection, sessions, inbound, work))
+    answer = run_on_connection(engine, lambda connection: _answer_first(connection, inbound, work))
     if answer.replayed:
         log.info("re-delivery of %s from %s waited for the first and got its reply", inbound.dedupe_key,
                  inbound.openid)
@@ -66,17 +66,12 @@ def reply_once(inbound: Inbound, sessions: sessionmaker[Session],
     return answer.reply, answer.replayed
 
 
-def _answer_first(connection: Connection, sessions: sessionmaker[Session], inbound: Inbound,
-                  work: Callable[[Delivery, Session], str]) -> Answer:
+def _answer_first(connection: Connection, inbound: Inbound, work: Work) -> Answer:
     record_id, deliveries, stored_reply = _claim(connection, inbound)
     if deliveries > 1:
         return Answer(stored_reply, True)
-    # Bound to the open connection, the session joins its transaction and never commits it: the effects it
-    # deferred are taken here and run by reply_once once the connection has committed.
-    with sessions(bind=connection) as session:
-        reply = work(Delivery(inbound, record_id), session)
-        session.flush()
-        effects = take_after_commit(session)
+    # The work joins this transaction and never commits it: reply_once runs its effects once this has committed.
+    reply, effects = work(Delivery(inbound, record_id), connection)
     connection.execute(_save_reply_statement(), {"record_id": record_id, "new_reply": reply})
     return Answer(reply, False, effects)
 

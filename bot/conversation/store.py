@@ -1,0 +1,182 @@
+"""The conversation's reads and writes on the webhook's hot path, in SQLAlchemy Core over the models' own tables.
+
+A message costs one upsert that finds (or creates) and locks the resident, one read of the resident with
+their open draft, and one write of each row the turn changed. The ORM stays for the portal, the jobs,
+the CLI and the rarer steps of a turn (submitting, rating, erasing), which open a session on the same
+connection when they need one.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, Insert, Table, and_, bindparam, exists, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from models import (CategorySource, Draft, DraftStatus, LocationSource, Notification, NotificationStatus, Photo,
+                    Resident, Step)
+
+RESIDENTS: Table = Resident.__table__  # type: ignore[assignment]
+DRAFTS: Table = Draft.__table__  # type: ignore[assignment]
+PHOTOS: Table = Photo.__table__  # type: ignore[assignment]
+NOTICES: Table = Notification.__table__  # type: ignore[assignment]
+
+
+@dataclass
+class Row:
+    """A row read for one turn; save() writes back only the columns the turn changed."""
+
+    table: ClassVar[Table]
+    id: int
+    loaded: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def changes(self) -> dict[str, Any]:
+        return {column: getattr(self, column) for column, before in self.loaded.items()
+                if getattr(self, column) != before}
+
+    def mark_saved(self) -> None:
+        self.loaded = {column: _copy(getattr(self, column)) for column in self.loaded}
+
+
+@dataclass
+class ResidentState(Row):
+    """The resident as the turn sees them (residents row)."""
+
+    table: ClassVar[Table] = RESIDENTS
+    openid: str = ""
+    subscribed: bool = True
+    created_at: datetime | None = None
+    blocked: bool = False
+    erase_requested_at: datetime | None = None
+    reason_for_ticket_id: int | None = None
+    has_waiting_notices: bool = False   # read with the row, never written
+
+
+@dataclass
+class DraftState(Row):
+    """The resident's open draft report (drafts row), with how many photos it holds."""
+
+    table: ClassVar[Table] = DRAFTS
+    resident_id: int = 0
+    status: DraftStatus = DraftStatus.OPEN
+    step: Step = Step.COLLECTING
+    description: str = ""
+    category_code: str | None = None
+    category_confidence: float = 0.0
+    category_source: CategorySource = CategorySource.MODEL
+    menu: list[str] = field(default_factory=list)
+    latitude: float | None = None
+    longitude: float | None = None
+    location_label: str = ""
+    location_source: LocationSource = LocationSource.NONE
+    place_text: str = ""
+    town_code: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    photo_count: int = 0                # read with the row, never written
+
+    @property
+    def has_location(self) -> bool:
+        return self.latitude is not None or bool(self.place_text)
+
+
+_RESIDENT_COLUMNS = ("openid", "subscribed", "created_at", "blocked", "erase_requested_at", "reason_for_ticket_id")
+_DRAFT_COLUMNS = tuple(f.name for f in dataclasses.fields(DraftState)
+                       if f.name not in ("id", "loaded", "photo_count"))
+
+
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
+
+
+def _state(cls: type[Row], values: dict[str, Any], columns: tuple[str, ...]) -> Any:
+    row = cls(**values)
+    row.loaded = {column: _copy(values[column]) for column in columns}
+    return row
+
+
+def find_resident(connection: Connection, openid: str, now: datetime, *, seen: bool) -> int:
+    """The resident's id, creating their row on first contact; their row stays locked to the end of the
+    transaction, so one resident's messages are answered one after another, in any worker.
+
+    A message (not an event) also records when the resident last wrote, in the same statement."""
+    values = {"openid": openid, "created_at": now, "now": now if seen else None}
+    return connection.execute(_find_resident_statement(connection.dialect.name), values).scalar_one()
+
+
+def load_turn(connection: Connection, resident_id: int) -> tuple[ResidentState, DraftState | None]:
+    """The resident and their open draft, in one statement read after the resident's lock is held.
+
+    It must be a statement of its own: on PostgreSQL a statement sees the database as it was when it began,
+    so a draft read while waiting for the lock would miss the one the message we waited for started."""
+    row = connection.execute(_LOAD_TURN, {"resident_id": resident_id}).one()._mapping
+    resident = _state(ResidentState, {"id": resident_id, "has_waiting_notices": bool(row["waiting"]),
+                                      **{column: row[column] for column in _RESIDENT_COLUMNS}}, _RESIDENT_COLUMNS)
+    if row["draft_id"] is None:
+        return resident, None
+    draft = _state(DraftState, {"id": row["draft_id"], "photo_count": row["photo_count"],
+                                **{column: row[f"draft_{column}"] for column in _DRAFT_COLUMNS}}, _DRAFT_COLUMNS)
+    return resident, draft
+
+
+def start_draft(connection: Connection, resident_id: int, now: datetime) -> DraftState:
+    """A new open draft for the resident (the unique index allows one open draft each)."""
+    values = {"resident_id": resident_id, "status": DraftStatus.OPEN, "step": Step.COLLECTING, "description": "",
+              "category_code": None, "category_confidence": 0.0, "category_source": CategorySource.MODEL,
+              "menu": [], "latitude": None, "longitude": None, "location_label": "",
+              "location_source": LocationSource.NONE, "place_text": "", "town_code": None,
+              "created_at": now, "updated_at": now}
+    draft_id = connection.execute(DRAFTS.insert().returning(DRAFTS.c.id), values).scalar_one()
+    return _state(DraftState, {"id": draft_id, "photo_count": 0, **values}, _DRAFT_COLUMNS)
+
+
+def save(connection: Connection, row: Row) -> None:
+    """Write the columns of the row that the turn changed, if any."""
+    changes = row.changes()
+    if changes:
+        table = type(row).table
+        connection.execute(table.update().where(table.c.id == row.id).values(**changes))
+        row.mark_saved()
+
+
+def add_photo(connection: Connection, values: dict[str, Any]) -> int | None:
+    """Record a photo message; None when the resident sent this MediaId before (it is one photo)."""
+    return connection.execute(_add_photo_statement(connection.dialect.name), values).scalar()
+
+
+def _insert(dialect_name: str, table: Table) -> Any:
+    return (postgresql if dialect_name == "postgresql" else sqlite).insert(table)
+
+
+@functools.cache
+def _find_resident_statement(dialect_name: str) -> Insert:
+    # Built once per dialect: constructing it costs more than running it. DO UPDATE, not DO NOTHING: it
+    # returns the id of a row that is already there, and on PostgreSQL takes its lock.
+    insert = _insert(dialect_name, RESIDENTS).values(openid=bindparam("openid"), created_at=bindparam("created_at"),
+                                                     last_message_at=bindparam("now"))
+    return insert.on_conflict_do_update(
+        index_elements=[RESIDENTS.c.openid],
+        set_={"last_message_at": func.coalesce(insert.excluded.last_message_at, RESIDENTS.c.last_message_at)},
+    ).returning(RESIDENTS.c.id)
+
+
+@functools.cache
+def _add_photo_statement(dialect_name: str) -> Insert:
+    return _insert(dialect_name, PHOTOS).on_conflict_do_nothing(
+        index_elements=[PHOTOS.c.resident_id, PHOTOS.c.media_id]).returning(PHOTOS.c.id)
+
+
+_LOAD_TURN = (
+    select(*(RESIDENTS.c[column] for column in _RESIDENT_COLUMNS),
+           exists().where(NOTICES.c.resident_id == RESIDENTS.c.id,
+                          NOTICES.c.status == NotificationStatus.WAITING).label("waiting"),
+           DRAFTS.c.id.label("draft_id"),
+           *(DRAFTS.c[column].label(f"draft_{column}") for column in _DRAFT_COLUMNS),
+           select(func.count(PHOTOS.c.id)).where(PHOTOS.c.draft_id == DRAFTS.c.id)
+           .scalar_subquery().label("photo_count"))
+    .select_from(RESIDENTS.outerjoin(DRAFTS, and_(DRAFTS.c.resident_id == RESIDENTS.c.id,
+                                                  DRAFTS.c.status == DraftStatus.OPEN)))
+    .where(RESIDENTS.c.id == bindparam("resident_id")))
