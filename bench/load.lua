@@ -1,11 +1,13 @@
--- wrk script: signed WeChat deliveries of every kind from many residents, each delivered three times
--- (as WeChat re-delivers), with a per-thread counter so every thread sends different messages.
+-- wrk script: signed WeChat deliveries of every kind from many residents, each message delivered once or three
+-- times (as WeChat re-delivers), with a per-thread counter so every thread sends different messages.
 -- The signature covers only token, timestamp and nonce in plain mode, so one query serves all bodies.
 -- WeChat re-delivers a message when its answer is late, so the second and third deliveries of message m
 -- go out `lag` and 2 × `lag` messages after the first; lag 0 sends all three at once.
 local query = os.getenv("CIVICBOT_QUERY")
 local residents = tonumber(os.getenv("CIVICBOT_RESIDENTS") or "100")
 local lag = tonumber(os.getenv("CIVICBOT_REDELIVERY_LAG") or "0")
+-- 1: every request is a message's first delivery; 3: each message is delivered three times, as described below.
+local deliveries = tonumber(os.getenv("CIVICBOT_DELIVERIES") or "3")
 -- A run in rounds goes on where the last round's threads stopped: CIVICBOT_START="n0,n1", as done() prints.
 local starts = {}
 for value in string.gmatch(os.getenv("CIVICBOT_START") or "", "%d+") do
@@ -34,6 +36,9 @@ function setup(thread)
 end
 
 local function message_of(n)
+  if deliveries == 1 then
+    return n
+  end
   -- Request n carries delivery n mod 3 of a message: the first delivery of message n / 3, or a re-delivery
   -- of a message sent lag or 2 × lag messages earlier (at the start, before there is one, a new message).
   local fresh = math.floor(n / 3)

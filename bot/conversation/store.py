@@ -137,8 +137,7 @@ def save(connection: Connection, row: Row) -> None:
     """Write the columns of the row that the turn changed, if any."""
     changes = row.changes()
     if changes:
-        table = type(row).table
-        connection.execute(table.update().where(table.c.id == row.id).values(**changes))
+        connection.execute(_update_statement(type(row).table, frozenset(changes)), {"row_id": row.id, **changes})
         row.mark_saved()
 
 
@@ -161,6 +160,13 @@ def _find_resident_statement(dialect_name: str) -> Insert:
         index_elements=[RESIDENTS.c.openid],
         set_={"last_message_at": func.coalesce(insert.excluded.last_message_at, RESIDENTS.c.last_message_at)},
     ).returning(RESIDENTS.c.id)
+
+
+@functools.cache
+def _update_statement(table: Table, columns: frozenset[str]) -> Any:
+    # One statement per set of changed columns, built once: a turn changes the same few columns again and again.
+    return table.update().where(table.c.id == bindparam("row_id")).values(
+        {column: bindparam(column) for column in columns})
 
 
 @functools.cache

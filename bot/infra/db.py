@@ -59,8 +59,7 @@ def _make_sqlite_serialisable(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         if connection.get_execution_options().get(READ_ONLY):
-            connection.exec_driver_sql("BEGIN")  # deferred: a WAL reader takes no lock and waits for no writer
-            return
+            return  # no BEGIN: each read stands alone, takes no lock and waits for no writer (WAL)
         raw = connection.connection.dbapi_connection
         queued = isinstance(raw, _QueuedConnection)
         if queued:
