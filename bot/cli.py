@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.config import ConfigError, Settings, config_path, load_config
 from bot.infra.db import make_engine, make_sessionmaker, migrate, transaction
-from models import DepartmentKind, PhotoStatus
+from models import CorrectionReview, DepartmentKind, PhotoStatus
 
 
 def _settings() -> Settings:
@@ -247,8 +247,7 @@ def staff_passwd(username: str, password: str) -> None:
 @staff.command("demo")
 def staff_demo() -> None:
     """Create one demo account per department (when portal.demo_accounts is on) and print the passwords."""
-    from bot.cases.staff import demo_password, do_add_staff
-    from models import Department, StaffAccount
+    from bot.cases.staff import do_add_demo_accounts
 
     settings = _settings()
     if not settings.portal.demo_accounts:
@@ -256,15 +255,7 @@ def staff_demo() -> None:
         return
     record = os.path.join(settings.var_dir, "demo-accounts.txt")
     with transaction(_sessions(settings)) as session:
-        departments = session.scalars(select(Department).order_by(Department.id)).all()
-        lines = []
-        for found in departments:
-            username = f"demo-{found.code}"
-            if session.scalar(select(StaffAccount).where(StaffAccount.username == username)) is None:
-                password = demo_password()
-                do_add_staff(username, found.code, "admin" if found.kind == DepartmentKind.HQ else "staff", password,
-                             session=session, display_name=f"演示-{found.name}")
-                lines.append(f"{username}\t{password}\t{found.name}")
+        lines = [f"{username}\t{password}\t{name}" for username, password, name in do_add_demo_accounts(session=session)]
     if lines:
         os.makedirs(settings.var_dir, exist_ok=True)
         with open(record, "a", encoding="utf-8") as fh:
@@ -308,35 +299,18 @@ def chat(url: str | None, user: str, aes: bool, linger: float) -> None:
     When wechat.api_base_url points at this machine (the demo config), the simulator also stands in for
     WeChat's API: it hosts the photos you send and shows the messages the bot pushes to you later.
     """
+    from bot.simulator.fake_wechat_api import serve_for_chat
     from bot.simulator.chat import ChatSimulator, run_repl
 
     settings = _settings()
     server = settings.server
     url = url or f"http://{server.host}:{server.port}{settings.wechat.webhook_path}"
-    api_root = _serve_simulated_api(settings.wechat.api_base_url)
+    api_root = serve_for_chat(settings.wechat.api_base_url)
     try:
         simulator = ChatSimulator(url, settings.wechat, openid=user, aes=aes, api_root=api_root)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     run_repl(simulator, sys.stdin, sys.stdout, linger=linger)
-
-
-def _serve_simulated_api(base_url: str) -> str | None:
-    """Start the stand-in WeChat API on the configured loopback port, unless another simulator already does."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(base_url)
-    if parts.hostname not in ("127.0.0.1", "localhost") or not parts.port:
-        return None
-    import logging
-
-    from bot.simulator.fake_wechat_api import FakeWeChat
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its request lines would clutter the chat
-    try:
-        FakeWeChat(app_id=None, port=parts.port)
-    except OSError:
-        pass  # another `civicbot chat` serves it; this one uses it too
-    return f"http://127.0.0.1:{parts.port}"
 
 
 @main.command()
@@ -372,8 +346,7 @@ def corrections() -> None:
 
 
 @corrections.command("list")
-@click.option("--review", type=click.Choice(["pending", "accepted", "rejected", "folded"]), default="pending",
-              show_default=True)
+@click.option("--review", type=click.Choice([r.value for r in CorrectionReview]), default="pending", show_default=True)
 def corrections_list(review: str) -> None:
     """Show corrections awaiting (or past) review."""
     from models import CategoryCorrection
@@ -392,23 +365,21 @@ def corrections_list(review: str) -> None:
 @click.argument("ids", nargs=-1, type=int, required=True)
 def corrections_accept(ids: tuple[int, ...]) -> None:
     """Mark corrections as right: `civicbot train --fold-corrections` will learn from them."""
-    _review(ids, "accepted")
+    _review(ids, CorrectionReview.ACCEPTED)
 
 
 @corrections.command("reject")
 @click.argument("ids", nargs=-1, type=int, required=True)
 def corrections_reject(ids: tuple[int, ...]) -> None:
     """Mark corrections as wrong: they are never used for training."""
-    _review(ids, "rejected")
+    _review(ids, CorrectionReview.REJECTED)
 
 
-def _review(ids: tuple[int, ...], verdict: str) -> None:
+def _review(ids: tuple[int, ...], verdict: CorrectionReview) -> None:
     from bot.understanding.corrections import do_review
 
-    settings = _settings()
-    with transaction(_sessions(settings)) as session:
-        changed = do_review(list(ids), verdict, session=session)
-    click.echo(f"{changed} correction(s) {verdict}")
+    with transaction(_sessions(_settings())) as session:
+        click.echo(f"{do_review(list(ids), verdict, session=session)} correction(s) {verdict}")
 
 
 @main.command()
@@ -423,7 +394,3 @@ def classify() -> None:
         town = catalogue.places.town_name(place.town_code) if place else None
         click.echo(json.dumps({"category": result.category or "none", "confidence": result.confidence,
                                "town": town}, ensure_ascii=False))
-
-
-if __name__ == "__main__":
-    main()

@@ -8,12 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import Department, StaffAccount
+from models import Department, DepartmentKind, StaffAccount, StaffRole
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD = 10
-ROLES = ("staff", "admin")
+ROLES = tuple(StaffRole)
 
 
 class StaffError(Exception):
@@ -69,5 +69,15 @@ def check_login(username: str, password: str, now: datetime, *, session: Session
     return account
 
 
-def demo_password() -> str:
-    return secrets.token_urlsafe(9)
+def do_add_demo_accounts(*, session: Session) -> list[tuple[str, str, str]]:
+    """One demo account per department that has none yet (an admin for HQ): (username, password, department)."""
+    created = []
+    for department in session.scalars(select(Department).order_by(Department.id)).all():
+        username = f"demo-{department.code}"
+        if session.scalar(select(StaffAccount).where(StaffAccount.username == username)) is None:
+            password = secrets.token_urlsafe(9)
+            role = StaffRole.ADMIN if department.kind == DepartmentKind.HQ else StaffRole.STAFF
+            do_add_staff(username, department.code, role, password, session=session,
+                         display_name=f"演示-{department.name}")
+            created.append((username, password, department.name))
+    return created

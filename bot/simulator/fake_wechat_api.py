@@ -3,8 +3,10 @@ temporary media, customer-service messages, and faults on demand."""
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 import time
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.serving import make_server
@@ -127,3 +129,16 @@ class FakeWeChat:
         if self.on_message:
             self.on_message(message)
         return jsonify(errcode=0, errmsg="ok")
+
+
+def serve_for_chat(base_url: str) -> str | None:
+    """Start the stand-in WeChat API on the configured loopback port, unless another simulator already does."""
+    parts = urlsplit(base_url)
+    if parts.hostname not in ("127.0.0.1", "localhost") or not parts.port:
+        return None
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its request lines would clutter the chat
+    try:
+        FakeWeChat(app_id=None, port=parts.port)
+    except OSError:
+        pass  # another `civicbot chat` serves it; this one uses it too
+    return f"http://127.0.0.1:{parts.port}"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from models import CategoryCorrection, CorrectionReview, utcnow
 
 
-def do_review(ids: list[int], verdict: str, *, session: Session) -> int:
+def do_review(ids: list[int], verdict: CorrectionReview, *, session: Session) -> int:
     """Set the review verdict (accepted/rejected) on pending or reviewed corrections; folded ones stay."""
     rows = session.scalars(select(CategoryCorrection).where(CategoryCorrection.id.in_(ids),
                                                             CategoryCorrection.review != CorrectionReview.FOLDED)).all()
