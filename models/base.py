@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from sqlalchemy import Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -28,4 +28,4 @@ def enum_column(enum_cls: type[enum.StrEnum]) -> Enum:
 
 def utcnow() -> datetime:
     """Return the current UTC time, naive, as every timestamp column stores it."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)

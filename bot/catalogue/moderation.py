@@ -18,7 +18,7 @@ class Screen:
     repeated_characters: int = 12
 
     @classmethod
-    def from_setting(cls, value: dict) -> "Screen":
+    def from_setting(cls, value: dict) -> Screen:
         return cls(tuple(normalise(w) for w in value.get("abusive", []) if normalise(w)),
                    tuple(normalise(w) for w in value.get("spam", []) if normalise(w)),
                    int(value.get("repeated_characters", 12)))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SPEC = re.compile(r"^(\d+(?:\.\d+)?)\s*([hd])$")
@@ -67,7 +67,7 @@ class WorkingCalendar:
         """Return the naive-UTC moment when spec of working time has passed since start_utc."""
         amount, unit = check_deadline_spec(spec)
         remaining = amount * 60 if unit == "h" else amount * self.day_minutes
-        cursor = start_utc.replace(tzinfo=timezone.utc).astimezone(self.zone)
+        cursor = start_utc.replace(tzinfo=UTC).astimezone(self.zone)
         day = cursor.date()
         for _ in range(MAX_DAYS_AHEAD):
             if self.is_working_day(day):
@@ -80,7 +80,7 @@ class WorkingCalendar:
                     available = (window_end - start).total_seconds() / 60
                     if remaining <= available:
                         due = start + timedelta(minutes=remaining)
-                        return due.astimezone(timezone.utc).replace(tzinfo=None)
+                        return due.astimezone(UTC).replace(tzinfo=None)
                     remaining -= available
             day += timedelta(days=1)
             cursor = datetime.combine(day, time.min, self.zone)
@@ -88,4 +88,4 @@ class WorkingCalendar:
 
     def local(self, moment_utc: datetime) -> datetime:
         """Convert a stored naive-UTC time to the calendar's local time."""
-        return moment_utc.replace(tzinfo=timezone.utc).astimezone(self.zone)
+        return moment_utc.replace(tzinfo=UTC).astimezone(self.zone)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker

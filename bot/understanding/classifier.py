@@ -124,7 +124,7 @@ class ModelClassifier:
         self._none_index = classes.index(NOT_A_REPORT) if NOT_A_REPORT in classes else None
 
     @classmethod
-    def load(cls, path: str | Path) -> "ModelClassifier":
+    def load(cls, path: str | Path) -> ModelClassifier:
         with np.load(path, allow_pickle=False) as data:
             return cls(data["classes"].tolist(), data["features"].tolist(), data["weights"], data["bias"],
                        float(data["temperature"]), json.loads(str(data["metadata"])))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

@@ -1,7 +1,7 @@
 """Serve stored photos only to those who may see them: departments by API token, residents by signed link."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app
+from flask import Blueprint, Response, abort
 
 from bot.web.api import authorised_department
 from bot.infra.db import transaction

@@ -5,9 +5,9 @@ import hmac
 import logging
 import secrets
 import time
-from typing import Callable
+from collections.abc import Callable
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 from sqlalchemy.exc import OperationalError
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException

@@ -4,8 +4,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from datetime import timedelta
-from typing import Callable, Protocol
+from datetime import timedelta, UTC
+from typing import Protocol
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -128,8 +129,7 @@ class RedisTokenStore:
 
 
 def _epoch(naive_utc) -> float:
-    from datetime import timezone
-    return naive_utc.replace(tzinfo=timezone.utc).timestamp()
+    return naive_utc.replace(tzinfo=UTC).timestamp()
 
 
 class WeChatApi(WeChatClient):

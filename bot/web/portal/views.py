@@ -5,8 +5,8 @@ import csv
 import io
 from datetime import date, timedelta
 
-from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot import texts
