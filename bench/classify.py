@@ -71,7 +71,7 @@ def _quality(name: str, results, examples, threshold: float, *, detailed: bool) 
     predicted = [r.category or "none" for r in results]
     print(f"-- {name}: accuracy {accuracy_score(truth, predicted):.3f}, "
           f"macro-F1 {f1_score(truth, predicted, average='macro'):.3f}")
-    non_reports = [(e, r) for e, r in zip(examples, results) if e.label == "none"]
+    non_reports = [(e, r) for e, r in zip(examples, results, strict=True) if e.label == "none"]
     opened = sum(1 for _, r in non_reports if r.is_report)
     opened_sure = sum(1 for _, r in non_reports if r.is_report and r.confidence >= threshold and r.surely_a_report)
     if non_reports:
@@ -79,20 +79,20 @@ def _quality(name: str, results, examples, threshold: float, *, detailed: bool) 
               f"({100 * opened / len(non_reports):.1f} %); without asking (confidence ≥ {threshold} and "
               f"surely a report): "
               f"{opened_sure} ({100 * opened_sure / len(non_reports):.1f} %)")
-    reports = [(e, r) for e, r in zip(examples, results) if e.label != "none"]
+    reports = [(e, r) for e, r in zip(examples, results, strict=True) if e.label != "none"]
     missed = sum(1 for _, r in reports if not r.is_report)
     asked = sum(1 for _, r in reports if r.is_report and (r.confidence < threshold or not r.surely_a_report))
     print(f"   reports taken as small talk: {missed}/{len(reports)}; reports that get the category menu: "
           f"{asked} ({100 * asked / max(1, len(reports)):.1f} %)")
     if not detailed:
         return
-    sure = [(t, p) for t, p, r in zip(truth, predicted, results) if r.confidence >= threshold]
+    sure = [(t, p) for t, p, r in zip(truth, predicted, results, strict=True) if r.confidence >= threshold]
     if sure:
         print(f"   accuracy when sure (confidence ≥ {threshold}, {len(sure)} messages): "
               f"{sum(t == p for t, p in sure) / len(sure):.3f}")
     _calibration(truth, predicted, results)
     print(classification_report(truth, predicted, digits=3, zero_division=0))
-    confusions = Counter((t, p) for t, p in zip(truth, predicted) if t != p)
+    confusions = Counter((t, p) for t, p in zip(truth, predicted, strict=True) if t != p)
     print("   most frequent confusions (truth → predicted):")
     for (t, p), count in confusions.most_common(12):
         print(f"     {count:3d}  {t} → {p}")
@@ -101,7 +101,7 @@ def _quality(name: str, results, examples, threshold: float, *, detailed: bool) 
 def _calibration(truth, predicted, results) -> None:
     """Expected calibration error over 10 confidence bins: how far confidence is from accuracy."""
     bins: dict[int, list[tuple[float, bool]]] = {}
-    for t, p, r in zip(truth, predicted, results):
+    for t, p, r in zip(truth, predicted, results, strict=True):
         bins.setdefault(min(9, int(r.confidence * 10)), []).append((r.confidence, t == p))
     total = len(truth)
     error = sum(len(items) / total * abs(statistics.mean(c for c, _ in items) - statistics.mean(ok for _, ok in items))

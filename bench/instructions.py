@@ -89,10 +89,12 @@ def _rerun_under_callgrind() -> None:
     first = 3 * mix - 2 * replay  # a third of the mix are first deliveries, the rest re-deliveries
     print(f"instructions per request (callgrind; load.lua's mix, {RESIDENTS} residents, re-deliveries {LAG} apart):")
     print(f"  echo webhook (Flask + wechatpy, signature + parse + echo)  {echo / 1e6:.2f} M")
-    print(f"  civicbot, the whole mix                                   {mix / 1e6:.2f} M  ({mix / echo:.2f} × echo)")
+    print(f"  civicbot, the whole mix                                   {mix / 1e6:.2f} M  "
+          f"({mix / echo:.2f} × echo)")
     print(f"  civicbot, a re-delivery (answered from the stored reply)  {replay / 1e6:.2f} M  "
           f"({replay / echo:.2f} × echo)")
-    print(f"  civicbot, a first delivery (from the two above)           {first / 1e6:.2f} M  ({first / echo:.2f} × echo)")
+    print(f"  civicbot, a first delivery (from the two above)           {first / 1e6:.2f} M  "
+          f"({first / echo:.2f} × echo)")
 
 
 def _clients():
@@ -104,7 +106,8 @@ def _clients():
     from tests.conftest import make_settings
 
     folder = Path(tempfile.mkdtemp(prefix="civicbot-instructions-app-"))
-    settings = make_settings(folder, folder / "civicbot.db", queue={"backend": "sqlite", "path": str(folder / "jobs.db")},
+    settings = make_settings(folder, folder / "civicbot.db",
+                             queue={"backend": "sqlite", "path": str(folder / "jobs.db")},
                              classifier={"model": str(MODEL)}, logging={"level": "WARNING"})
     migrate(settings)
     engine = make_engine(settings)
@@ -141,7 +144,8 @@ def _body(n: int) -> str:
         return (head + "<MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://mmbiz.qpic.cn/x]]></PicUrl>"
                 f"<MediaId><![CDATA[load-{m}]]></MediaId><MsgId>{m}</MsgId></xml>")
     if kind == 9:
-        return head + "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[CLICK]]></Event><EventKey><![CDATA[HELP]]></EventKey></xml>"
+        return (head + "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[CLICK]]></Event>"
+                "<EventKey><![CDATA[HELP]]></EventKey></xml>")
     text = TEXTS[(step + resident_number) % len(TEXTS)]
     return head + f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text}]]></Content><MsgId>{m}</MsgId></xml>"
 

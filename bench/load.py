@@ -90,7 +90,7 @@ def main() -> None:
     rounds: dict[str, list[dict]] = {title: [] for title, _, _ in servers}
     seconds = max(1, round(options.seconds / options.rounds))
     try:
-        for title, server_port, _ in servers:
+        for _, server_port, _ in servers:
             _wait(server_port, requests, query)
         for _ in range(options.rounds):
             for title, server_port, _ in servers:
@@ -104,13 +104,14 @@ def main() -> None:
     schedule = ("first deliveries only" if options.deliveries == 1 else
                 "every message delivered 3 times " + ("at once" if not options.redelivery_lag
                                                       else f"{options.redelivery_lag} messages apart"))
+    database = "SQLite (WAL)" if not options.database_url else database_url.split("@")[-1]
     print(f"{options.connections} connections, {options.rounds} rounds of {seconds} s per server, taking turns; "
-          f"{schedule}; civicbot's database {'SQLite (WAL)' if not options.database_url else database_url.split('@')[-1]}, "
+          f"{schedule}; civicbot's database {database}, "
           f"jobs on {'Redis' if options.queue == 'redis' else 'SQLite'}:")
     echo_rounds, floor_rounds, bot_rounds = rounds.values()
-    to_floor = [bot["rps"] / floor["rps"] for floor, bot in zip(floor_rounds, bot_rounds)]
-    to_echo = [bot["rps"] / echo["rps"] for echo, bot in zip(echo_rounds, bot_rounds)]
-    for number, (echo, floor, bot) in enumerate(zip(echo_rounds, floor_rounds, bot_rounds), 1):
+    to_floor = [bot["rps"] / floor["rps"] for floor, bot in zip(floor_rounds, bot_rounds, strict=True)]
+    to_echo = [bot["rps"] / echo["rps"] for echo, bot in zip(echo_rounds, bot_rounds, strict=True)]
+    for number, (echo, floor, bot) in enumerate(zip(echo_rounds, floor_rounds, bot_rounds, strict=True), 1):
         print(f"  round {number}: echo {echo['rps']:.0f}, floor {floor['rps']:.0f}, civicbot {bot['rps']:.0f} "
               f"requests/s; civicbot / floor {to_floor[number - 1]:.2f}, civicbot / echo {to_echo[number - 1]:.2f}")
     for title, results in rounds.items():

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import instructions  # noqa: E402  (the same app, message mix and schedule as the instruction count)
+import instructions  # the same app, message mix and schedule as the instruction count
 
 # (label, module file suffix, function name), in the order a message flows.
 STAGES = [

@@ -39,7 +39,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     limiter = Limiter(get_remote_address, app=app, default_limits=[],
                       storage_uri=settings.queue.redis_url if settings.queue.backend == "redis"
                       else "memory://")
-    app.view_functions["portal.login"] = limiter.limit("10 per minute", methods=["POST"])(
+    # Flask types a view as sync or async; the limiter's generic decorator cannot hand that union back.
+    app.view_functions["portal.login"] = limiter.limit("10 per minute", methods=["POST"])(  # type: ignore[assignment]
         app.view_functions["portal.login"])
 
     @app.get("/")
@@ -67,7 +68,9 @@ def _mount_webhook(app: Flask, settings: Settings) -> None:
     observability.install_request_ids(webhook_app)
     webhook_app.register_blueprint(webhook.bp, url_prefix="/")
     webhook_app.register_error_handler(HTTPException, _plain_error)
-    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {settings.wechat.webhook_path.rstrip("/"): webhook_app})
+    # Flask's documented way to wrap the app in WSGI middleware; mypy refuses assignments to methods.
+    app.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, {settings.wechat.webhook_path.rstrip("/"): webhook_app})
 
 
 class _NoSession(SessionInterface):

@@ -137,7 +137,8 @@ def jobs() -> None:
         click.echo(f"  {task.name}{tuple(task.args)}  id {task.id}")
     click.echo(f"waiting to retry or scheduled: {len(scheduled)}")
     for task in scheduled:
-        click.echo(f"  {task.name}{tuple(task.args)}  at {task.eta:%Y-%m-%d %H:%M:%S} UTC  retries so far {task.retries}")
+        click.echo(f"  {task.name}{tuple(task.args)}  at {task.eta:%Y-%m-%d %H:%M:%S} UTC  "
+                   f"retries so far {task.retries}")
     with transaction(_sessions(settings)) as session:
         waiting = session.scalars(select(Photo).where(Photo.status == PhotoStatus.RECORDED).order_by(Photo.id)).all()
         failed = session.scalars(select(Photo).where(Photo.status == PhotoStatus.FAILED).order_by(Photo.id.desc())
@@ -255,7 +256,8 @@ def staff_demo() -> None:
         return
     record = os.path.join(settings.var_dir, "demo-accounts.txt")
     with transaction(_sessions(settings)) as session:
-        lines = [f"{username}\t{password}\t{name}" for username, password, name in do_add_demo_accounts(session=session)]
+        lines = [f"{username}\t{password}\t{name}"
+                 for username, password, name in do_add_demo_accounts(session=session)]
     if lines:
         os.makedirs(settings.var_dir, exist_ok=True)
         with open(record, "a", encoding="utf-8") as fh:

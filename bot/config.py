@@ -163,7 +163,8 @@ class Settings(Section):
         return _validated(merged, {})
 
 
-SECTIONS = {name: info.annotation for name, info in Settings.model_fields.items() if name != "root"}
+SECTIONS = {name: info.annotation for name, info in Settings.model_fields.items()
+            if isinstance(info.annotation, type) and issubclass(info.annotation, Section)}  # all but root
 
 
 def config_path() -> Path:

@@ -1,4 +1,7 @@
-"""The services a process needs — engine, sessions, catalogue snapshot, job queue, storage, link signer — in one typed object."""
+"""The services a process needs, in one typed object.
+
+Engine, sessions, catalogue snapshot, job queue, storage, link signer.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass

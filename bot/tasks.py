@@ -141,7 +141,8 @@ class JobQueue:
         now = utcnow()
         with transaction(self.sessions()) as session:
             stuck = [photo.id for photo in session.scalars(select(Photo).where(Photo.status == PhotoStatus.RECORDED))
-                     if now - photo.created_at > timedelta(seconds=120 + media.retry_base_seconds * 2 ** photo.attempts)]
+                     if now - photo.created_at
+                     > timedelta(seconds=120 + media.retry_base_seconds * 2 ** photo.attempts)]
         for photo_id in stuck:
             self.enqueue(FETCH_PHOTO, photo_id)
         return len(stuck)

@@ -1,6 +1,7 @@
 """Every sentence a resident reads, in one place so it can be reviewed and changed together."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 ACCOUNT_NAME = "晋源区文明城市随手拍"
@@ -201,7 +202,7 @@ def submitted(*, number: str, category_name: str, department_name: str, town_nam
 
 def ticket_status(*, number: str, status_name: str, category_name: str, department_name: str,
                   town_name: str | None, deadline_local: datetime, overdue: bool,
-                  photo_links: list[str] = ()) -> str:
+                  photo_links: Sequence[str] = ()) -> str:
     photos = ["您的照片（仅您本人可见，链接限时有效）："] + [f"{link} " for link in photo_links] if photo_links else []
     return "\n".join([
         f"工单 {number}",

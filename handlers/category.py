@@ -19,18 +19,23 @@ def show_menu(turn: Turn) -> Reply:
 
 def choose_first(turn: Turn) -> Reply:
     """提交 while a menu waits: the category must be settled by the resident, not guessed."""
+    assert turn.draft is not None  # a menu waits only on an open draft
     return Reply(texts.CHOOSE_FIRST + "\n" + menu_text(turn, turn.draft.menu, unsure=False), Step.CHOOSING)
 
 
 def choose(turn: Turn) -> Reply:
     match = CHOICE.match(turn.inbound.content)
+    assert match is not None  # the intent CHOOSE is a CHOICE match
     return _pick(turn, int(match.group(1)))
 
 
 def recategorise(turn: Turn) -> Reply:
     """改为 3 picks from the last menu (or the full list); 改为 占道经营 picks by name; 改为 alone shows the list."""
-    wanted = RECATEGORISE_COMMAND.match(turn.inbound.content).group(1)
+    match = RECATEGORISE_COMMAND.match(turn.inbound.content)
+    assert match is not None  # the intent RECATEGORISE is a RECATEGORISE_COMMAND match
+    wanted = match.group(1)
     draft = turn.draft
+    assert draft is not None  # the table calls this only while a draft is open
     if not wanted:
         return _open_full_menu(turn)
     if wanted.isdigit():
@@ -45,6 +50,7 @@ def recategorise(turn: Turn) -> Reply:
 
 
 def _open_full_menu(turn: Turn) -> Reply:
+    assert turn.draft is not None
     turn.draft.menu = list(turn.catalogue.categories)
     return Reply(menu_text(turn, turn.draft.menu, unsure=False), Step.CHOOSING)
 
@@ -58,6 +64,7 @@ def _by_name(turn: Turn, wanted: str) -> str | None:
 
 
 def _pick(turn: Turn, number: int) -> Reply:
+    assert turn.draft is not None
     menu = turn.draft.menu
     if not 1 <= number <= len(menu):
         return Reply(texts.CHOICE_OUT_OF_RANGE.format(last=len(menu)) + "\n" + menu_text(turn, menu, unsure=False))
@@ -67,6 +74,7 @@ def _pick(turn: Turn, number: int) -> Reply:
 def _settle(turn: Turn, code: str) -> Reply:
     """Record the resident's category (a label for training once reviewed) and carry on collecting."""
     draft = turn.draft
+    assert draft is not None
     turn.session.add(CategoryCorrection(draft_id=draft.id, text=draft.description, predicted_code=draft.category_code,
                                         predicted_confidence=draft.category_confidence, chosen_code=code,
                                         created_at=turn.now))

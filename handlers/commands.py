@@ -16,6 +16,7 @@ MAX_PHOTO_LINKS = 3
 def submit(turn: Turn) -> Reply:
     """Open a ticket from a complete draft (or join the open ticket of the same problem), or say what is missing."""
     draft = turn.draft
+    assert draft is not None  # the table calls this only while a draft is open
     missing = missing_parts(draft)
     if missing:
         return Reply(texts.cannot_submit(missing))
@@ -27,6 +28,7 @@ def submit(turn: Turn) -> Reply:
                                                minutes=turn.settings.conversation.draft_timeout_minutes))
     turn.draft = None  # submitted, whether as a ticket of its own or joined to another
     ticket = submission.ticket
+    assert ticket is not None  # every outcome but LIMITED comes with its ticket
     if submission.outcome in (Outcome.JOINED, Outcome.REPEATED):
         said = texts.ALREADY_REPORTED if submission.outcome == Outcome.REPEATED else texts.JOINED
         return Reply(said.format(count=submission.reporters, number=ticket.number), Step.IDLE)

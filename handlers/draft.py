@@ -23,6 +23,7 @@ def understand(turn: Turn) -> Step:
     """Re-classify the whole description and settle the town (a shared point wins over place names); return
     the step the dialogue goes to: a menu when the category is unsure, otherwise on collecting."""
     draft = turn.draft
+    assert draft is not None  # the table calls this only while a draft is open
     catalogue = turn.catalogue
     step = turn.step
     text_town = None
@@ -34,7 +35,7 @@ def understand(turn: Turn) -> Step:
             draft.place_text = place.place_text
             text_town = place.town_code
     point_town = (catalogue.places.from_point(draft.latitude, draft.longitude)
-                  if draft.latitude is not None else None)
+                  if draft.latitude is not None and draft.longitude is not None else None)
     draft.town_code = point_town or text_town
     return step
 
@@ -42,6 +43,7 @@ def understand(turn: Turn) -> Step:
 def _classify(turn: Turn) -> Step:
     """Take the classifier's category when it is sure enough; otherwise ask with a short numbered menu."""
     draft = turn.draft
+    assert draft is not None  # the table calls this only while a draft is open
     result = turn.catalogue.classify(draft.description)
     draft.category_code = result.category or "other"
     draft.category_confidence = result.confidence if result.category else 0.0
@@ -58,6 +60,7 @@ def _classify(turn: Turn) -> Step:
 def summary(turn: Turn, step: Step) -> Reply:
     """Say what we understood so far and what is still missing (with the category menu while one waits)."""
     draft = turn.draft
+    assert draft is not None  # the table calls this only while a draft is open
     catalogue = turn.catalogue
     place = draft.location_label or draft.place_text
     if draft.latitude is not None and not draft.location_label:
@@ -68,7 +71,7 @@ def summary(turn: Turn, step: Step) -> Reply:
         description=draft.description, place=place,
         town_name=catalogue.places.town_name(draft.town_code),
         photo_count=draft.photo_count, missing=missing_parts(draft),
-        outside_district=draft.latitude is not None
+        outside_district=draft.latitude is not None and draft.longitude is not None
         and catalogue.places.from_point(draft.latitude, draft.longitude) is None, choosing=choosing)
     if choosing:
         names = [catalogue.category_name(code) for code in draft.menu]

@@ -25,6 +25,7 @@ def _resident_actor(turn: Turn) -> Actor:
 
 def rate(turn: Turn) -> Reply:
     ticket = awaiting_rating(turn)
+    assert ticket is not None  # the table routes a rating here only when a ticket awaits one
     rating = rating_of(turn.inbound.content)
     ticket.rating, ticket.rated_at = rating, turn.now
     if rating == 3:
@@ -39,6 +40,7 @@ def rate(turn: Turn) -> Reply:
 def reason(turn: Turn) -> Reply:
     """The words after 不满意: reopen to HQ the first time; a second time, ask HQ to review instead."""
     ticket = turn.session.get(Ticket, turn.resident.reason_for_ticket_id)
+    assert ticket is not None  # the table routes here only while the resident owes a reason for their ticket
     turn.resident.reason_for_ticket_id = None
     words = turn.inbound.content.strip()[:500]
     ticket.rating_reason = words

@@ -33,6 +33,7 @@ def show_draft(turn: Turn) -> Reply:
 
     A draft that still has no description takes the words anyway: after sharing a location or a
     photo, what the resident types next is almost always the description, whatever it looks like."""
+    assert turn.draft is not None  # the table calls this only while a draft is open
     if not turn.draft.description.strip():
         return add_description(turn, turn.inbound.content)
     return summary(turn, turn.step)

@@ -22,7 +22,7 @@ class Base(DeclarativeBase):
 
 
 def enum_column(enum_cls: type[enum.StrEnum]) -> Enum:
-    """A string column holding one of the enum's values (no database enum type, so adding a value needs no migration)."""
+    """A string column holding one of the enum's values (no database enum type: adding a value needs no migration)."""
     return Enum(enum_cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 

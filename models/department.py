@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -36,9 +37,9 @@ class Town(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(50))
-    short_names: Mapped[list] = mapped_column(JSON, default=list)
+    short_names: Mapped[list[str]] = mapped_column(JSON, default=list)
     office_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
-    boundary: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    boundary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # GeoJSON
 
 
 class Category(Base):
@@ -53,8 +54,8 @@ class Category(Base):
     lead_department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
     deadline: Mapped[str] = mapped_column(String(16))  # "4h" working hours, "3d" working days
     national_code: Mapped[str] = mapped_column(String(8), default="")
-    keywords: Mapped[list] = mapped_column(JSON, default=list)
-    hints: Mapped[list] = mapped_column(JSON, default=list)
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    hints: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class GazetteerEntry(Base):
@@ -86,7 +87,7 @@ class Setting(Base):
     __tablename__ = "settings"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[dict] = mapped_column(JSON)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class ApiToken(Base):

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from models.photo import Photo
 
 
 class Resident(Base):
@@ -74,7 +78,7 @@ class Draft(Base):
     category_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     category_confidence: Mapped[float] = mapped_column(default=0.0)
     category_source: Mapped[CategorySource] = mapped_column(enum_column(CategorySource), default=CategorySource.MODEL)
-    menu: Mapped[list] = mapped_column(JSON, default=list)  # category codes of the last numbered menu shown
+    menu: Mapped[list[str]] = mapped_column(JSON, default=list)  # category codes of the last numbered menu shown
     latitude: Mapped[float | None] = mapped_column(nullable=True)
     longitude: Mapped[float | None] = mapped_column(nullable=True)
     location_label: Mapped[str] = mapped_column(String(200), default="")
@@ -84,7 +88,7 @@ class Draft(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    photos = relationship("Photo", back_populates="draft", order_by="Photo.id")
+    photos: Mapped[list[Photo]] = relationship("Photo", back_populates="draft", order_by="Photo.id")
 
     @property
     def has_location(self) -> bool:

@@ -3,11 +3,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from models.notification import Notification
+    from models.photo import Photo
 
 
 class TicketStatus(enum.StrEnum):
@@ -60,11 +65,11 @@ class Ticket(Base):
     rated_at: Mapped[datetime | None] = mapped_column(nullable=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
 
-    events = relationship("TicketEvent", back_populates="ticket", order_by="TicketEvent.id")
-    photos = relationship("Photo", back_populates="ticket", order_by="Photo.id",
-                          foreign_keys="Photo.ticket_id")
-    notifications = relationship("Notification", order_by="Notification.id")
-    reporters = relationship("TicketReporter", order_by="TicketReporter.id")
+    events: Mapped[list[TicketEvent]] = relationship("TicketEvent", back_populates="ticket", order_by="TicketEvent.id")
+    photos: Mapped[list[Photo]] = relationship("Photo", back_populates="ticket", order_by="Photo.id",
+                                               foreign_keys="Photo.ticket_id")
+    notifications: Mapped[list[Notification]] = relationship("Notification", order_by="Notification.id")
+    reporters: Mapped[list[TicketReporter]] = relationship("TicketReporter", order_by="TicketReporter.id")
 
 
 class TicketEvent(Base):
@@ -82,8 +87,8 @@ class TicketEvent(Base):
     action: Mapped[str] = mapped_column(String(32), default="")
     department_code: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the actor's, or the new lead
 
-    ticket = relationship("Ticket", back_populates="events")
-    photos = relationship("Photo", back_populates="event", order_by="Photo.id")
+    ticket: Mapped[Ticket] = relationship("Ticket", back_populates="events")
+    photos: Mapped[list[Photo]] = relationship("Photo", back_populates="event", order_by="Photo.id")
 
 
 class TicketCounter(Base):

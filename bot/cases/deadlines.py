@@ -43,6 +43,7 @@ def do_close_unanswered(now: datetime, answer_within: timedelta, *, session: Ses
         Ticket.feedback_requested_at.is_not(None), Ticket.feedback_requested_at < now - answer_within)
         .with_for_update(skip_locked=True)).all()
     for ticket in tickets:
-        do_transition(ticket, SYSTEM_ACTOR, "verify", now=now, session=session, note="市民未在规定时间内回复，视为核查通过")
+        do_transition(ticket, SYSTEM_ACTOR, "verify", now=now, session=session,
+                      note="市民未在规定时间内回复，视为核查通过")
         do_transition(ticket, SYSTEM_ACTOR, "close", now=now, session=session, note="自动结案")
     return len(tickets)

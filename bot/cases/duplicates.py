@@ -24,7 +24,8 @@ def metres_between(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
 
 
-def find_duplicate(draft: Draft, category: str, now: datetime, settings: Settings, *, session: Session) -> tuple[Ticket, str] | None:
+def find_duplicate(draft: Draft, category: str, now: datetime, settings: Settings, *,
+                   session: Session) -> tuple[Ticket, str] | None:
     """An open ticket of the same category nearby and recent, or with a near-identical photo; and why."""
     rules = settings.duplicates
     candidates = session.scalars(select(Ticket).where(
@@ -32,7 +33,8 @@ def find_duplicate(draft: Draft, category: str, now: datetime, settings: Setting
         Ticket.created_at >= now - timedelta(hours=rules.window_hours)).order_by(Ticket.id)).all()
     hashes = [p.phash for p in draft.photos if p.phash]
     for ticket in candidates:
-        if draft.latitude is not None and ticket.latitude is not None:
+        if (draft.latitude is not None and draft.longitude is not None
+                and ticket.latitude is not None and ticket.longitude is not None):
             distance = metres_between((draft.latitude, draft.longitude), (ticket.latitude, ticket.longitude))
             if distance <= rules.radius_m:
                 return ticket, f"同类问题，相距约 {distance:.0f} 米"
@@ -62,7 +64,7 @@ def do_join(draft: Draft, ticket: Ticket, reason: str, now: datetime, *, session
 
 def do_split(reporter: TicketReporter, *, session: Session) -> Draft:
     """HQ undoes a wrong join: take the reporter and their photos off the ticket; return their draft to open anew."""
-    draft = session.get(Draft, reporter.draft_id)
+    draft = session.get_one(Draft, reporter.draft_id)
     for photo in session.scalars(select(Photo).where(Photo.draft_id == draft.id)):
         photo.ticket_id = None
     session.delete(reporter)

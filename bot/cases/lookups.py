@@ -1,7 +1,9 @@
 """Find tickets: a resident's own, and those a department may see; and the ticket as departments see it."""
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select, true
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from bot.cases.reporters import reported_by
@@ -20,7 +22,7 @@ def recent_resident_tickets(resident_id: int, limit: int, *, session: Session) -
                                 .order_by(Ticket.id.desc()).limit(limit)))
 
 
-def visible_to(department: Department):
+def visible_to(department: Department) -> ColumnElement[bool]:
     """The SQL condition for the tickets a department may see: HQ all; a department those it leads;
     a town office those in its town (and any it leads by a routing override)."""
     if department.kind == DepartmentKind.HQ:
@@ -45,7 +47,7 @@ def department_tickets(department: Department, *, session: Session, status: str 
     return list(session.scalars(query.order_by(Ticket.id.desc()).limit(limit)))
 
 
-def ticket_as_dict(ticket: Ticket, catalogue: CatalogueSnapshot) -> dict:
+def ticket_as_dict(ticket: Ticket, catalogue: CatalogueSnapshot) -> dict[str, Any]:
     """The ticket as departments see it: never the resident's OpenID."""
     local = catalogue.calendar.local
     return {

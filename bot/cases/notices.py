@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot import texts
@@ -37,7 +37,8 @@ def do_release_waiting(connection: Connection, resident_id: int, now: datetime) 
     return connection.execute(_RELEASE_WAITING, {"for_resident": resident_id, "at": now}).rowcount
 
 
-_NOTICES = Notification.__table__
+# SQLAlchemy types a mapped class's __table__ as any FromClause; a declarative class's is always a Table.
+_NOTICES: Table = Notification.__table__  # type: ignore[assignment]
 _RELEASE_WAITING = (update(_NOTICES).where(_NOTICES.c.resident_id == bindparam("for_resident"),
                                            _NOTICES.c.status == NotificationStatus.WAITING)
                     .values(status=NotificationStatus.PENDING, next_attempt_at=bindparam("at")))

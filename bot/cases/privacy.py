@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from models import CategoryCorrection, Draft, DraftStatus, InboundMessage, Notification, Photo, Resident, Ticket
@@ -31,8 +32,10 @@ def what_we_hold(resident_id: int, openid: str, *, session: Session) -> Holdings
 def do_erase_identity(resident_id: int, openid: str, *, session: Session) -> int:
     """Unlink the resident from tickets and photos, drop their messages, drafts and pending news, and
     replace the OpenID; return how many tickets were unlinked. The tickets stay for the departments."""
-    unlinked = session.execute(update(Ticket).where(Ticket.resident_id == resident_id)
-                               .values(resident_id=None)).rowcount
+    # Session.execute is typed to return a Result; for an UPDATE without RETURNING it returns a CursorResult,
+    # which has the rowcount (https://github.com/sqlalchemy/sqlalchemy/issues/9185).
+    unlinked = cast(CursorResult[Any], session.execute(update(Ticket).where(Ticket.resident_id == resident_id)
+                                                       .values(resident_id=None))).rowcount
     session.execute(update(Photo).where(Photo.resident_id == resident_id).values(resident_id=None))
     drafts = select(Draft.id).where(Draft.resident_id == resident_id)
     session.execute(update(Ticket).where(Ticket.draft_id.in_(drafts)).values(draft_id=None))

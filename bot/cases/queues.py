@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.cases.lookups import visible_to
@@ -43,7 +43,7 @@ def tabs_for(department: Department) -> tuple[Tab, ...]:
     return HQ_TABS if department.kind == DepartmentKind.HQ else DEPARTMENT_TABS
 
 
-def _tab_condition(tab: Tab, now: datetime, warn: timedelta):
+def _tab_condition(tab: Tab, now: datetime, warn: timedelta) -> ColumnElement[bool] | None:
     """The SQL condition for a tab: the statuses the status table puts in it, or a condition on time or triage."""
     statuses = statuses_in_tab(tab)
     if statuses:
@@ -60,7 +60,7 @@ def _tab_condition(tab: Tab, now: datetime, warn: timedelta):
 
 
 def ticket_query(department: Department, filters: Filters, *, now: datetime, warn: timedelta,
-                 local_offset: timedelta) -> Select:
+                 local_offset: timedelta) -> Select[Ticket]:
     """The filtered, visible tickets, newest first (without paging)."""
     query = select(Ticket).where(visible_to(department))
     condition = _tab_condition(filters.tab, now, warn)
@@ -77,14 +77,15 @@ def ticket_query(department: Department, filters: Filters, *, now: datetime, war
         query = query.where(Ticket.status == S(filters.status))
     # Dates are the district's calendar days; the database stores UTC.
     if filters.date_from:
-        query = query.where(Ticket.created_at >= datetime.combine(filters.date_from, datetime.min.time()) - local_offset)
+        query = query.where(Ticket.created_at >= datetime.combine(filters.date_from, datetime.min.time())
+                            - local_offset)
     if filters.date_to:
         query = query.where(Ticket.created_at < datetime.combine(filters.date_to + timedelta(days=1),
                                                                  datetime.min.time()) - local_offset)
     return query.order_by(Ticket.id.desc())
 
 
-def page_of(query: Select, page: int, *, session: Session) -> tuple[list[Ticket], bool]:
+def page_of(query: Select[Ticket], page: int, *, session: Session) -> tuple[list[Ticket], bool]:
     """One page of tickets and whether there is a next one (no COUNT over the whole table)."""
     rows = list(session.scalars(query.offset((max(page, 1) - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
@@ -92,8 +93,8 @@ def page_of(query: Select, page: int, *, session: Session) -> tuple[list[Ticket]
 
 def tab_counts(department: Department, *, now: datetime, warn: timedelta, session: Session) -> dict[str, int]:
     """How many tickets each tab holds, in one pass over the visible tickets."""
-    conditions = {tab: _tab_condition(tab, now, warn) for tab in tabs_for(department)}
-    conditions = {tab: condition for tab, condition in conditions.items() if condition is not None}
+    every_tab = {tab: _tab_condition(tab, now, warn) for tab in tabs_for(department)}
+    conditions = {tab: condition for tab, condition in every_tab.items() if condition is not None}
     row = session.execute(select(*(func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(tab)
                                    for tab, condition in conditions.items()))
                           .select_from(Ticket).where(visible_to(department))).one()

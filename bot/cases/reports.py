@@ -65,5 +65,5 @@ def split_reporter(reporter: TicketReporter, *, catalogue: CatalogueSnapshot, no
 
 
 def reports_in_last_hour(resident_id: int, now: datetime, *, session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Ticket).where(
-        Ticket.resident_id == resident_id, Ticket.created_at > now - timedelta(hours=1)))
+    return session.execute(select(func.count()).select_from(Ticket).where(
+        Ticket.resident_id == resident_id, Ticket.created_at > now - timedelta(hours=1))).scalar_one()

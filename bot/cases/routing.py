@@ -34,7 +34,7 @@ def decide_route(category_code: str, town_code: str | None, place_reason: str, t
     category_name = table.category_names.get(category_code, category_code)
     lead = table.lead_by_category.get(category_code)
     override = table.overrides.get((town_code, category_code)) if town_code else None
-    if override:
+    if override and town_code:  # an override exists only for a known town
         lead = override
         reasons.append(f"【{category_name}】在{table.town_names[town_code]}由{table.department_names[override]}承办（属地规则）")
     elif lead and lead != table.hq_code:

@@ -5,7 +5,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from bot.cases.statuses import OPEN_STATES
@@ -14,6 +14,10 @@ from models import Ticket, TicketStatus
 S = TicketStatus
 DONE = {S.RESOLVED, S.VERIFIED, S.CLOSED}
 FINISHED = {S.VERIFIED, S.CLOSED}
+# A ticket's figures as compute_scores selects them: lead, town, status, created, deadline, resolved, escalated,
+# reopens, rating.
+TicketFigures = Row[str, str | None, TicketStatus, datetime, datetime, datetime | None, datetime | None, int,
+                    int | None]
 
 
 @dataclass
@@ -68,7 +72,7 @@ def compute_scores(start: datetime, end: datetime, now: datetime, *, session: Se
     return sorted(departments.values(), key=order), sorted(towns.values(), key=order)
 
 
-def _count(score: Score, row, now: datetime) -> None:
+def _count(score: Score, row: TicketFigures, now: datetime) -> None:
     score.received += 1
     if row.status in FINISHED:
         score.closed += 1

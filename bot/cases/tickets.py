@@ -67,7 +67,8 @@ def do_open_ticket(draft: Draft, *, catalogue: CatalogueSnapshot, now: datetime,
                             to_status=TicketStatus.RECEIVED, reason="市民通过公众号提交"))
     if decision.lead_department_code != catalogue.routing.hq_code and not hold_reason:
         do_transition(ticket, ROUTER_ACTOR, "auto_register", now=now, session=session,
-                      note=f"自动立案：类别【{catalogue.category_name(category)}】（置信度 {draft.category_confidence:.2f}）")
+                      note=f"自动立案：类别【{catalogue.category_name(category)}】"
+                           f"（置信度 {draft.category_confidence:.2f}）")
         lead = session.scalar(select(Department).where(Department.code == decision.lead_department_code))
         do_transition(ticket, ROUTER_ACTOR, "auto_dispatch", now=now, session=session, department=lead,
                       note=_dispatch_reason(decision, catalogue))

@@ -1,4 +1,7 @@
-"""The case workflow in one table: each transition, who may make it, what it needs, what it does, and its audit event."""
+"""The case workflow in one table.
+
+Each transition, who may make it, what it needs, what it does, and its audit event.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -56,13 +59,23 @@ class Change:
 Effect = Callable[[Change], None]
 
 
+def _department(change: Change) -> Department:
+    assert change.department is not None  # check_transition refuses a rule that needs one without it
+    return change.department
+
+
+def _merge_target(change: Change) -> Ticket:
+    assert change.merge_target is not None  # check_transition refuses a rule that needs one without it
+    return change.merge_target
+
+
 def _lead(change: Change) -> None:
-    change.ticket.lead_department_code = change.department.code
+    change.ticket.lead_department_code = _department(change).code
     change.ticket.needs_triage = False
 
 
 def _merged(change: Change) -> None:
-    change.ticket.merged_into_id = change.merge_target.id
+    change.ticket.merged_into_id = _merge_target(change).id
 
 
 def _resolved(change: Change) -> None:
@@ -111,7 +124,7 @@ RULES: tuple[Rule, ...] = (
     Rule("register", "立案", frozenset({S.RECEIVED}), S.REGISTERED, frozenset({HQ_ADMIN})),
     Rule("dispatch", "派遣 / 改派", frozenset({S.RECEIVED, S.REGISTERED, S.RETURNED, S.REOPENED, S.DISPATCHED}),
          S.DISPATCHED, frozenset({HQ_ADMIN}), needs_department=True, effects=(_lead,),
-         reason=_with(lambda change: f"派往{change.department.name}")),
+         reason=_with(lambda change: f"派往{_department(change).name}")),
     Rule("accept", "接单处置", frozenset({S.DISPATCHED, S.REOPENED}), S.IN_PROGRESS, DEPARTMENT),
     Rule("resolve", "处置完成", frozenset({S.IN_PROGRESS}), S.RESOLVED, DEPARTMENT, needs_note=True,
          needs_photo=True, effects=(_resolved,)),
@@ -125,7 +138,7 @@ RULES: tuple[Rule, ...] = (
          needs_note=True),
     Rule("merge", "合并为重复", frozenset({S.RECEIVED, S.REGISTERED, S.DISPATCHED, S.RETURNED}), S.MERGED,
          frozenset({HQ_ADMIN}), needs_merge_target=True, effects=(_merged,),
-         reason=_with(lambda change: f"与 {change.merge_target.number} 重复")),
+         reason=_with(lambda change: f"与 {_merge_target(change).number} 重复")),
     Rule("auto_register", "自动立案", frozenset({S.RECEIVED}), S.REGISTERED, frozenset({ROUTER}), notifies=False),
     # The router dispatches to the lead it chose when it opened the ticket; an unsettled town keeps it in triage.
     Rule("auto_dispatch", "自动派遣", frozenset({S.REGISTERED}), S.DISPATCHED, frozenset({ROUTER}),
@@ -189,7 +202,7 @@ def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, s
     change = Change(ticket, actor, now, note.strip(), department, merge_target)
     event = TicketEvent(ticket_id=ticket.id, at=now, actor=actor.name, from_status=ticket.status,
                         to_status=rule.target, reason=rule.reason(change), action=action,
-                        department_code=department.code if rule.needs_department else actor.department_code)
+                        department_code=_department(change).code if rule.needs_department else actor.department_code)
     for effect in rule.effects:
         effect(change)
     ticket.status = rule.target

@@ -1,4 +1,7 @@
-"""Load the district's catalogue (departments, towns, categories, gazetteer, calendar) from data files into the database."""
+"""Load the district's catalogue from data files into the database.
+
+The catalogue: departments, towns, categories, gazetteer, calendar.
+"""
 from __future__ import annotations
 
 import csv
@@ -58,7 +61,7 @@ def read_catalogue(settings: Settings) -> CatalogueFiles:
     return catalogue
 
 
-def _toml(path: str) -> dict:
+def _toml(path: str | Path) -> dict:
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
@@ -66,7 +69,7 @@ def _toml(path: str) -> dict:
         raise CatalogueError(f"{path}: {exc}") from exc
 
 
-def _csv(path: str) -> list[dict]:
+def _csv(path: str | Path) -> list[dict]:
     try:
         with open(path, newline="", encoding="utf-8") as fh:
             return [row for row in csv.DictReader(fh) if (row.get("name") or "").strip()]
@@ -74,7 +77,7 @@ def _csv(path: str) -> list[dict]:
         raise CatalogueError(f"{path}: {exc}") from exc
 
 
-def _boundaries(path: str) -> dict[str, dict]:
+def _boundaries(path: str | Path) -> dict[str, dict]:
     if not Path(path).exists():
         return {}
     try:
@@ -118,7 +121,7 @@ def check_catalogue(catalogue: CatalogueFiles) -> None:
 
 
 def _unique_codes(rows: list[dict], what: str) -> set[str]:
-    codes = [row.get("code") for row in rows]
+    codes: list[str] = [row.get("code", "") for row in rows]
     if not all(codes):
         raise CatalogueError(f"every {what} needs a code")
     duplicates = {code for code in codes if codes.count(code) > 1}

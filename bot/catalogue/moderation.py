@@ -30,6 +30,6 @@ class Screen:
             return "疑似辱骂"
         if any(word in folded for word in self.spam) or LINK.search(text):
             return "疑似广告或垃圾信息"
-        if re.search(r"(.)\1{%d,}" % (self.repeated_characters - 1), folded):
+        if re.search(rf"(.)\1{{{self.repeated_characters - 1},}}", folded):
             return "疑似刷屏"
         return None

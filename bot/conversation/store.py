@@ -11,14 +11,16 @@ import dataclasses
 import functools
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import Connection, Insert, Table, and_, bindparam, exists, func, select
+from sqlalchemy import Connection, Table, Update, and_, bindparam, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import ReturningInsert
 
 from models import (CategorySource, Draft, DraftStatus, LocationSource, Notification, NotificationStatus, Photo,
                     Resident, Step)
 
+# SQLAlchemy types a mapped class's __table__ as any FromClause; a declarative class's is always a Table.
 RESIDENTS: Table = Resident.__table__  # type: ignore[assignment]
 DRAFTS: Table = Draft.__table__  # type: ignore[assignment]
 PHOTOS: Table = Photo.__table__  # type: ignore[assignment]
@@ -48,7 +50,7 @@ class ResidentState(Row):
     table: ClassVar[Table] = RESIDENTS
     openid: str = ""
     subscribed: bool = True
-    created_at: datetime | None = None
+    created_at: datetime = field(kw_only=True)  # NOT NULL: always read with the row
     blocked: bool = False
     erase_requested_at: datetime | None = None
     reason_for_ticket_id: int | None = None
@@ -74,8 +76,8 @@ class DraftState(Row):
     location_source: LocationSource = LocationSource.NONE
     place_text: str = ""
     town_code: str | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
+    created_at: datetime = field(kw_only=True)  # NOT NULL: always read or written with the row
+    updated_at: datetime = field(kw_only=True)
     photo_count: int = 0                # read with the row, never written
 
     @property
@@ -92,7 +94,10 @@ def _copy(value: Any) -> Any:
     return list(value) if isinstance(value, list) else value
 
 
-def _state(cls: type[Row], values: dict[str, Any], columns: tuple[str, ...]) -> Any:
+RowT = TypeVar("RowT", bound=Row)
+
+
+def _state(cls: type[RowT], values: dict[str, Any], columns: tuple[str, ...]) -> RowT:
     row = cls(**values)
     row.loaded = {column: _copy(values[column]) for column in columns}
     return row
@@ -146,12 +151,12 @@ def add_photo(connection: Connection, values: dict[str, Any]) -> int | None:
     return connection.execute(_add_photo_statement(connection.dialect.name), values).scalar()
 
 
-def _insert(dialect_name: str, table: Table) -> Any:
-    return (postgresql if dialect_name == "postgresql" else sqlite).insert(table)
+def _insert(dialect_name: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    return postgresql.insert(table) if dialect_name == "postgresql" else sqlite.insert(table)
 
 
 @functools.cache
-def _find_resident_statement(dialect_name: str) -> Insert:
+def _find_resident_statement(dialect_name: str) -> ReturningInsert[int]:
     # Built once per dialect: constructing it costs more than running it. DO UPDATE, not DO NOTHING: it
     # returns the id of a row that is already there, and on PostgreSQL takes its lock.
     insert = _insert(dialect_name, RESIDENTS).values(openid=bindparam("openid"), created_at=bindparam("created_at"),
@@ -163,14 +168,14 @@ def _find_resident_statement(dialect_name: str) -> Insert:
 
 
 @functools.cache
-def _update_statement(table: Table, columns: frozenset[str]) -> Any:
+def _update_statement(table: Table, columns: frozenset[str]) -> Update:
     # One statement per set of changed columns, built once: a turn changes the same few columns again and again.
     return table.update().where(table.c.id == bindparam("row_id")).values(
         {column: bindparam(column) for column in columns})
 
 
 @functools.cache
-def _add_photo_statement(dialect_name: str) -> Insert:
+def _add_photo_statement(dialect_name: str) -> ReturningInsert[int]:
     return _insert(dialect_name, PHOTOS).on_conflict_do_nothing(
         index_elements=[PHOTOS.c.resident_id, PHOTOS.c.media_id]).returning(PHOTOS.c.id)
 

@@ -113,9 +113,9 @@ def respond(delivery: Delivery, connection: Connection, *, sessions: sessionmake
         # Kept in the message log (the caller records every delivery), answered politely, not acted on.
         return (texts.BLOCKED if inbound.kind != "event" else ""), []
     turn = Turn(inbound, delivery, connection, sessions, jobs, catalogue, settings, resident, draft, now, photo_url)
-    if inbound.kind != "event" and resident.has_waiting_notices:
-        if do_release_waiting(connection, resident.id, now):  # their message reopened WeChat's 48-hour window
-            turn.later(DELIVER)
+    # Their message reopened WeChat's 48-hour window.
+    if inbound.kind != "event" and resident.has_waiting_notices and do_release_waiting(connection, resident.id, now):
+        turn.later(DELIVER)
     _expire_stale_draft(turn)
     reply = _answer(turn, _about_feedback(turn, intent_of(inbound, catalogue)))
     if turn.draft is not None:

@@ -111,17 +111,17 @@ class _QueuedConnection(sqlite3.Connection):
 
     def take_turn(self) -> None:
         if self._lock_file is None:
-            self._lock_file = open(self.lock_path, "a")
+            self._lock_file = open(self.lock_path, "a")  # noqa: SIM115  (held open across turns; close() closes it)
         deadline = time.monotonic() + self.timeout
         pause = self.poll_seconds / 4
         while True:
             try:
                 fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return
-            except BlockingIOError:
+            except BlockingIOError as exc:
                 if time.monotonic() > deadline:
                     raise OperationalError("BEGIN IMMEDIATE", None,
-                                           sqlite3.OperationalError("database is locked (writer lock)"))
+                                           sqlite3.OperationalError("database is locked (writer lock)")) from exc
                 time.sleep(pause)
                 pause = min(pause * 2, self.poll_seconds)
 

@@ -22,7 +22,7 @@ def department_pushes(ticket_id: int, *, session: Session) -> list[tuple[str, di
     ticket = session.get(Ticket, ticket_id)
     if ticket is None:
         return []
-    codes = [ticket.lead_department_code]
+    codes: list[str | None] = [ticket.lead_department_code]
     if ticket.town_code:
         codes.append(session.scalar(select(Town.office_code).where(Town.code == ticket.town_code)))
     category = session.scalar(select(Category.name).where(Category.code == ticket.category_code))

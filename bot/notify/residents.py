@@ -33,7 +33,7 @@ def deliver_due(api, storage, sessions: sessionmaker[Session], settings: Setting
     for notice_id, openid, text, photo_key, number in claimed:
         outcome, error = _send(api, storage, settings, openid, text, photo_key, number)
         with transaction(sessions) as session:
-            notice = session.get(Notification, notice_id)
+            notice = session.get_one(Notification, notice_id)
             notice.last_error = error
             if outcome in SETTLED:
                 notice.status = NotificationStatus(outcome)
@@ -57,7 +57,8 @@ def _claim(sessions, now: datetime) -> list[tuple]:
         for notice, openid, number in rows:
             notice.attempts += 1
             notice.next_attempt_at = now + timedelta(seconds=CLAIM_SECONDS)
-            key = session.scalar(select(Photo.display_key).where(Photo.id == notice.photo_id)) if notice.photo_id else ""
+            key = (session.scalar(select(Photo.display_key).where(Photo.id == notice.photo_id))
+                   if notice.photo_id else "")
             claimed.append((notice.id, openid, notice.text, key, number))
         return claimed
 

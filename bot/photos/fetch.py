@@ -16,7 +16,7 @@ from bot.photos.cleaning import ImageRefused, clean_image, wgs84_to_gcj02
 from bot.understanding.places import PlaceResolver
 from bot.photos.storage import MediaStorage, store_photo
 from models import Draft, DraftStatus, LocationSource, Photo, PhotoStatus, Resident, utcnow
-from bot.config import Settings
+from bot.config import MediaSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class TryAgain(Exception):
 class PhotoOutcome:
     status: str                    # stored | failed | skipped
     tell_resident: str = ""        # what to say to the resident, if anything
-    openid: str = ""
+    openid: str | None = ""       # None when the resident erased their identity meanwhile
 
 
 def fetch_photo(photo_id: int, *, api, storage: MediaStorage, sessions: sessionmaker[Session], settings: Settings,
@@ -75,12 +75,13 @@ def fetch_photo(photo_id: int, *, api, storage: MediaStorage, sessions: sessionm
         # is read here, not overwritten by the photo's (on PostgreSQL the draft read would otherwise be the
         # one committed before their message), and both take their locks in the same order.
         session.execute(select(Resident.id).where(Resident.id == resident_id).with_for_update())
-        photo = session.get(Photo, photo_id)
+        photo = session.get_one(Photo, photo_id)
         photo.status, photo.display_key, photo.thumbnail_key = PhotoStatus.STORED, display_key, thumbnail_key
         photo.width, photo.height, photo.source_format = clean.width, clean.height, clean.source_format
         photo.phash, photo.taken_at, photo.processed_at = clean.phash, clean.taken_at, utcnow()
         photo.note = ""
         if clean.gps_wgs84:
+            assert resolver is not None  # made above whenever the photo has GPS
             photo.gps_latitude, photo.gps_longitude = wgs84_to_gcj02(*clean.gps_wgs84)
             tell = _place_draft_from_photo(photo, resolver, session=session)
     return PhotoOutcome("stored", tell, openid)
@@ -93,6 +94,7 @@ def _place_draft_from_photo(photo: Photo, places: PlaceResolver, *, session: Ses
         return ""
     if draft.latitude is not None:
         return ""
+    assert photo.gps_latitude is not None and photo.gps_longitude is not None  # the caller set them
     draft.latitude, draft.longitude = photo.gps_latitude, photo.gps_longitude
     draft.location_source = LocationSource.PHOTO
     town = places.from_point(draft.latitude, draft.longitude)
@@ -101,18 +103,19 @@ def _place_draft_from_photo(photo: Photo, places: PlaceResolver, *, session: Ses
     return texts.photo_placed(places.town_name(town))
 
 
-def _retry_or_fail(photo_id: int, attempt: int, why: str, openid: str, sessions, media: dict) -> PhotoOutcome:
+def _retry_or_fail(photo_id: int, attempt: int, why: str, openid: str | None, sessions: sessionmaker[Session],
+                   media: MediaSettings) -> PhotoOutcome:
     if attempt >= media.fetch_attempts:
         return _fail(photo_id, f"gave up after {attempt} attempts: {why}", texts.PHOTO_NOT_SAVED, openid, sessions)
     with transaction(sessions) as session:
-        session.get(Photo, photo_id).note = f"attempt {attempt}: {why}"
+        session.get_one(Photo, photo_id).note = f"attempt {attempt}: {why}"
     raise TryAgain(media.retry_base_seconds * 2 ** (attempt - 1), why)
 
 
-def _fail(photo_id: int, note: str, tell: str, openid: str, sessions) -> PhotoOutcome:
+def _fail(photo_id: int, note: str, tell: str, openid: str | None, sessions: sessionmaker[Session]) -> PhotoOutcome:
     """Keep the report intact; mark only the photo, with the reason, and tell the resident."""
     log.warning("photo %s not saved: %s", photo_id, note)
     with transaction(sessions) as session:
-        photo = session.get(Photo, photo_id)
+        photo = session.get_one(Photo, photo_id)
         photo.status, photo.note, photo.processed_at = PhotoStatus.FAILED, note, utcnow()
     return PhotoOutcome("failed", tell, openid)

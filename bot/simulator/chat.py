@@ -123,8 +123,8 @@ def pushed_messages(simulator: ChatSimulator, stdout: TextIO, stop: threading.Ev
     seen = 0
     while not stop.is_set():
         try:
-            answer = requests.get(f"{simulator.api_root}/simulator/messages",
-                                  params={"touser": simulator.openid, "after": seen}, timeout=5).json()
+            query: dict[str, str | int] = {"touser": simulator.openid, "after": seen}
+            answer = requests.get(f"{simulator.api_root}/simulator/messages", params=query, timeout=5).json()
         except (requests.RequestException, ValueError):
             answer = {"messages": [], "next": seen}
         for message in answer["messages"]:

@@ -2,6 +2,7 @@
 temporary media, customer-service messages, and faults on demand."""
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import threading
@@ -137,8 +138,6 @@ def serve_for_chat(base_url: str) -> str | None:
     if parts.hostname not in ("127.0.0.1", "localhost") or not parts.port:
         return None
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its request lines would clutter the chat
-    try:
+    with contextlib.suppress(OSError):  # another `civicbot chat` serves it; this one uses it too
         FakeWeChat(app_id=None, port=parts.port)
-    except OSError:
-        pass  # another `civicbot chat` serves it; this one uses it too
     return f"http://127.0.0.1:{parts.port}"

@@ -130,7 +130,7 @@ class ModelClassifier:
                        float(data["temperature"]), json.loads(str(data["metadata"])))
 
     def save(self, path: str | Path) -> None:
-        features = sorted(self._index, key=self._index.get)
+        features = sorted(self._index, key=self._index.__getitem__)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as fh:
             np.savez_compressed(fh, classes=np.array(self.classes), features=np.array(features),

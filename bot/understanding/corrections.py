@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +20,7 @@ def do_review(ids: list[int], verdict: CorrectionReview, *, session: Session) ->
     return len(rows)
 
 
-def do_fold_corrections(corpus_path: str, *, session: Session) -> int:
+def do_fold_corrections(corpus_path: str | Path, *, session: Session) -> int:
     """Append accepted corrections to the corpus file as new labelled messages, once each."""
     rows = session.scalars(select(CategoryCorrection).where(CategoryCorrection.review == CorrectionReview.ACCEPTED)
                            .order_by(CategoryCorrection.id)).all()

@@ -14,7 +14,8 @@ _ADDRESS = re.compile(
     r"([\u4e00-\u9fa5A-Za-z0-9]{2,12}?(?:大道|大街|路口|路|街|巷|胡同|小区|社区|村|广场|公园|市场|大桥|桥|"
     r"大厦|花园|学校|小学|中学|大学|医院|超市|车站|公交站|号楼|号院|\d+号))")
 # Words residents put before a place; they are not part of its name.
-_LEADING_NOISE = re.compile(r"^(?:我们|我家|咱们|我|这个|那个|这里|那里|就在|位于|在|到|从|去|有人|楼下|门口|附近|旁边|对面|这|那|的)+")
+_LEADING_NOISE = re.compile(r"^(?:我们|我家|咱们|我|这个|那个|这里|那里|就在|位于|在|到|从|去|"
+                            r"有人|楼下|门口|附近|旁边|对面|这|那|的)+")
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,10 @@ class PlaceResolver:
         for name, town in gazetteer:
             if normalise(name):
                 names[normalise(name)] = (town, False)
-        for town in towns:
-            for name in (town.name, *town.short_names):
+        for area in towns:
+            for name in (area.name, *area.short_names):
                 if normalise(name):
-                    names[normalise(name)] = (town.code, True)
+                    names[normalise(name)] = (area.code, True)
         # One list, longest first: 晋祠镇 (a town) is matched before 晋祠 (the temple),
         # and 古唐苑小区 before any shorter name inside it.
         self._names = sorted(((name, town, is_town) for name, (town, is_town) in names.items()),
@@ -76,6 +77,7 @@ class PlaceResolver:
                 continue
             folded = folded.replace(name, "\0")  # so 晋祠路 does not also count as 晋祠
             if is_town:
+                assert town is not None  # a town's own names carry its code
                 town_mentions.append(town)
                 reasons.append(f"提到“{name}”")
             elif town:

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -55,16 +58,16 @@ def split(examples: list[Example]) -> tuple[list[Example], list[Example]]:
 @dataclass
 class Candidate:
     name: str
-    make: callable
+    make: Callable[[], Any]  # a fresh scikit-learn classifier (scikit-learn has no type hints)
 
 
 def candidates() -> list[Candidate]:
     from sklearn.linear_model import LogisticRegression
     from sklearn.svm import LinearSVC
 
-    found = [Candidate(f"logistic C={c}", lambda c=c: LogisticRegression(C=c, max_iter=3000))
+    found = [Candidate(f"logistic C={c}", functools.partial(LogisticRegression, C=c, max_iter=3000))
              for c in (4.0, 16.0, 64.0)]
-    found += [Candidate(f"linear-svm C={c}", lambda c=c: LinearSVC(C=c, max_iter=50000))
+    found += [Candidate(f"linear-svm C={c}", functools.partial(LinearSVC, C=c, max_iter=50000))
               for c in (0.5, 1.0, 2.0, 4.0)]
     return found
 
@@ -133,9 +136,9 @@ def train_model(examples: list[Example], *, sources: dict | None = None, only: s
     classes = sorted({e.label for e in examples})
     truth = np.array([classes.index(e.label) for e in examples])
     folds = max(2, min(folds, int(np.bincount(truth).min())))  # a tiny corpus cannot have more folds than members
-    folds = list(StratifiedKFold(folds, shuffle=True, random_state=SEED).split(np.zeros(len(truth)), truth))
+    splits = list(StratifiedKFold(folds, shuffle=True, random_state=SEED).split(np.zeros(len(truth)), truth))
     fold_data = []
-    for train_index, test_index in folds:
+    for train_index, test_index in splits:
         train_matrix, vectoriser = _matrix([examples[i] for i in train_index])
         test_matrix, _ = _matrix([examples[i] for i in test_index], vectoriser)
         fold_data.append((train_index, test_index, train_matrix, test_matrix))

@@ -16,6 +16,7 @@ from wechatpy.utils import WeChatSigner
 from werkzeug.exceptions import HTTPException
 
 from bot import texts
+from bot.config import WeChatSettings
 from bot.services import Services
 from bot.web import services
 from bot.web.photo_links import resident_photo_url
@@ -64,7 +65,8 @@ def _receive() -> tuple[Response, str, str]:
     try:
         return _answer()
     except HTTPException as refused:
-        outcome = {403: "refused_signature", 413: "refused_too_large"}.get(refused.code, "refused_malformed")
+        outcomes: dict[int | None, str] = {403: "refused_signature", 413: "refused_too_large"}
+        outcome = outcomes.get(refused.code, "refused_malformed")
         return Response(refused.description or refused.name, status=refused.code,
                         mimetype="text/plain"), "unreadable", outcome
 
@@ -108,11 +110,11 @@ def _photo_url(found: Services) -> Callable[[int], str]:
     return lambda photo_id: resident_photo_url(found.settings, found.signer, photo_id)
 
 
-def _crypto(wechat: dict) -> WeChatCrypto:
+def _crypto(wechat: WeChatSettings) -> WeChatCrypto:
     return WeChatCrypto(wechat.token, wechat.encoding_aes_key, wechat.app_id)
 
 
-def _decrypt(body: bytes, wechat: dict) -> str:
+def _decrypt(body: bytes, wechat: WeChatSettings) -> str:
     """Check msg_signature (not signature) over the Encrypt field and decrypt it."""
     try:
         return _crypto(wechat).decrypt_message(body.decode("utf-8"), request.args.get("msg_signature", ""),

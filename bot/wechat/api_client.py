@@ -82,7 +82,8 @@ class DatabaseTokenStore:
             with transaction(self._sessions) as session:
                 row = session.scalar(select(WeChatToken).where(WeChatToken.app_id == self._app_id).with_for_update())
                 now = utcnow()
-                if row and row.token and row.token != stale and _epoch(row.expires_at) - time.time() > REFRESH_MARGIN_SECONDS:
+                if (row and row.token and row.token != stale
+                        and _epoch(row.expires_at) - time.time() > REFRESH_MARGIN_SECONDS):
                     return row.token
                 if row and row.lease_until and row.lease_until > now and row.lease_owner != me:
                     return False
@@ -98,7 +99,7 @@ class DatabaseTokenStore:
 
     def _release(self, token: str | None, expires_in: int) -> None:
         with transaction(self._sessions) as session:
-            row = session.get(WeChatToken, self._app_id)
+            row = session.get_one(WeChatToken, self._app_id)  # made by _take_lease
             if token:
                 row.token, row.fetched_at = token, utcnow()
                 row.expires_at = utcnow() + timedelta(seconds=expires_in)
@@ -116,7 +117,8 @@ class RedisTokenStore:
 
     def current(self) -> tuple[str, float] | None:
         token, expires = self._redis.hmget(self._key, "token", "expires_at")
-        return (token.decode(), float(expires)) if token and expires else None
+        # A client made without decode_responses answers bytes; redis types the answer for either setting.
+        return (token.decode(), float(expires)) if token and expires else None  # type: ignore[union-attr]
 
     def refresh(self, stale: str | None, fetch: Fetch) -> str:
         with self._redis.lock(self._key + ":lock", timeout=30, blocking_timeout=30):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 from xml.parsers.expat import ExpatError
 
 from wechatpy import parse_message
@@ -71,8 +72,8 @@ def _fields(message, body: str) -> Inbound:
         dedupe_key = f"event:{create_time}:{event}:{_text(raw.get('EventKey'))}"[:100]
     else:
         dedupe_key = "body:" + hashlib.sha1(body.encode("utf-8")).hexdigest()
-    fields = dict(kind=kind, openid=openid, account=account, create_time=create_time,
-                  dedupe_key=dedupe_key, body=body, msg_id=msg_id, event=event, known=known)
+    fields: dict[str, Any] = dict(kind=kind, openid=openid, account=account, create_time=create_time,
+                                  dedupe_key=dedupe_key, body=body, msg_id=msg_id, event=event, known=known)
     if not known:
         return Inbound(**fields)
     if kind == "text":

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy import Connection, Engine, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.infra.db import reading, run_after_commit, run_on_connection
@@ -14,7 +14,8 @@ from bot.wechat.inbound import Inbound
 from models import InboundMessage
 
 log = logging.getLogger(__name__)
-MESSAGES = InboundMessage.__table__
+# SQLAlchemy types a mapped class's __table__ as any FromClause; a declarative class's is always a Table.
+MESSAGES: Table = InboundMessage.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import functools
 
-from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
+from flask import Blueprint, abort, g, redirect, request, session, url_for
 from sqlalchemy import select
 
 from bot.infra.db import transaction
 from bot.cases.workflow import Actor
+from bot.web import services
 from models import Department, DepartmentKind, StaffAccount
 
 bp = Blueprint("portal", __name__, template_folder="templates", url_prefix="/portal")
@@ -28,7 +29,7 @@ def load_staff() -> None:
         if staff is None or not staff.active or session.get("password_hash") != staff.password_hash[-16:]:
             session.clear()  # deactivated, or the password changed since this login
             return
-        department = db.scalar(select(Department).where(Department.code == staff.department_code))
+        department = db.scalars(select(Department).where(Department.code == staff.department_code)).one()
         db.expunge_all()
     g.staff, g.department = staff, department
     g.actor = Actor(f"staff:{staff.username}", department.code, department.kind, staff.role, staff.id)
@@ -53,5 +54,5 @@ def hq_required(view):
     return wrapped
 
 
-from bot.web.portal import auth, scoreboard, views  # noqa: E402,F401  (routes register on bp)
-from bot.web import services
+# Last, because these modules import bp from here; importing them registers their routes on bp.
+from bot.web.portal import auth, scoreboard, views  # noqa: E402,F401

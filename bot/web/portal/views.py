@@ -58,7 +58,8 @@ def _filters() -> Filters:
     args = request.args
     default_tab = Tab.TRIAGE if g.department.kind == DepartmentKind.HQ else Tab.NEW
     tab = args.get("tab", default_tab)
-    return Filters(tab=Tab(tab) if tab in Tab.__members__.values() else Tab.ALL, category=args.get("category", ""), town=args.get("town", ""),
+    return Filters(tab=Tab(tab) if tab in Tab.__members__.values() else Tab.ALL,
+                   category=args.get("category", ""), town=args.get("town", ""),
                    status=args.get("status", "") if args.get("status", "") in {s.value for s in TicketStatus} else "",
                    date_from=_date(args.get("from")), date_to=_date(args.get("to")), number=args.get("q", ""),
                    page=max(1, args.get("page", 1, type=int) or 1))
@@ -147,7 +148,7 @@ def ticket(number: str):
                                   .order_by(Notification.id)))
         reporters = list(db.scalars(select(TicketReporter).where(TicketReporter.ticket_id == found.id)
                                     .order_by(TicketReporter.id)))
-        reporter_blocked = bool(found.resident_id and db.get(Resident, found.resident_id).blocked)
+        reporter_blocked = bool(found.resident_id and db.get_one(Resident, found.resident_id).blocked)
         db.expunge_all()
     form = ActionForm()
     form.department.choices = [(d.code, d.name) for d in departments]
@@ -191,10 +192,10 @@ def act(number: str):
             if target is not None and not department_may_see(g.department, target, session=db):
                 target = None
             photos = [_after_photo(clean, found, db, storage) for clean in cleaned]
+            deadline_text = catalogue().calendar.local(found.deadline_at).strftime("%m月%d日 %H:%M")
             event = do_transition(found, g.actor, form.action.data, now=utcnow(), session=db,
                                   note=form.note.data or "", photos=photos, department=department,
-                                  merge_target=target,
-                                  deadline_text=catalogue().calendar.local(found.deadline_at).strftime("%m月%d日 %H:%M"))
+                                  merge_target=target, deadline_text=deadline_text)
             label = event.action
     except TransitionRefused as exc:
         flash(str(exc), "error")
@@ -204,8 +205,9 @@ def act(number: str):
 
 
 def _after_photo(clean, ticket: Ticket, db, storage) -> Photo:
-    photo = Photo(kind=PhotoKind.AFTER, staff_id=g.staff.id, ticket_id=ticket.id, media_id=f"portal-{utcnow():%Y%m%d%H%M%S%f}",
-                  status=PhotoStatus.STORED, width=clean.width, height=clean.height, source_format=clean.source_format,
+    photo = Photo(kind=PhotoKind.AFTER, staff_id=g.staff.id, ticket_id=ticket.id,
+                  media_id=f"portal-{utcnow():%Y%m%d%H%M%S%f}", status=PhotoStatus.STORED,
+                  width=clean.width, height=clean.height, source_format=clean.source_format,
                   phash=clean.phash, processed_at=utcnow())
     db.add(photo)
     db.flush()
@@ -221,7 +223,8 @@ def photo(photo_id: int, variant: str):
     with transaction(sessions()) as db:
         found = db.get(Photo, photo_id)
         owner = db.get(Ticket, found.ticket_id) if found and found.ticket_id else None
-        if owner is None or found.status != PhotoStatus.STORED or not department_may_see(g.department, owner, session=db):
+        if (found is None or owner is None or found.status != PhotoStatus.STORED
+                or not department_may_see(g.department, owner, session=db)):
             abort(404)
         key = getattr(found, VARIANTS[variant])
     return image_response(services().storage.get(key))
@@ -239,7 +242,7 @@ def block_reporter(number: str):
         if found.resident_id is None:
             flash("该工单的市民身份已删除，无法屏蔽。", "error")
             return redirect(url_for("portal.ticket", number=number))
-        db.get(Resident, found.resident_id).blocked = block
+        db.get_one(Resident, found.resident_id).blocked = block
         do_flag(found, "指挥部屏蔽了该反映人" if block else "指挥部解除了对该反映人的屏蔽", now=utcnow(), session=db,
                 actor=g.actor.name)
     flash("已屏蔽该反映人：其后续消息只作记录、不再受理。" if block else "已解除屏蔽。", "ok")
