@@ -22,7 +22,7 @@ from bot.simulator.chat import ChatSimulator
 from bot.config import load_config
 from bot.infra.db import make_engine, make_sessionmaker, migrate, transaction
 from models import Base
-from tests.support import BUILT, ROOT, TOKEN, classifier_for_tests
+from tests.support import BUILT, ROOT, classifier_for_tests, data_section, fake_api
 
 # The vector wechatpy's own tests use for safe mode.
 AES_TOKEN = "123456"
@@ -220,8 +220,7 @@ def fake_wechat():
 @pytest.fixture
 def wechat_settings(tmp_path, database, fake_wechat) -> dict:
     """Settings whose WeChat API is the fake server on loopback."""
-    return make_settings(tmp_path, database, wechat={"app_id": fake_wechat.app_id, "app_secret": fake_wechat.secret,
-                                                     "api_base_url": fake_wechat.base_url})
+    return make_settings(tmp_path, database, wechat=fake_api(fake_wechat))
 
 
 @pytest.fixture
@@ -260,12 +259,6 @@ def resident(app):
 @pytest.fixture
 def another_resident(app):
     return Resident(app, "o-resident-li")
-
-
-def data_section() -> str:
-    """The [data] table of a config file pointing at the repository's data files."""
-    files = load_config(ROOT / "config.example.toml", environ={})["data"]
-    return "[data]\n" + "".join(f'{key} = "{ROOT / "data" / Path(value).name}"\n' for key, value in files.items())
 
 
 def free_port() -> int:

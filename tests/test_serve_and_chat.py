@@ -10,6 +10,7 @@ import requests
 from tests.conftest import HUATA_VILLAGE
 
 
+# `civicbot chat` stays a process of its own: it serves its stand-in WeChat API for as long as it runs.
 def chat(running_bot, lines: str, *extra: str) -> str:
     result = subprocess.run([sys.executable, "-m", "bot", "--config", str(running_bot.config), "chat", *extra],
                             input=lines, capture_output=True, text=True, timeout=60)
