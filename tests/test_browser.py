@@ -15,6 +15,8 @@ from tests import images
 from tests.conftest import HUATA_VILLAGE, ROOT
 from tests.support import TOKEN, civicbot, report, ticket_number
 
+pytestmark = pytest.mark.slow   # headless Chromium against `civicbot serve`
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = ROOT / "var" / "screenshots"
 PASSWORD = "browser-test-password"

@@ -69,6 +69,7 @@ def _deliver_at_once(url: str, body: bytes, copies: int) -> list[requests.Respon
     return responses
 
 
+@pytest.mark.slow
 def test_simultaneous_deliveries_in_different_workers_have_one_effect(running_bot, database):
     """Two gunicorn worker processes receive the same messages at the same moment."""
     openids = [f"o-burst-{n}" for n in range(6)]

@@ -15,6 +15,7 @@ from tests.conftest import ON_POSTGRES, DatabaseLock, Resident, job_queue, make_
 from tests.support import fake_api, send_photo, signed, text_message
 
 
+@pytest.mark.slow
 def test_sigkill_under_load_loses_no_answered_message_and_no_draft(running_bot, database):
     answered: list[tuple[str, int]] = []
     lock = threading.Lock()

@@ -11,6 +11,8 @@ from models import InboundMessage, Resident
 from tests.conftest import AES_KEY, AES_TOKEN, APP_ID, copy_database, drop_database, make_settings
 from tests.support import signed
 
+pytestmark = pytest.mark.slow   # 10,000 hypothesis cases
+
 BASE64 = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 CASES_PER_TEST = 2500   # four tests: 10,000 cases in all
 FUZZ = settings(max_examples=CASES_PER_TEST, deadline=None, derandomize=True,

@@ -61,6 +61,7 @@ def test_a_burst_of_login_attempts_from_one_address_is_slowed_down(app, accounts
     assert guesser.page("/portal/login").status_code == 200
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not REDIS_URL, reason="only Redis (make test-scale) shares the login count between gunicorn "
                                           "workers; without it each worker counts its own")
 def test_the_login_limit_counts_guesses_across_the_servers_workers(running_bot):

@@ -5,9 +5,12 @@ import re
 import subprocess
 import sys
 
+import pytest
 import requests
 
 from tests.conftest import HUATA_VILLAGE
+
+pytestmark = pytest.mark.slow   # `civicbot serve` with its gunicorn workers and job worker
 
 
 # `civicbot chat` stays a process of its own: it serves its stand-in WeChat API for as long as it runs.
