@@ -1,11 +1,11 @@
-# civicbot: `make run` to start the bot with the demo config, `make test` to test it (`make test-scale`: on PostgreSQL + Redis).
+# civicbot: `make run` to start the bot with the demo config, `make test` to test it (`make test-fast`: without the slow tests; `make test-scale`: on PostgreSQL + Redis).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SCALE_INSTALLED := $(VENV)/.installed-scale
 
-.PHONY: run test test-scale browser wrk serve migrate model bench-classify bench-photos bench-portal bench-load bench-instructions bench-feedback valgrind clean
+.PHONY: run test test-fast test-scale browser wrk serve migrate model bench-classify bench-photos bench-portal bench-load bench-instructions bench-feedback valgrind clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ wrk:
 
 test: $(INSTALLED) browser
 	$(BIN)/python -m pytest -q
+
+# For developers between changes: the suite without the tests marked slow (see pyproject.toml); `make test` runs all.
+test-fast: $(INSTALLED)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # The same suite on a private PostgreSQL and Redis (tests/scale/services.sh installs, starts and always stops them),
 # then the load benchmark on them. The tests' status is the target's; a benchmark that breaks fails it too.
