@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SCALE_INSTALLED := $(VENV)/.installed-scale
 
-.PHONY: run test test-fast test-scale browser wrk serve migrate model bench-classify bench-photos bench-portal bench-load bench-instructions bench-feedback valgrind clean
+.PHONY: run test test-fast lint test-scale browser wrk serve migrate model bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback valgrind clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ bench-feedback: $(INSTALLED)
 bench-load: model wrk
 	$(BIN)/python bench/load.py
 
+# Where a first delivery's time goes, stage by stage (cProfile, in process).
+bench-profile: model
+	$(BIN)/python bench/profile_delivery.py
+
 # Instruction counts per request, the same on every run: for changes too small for bench-load on a shared machine.
 bench-instructions: model valgrind
 	$(BIN)/python bench/instructions.py
@@ -60,8 +64,14 @@ valgrind:
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
-test: $(INSTALLED) browser
+test: $(INSTALLED) browser lint
 	$(BIN)/python -m pytest -q
+
+# Style and types, part of `make test`: ruff over code, tests and benchmarks; mypy, strict on bot/cases and
+# bot/conversation (pyproject.toml).
+lint: $(INSTALLED)
+	$(BIN)/ruff check bot handlers models tests bench
+	$(BIN)/mypy bot handlers models
 
 # For developers between changes: the suite without the tests marked slow (see pyproject.toml); `make test` runs all.
 test-fast: $(INSTALLED)

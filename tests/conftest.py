@@ -316,7 +316,7 @@ class RunningBot:
         self.process.wait(timeout=30)
 
     def restart(self) -> None:
-        self.log = open(self.log.name, "ab")
+        self.log = open(self.log.name, "ab")  # noqa: SIM115  (held open while the server runs; stop() closes it)
         self.process = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(self.config), "serve"],
                                         stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         self._wait_until_up()

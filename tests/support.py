@@ -86,7 +86,7 @@ def text_message(openid: str, text: str, msg_id: int) -> bytes:
     """The XML body of one text message from a resident, sent now."""
     return (f"<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
             f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-            f"<Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId></xml>").encode("utf-8")
+            f"<Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId></xml>").encode()
 
 
 # A resident's actions ----------------------------------------------------------------------------------------------

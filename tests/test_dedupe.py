@@ -74,7 +74,8 @@ def test_simultaneous_deliveries_in_different_workers_have_one_effect(running_bo
     """Two gunicorn worker processes receive the same messages at the same moment."""
     openids = [f"o-burst-{n}" for n in range(6)]
     for n, openid in enumerate(openids):
-        for response in _deliver_at_once(running_bot.url, text_message(openid, "晋祠镇花塔村路口有人摆摊", 9000 + n), 3):
+        message = text_message(openid, "晋祠镇花塔村路口有人摆摊", 9000 + n)
+        for response in _deliver_at_once(running_bot.url, message, 3):
             assert response.status_code == 200
     submits = []
     for n, openid in enumerate(openids):

@@ -77,7 +77,8 @@ def test_a_database_locked_for_long_gets_a_503_and_the_redelivery_is_processed_o
     blocker.release()
     blocker.close()
     for _ in range(2):
-        again = client.post("/wechat", query_string=signed(), data=text_message("o-wait", "古唐苑小区门口垃圾没人清", 99))
+        again = client.post("/wechat", query_string=signed(),
+                            data=text_message("o-wait", "古唐苑小区门口垃圾没人清", 99))
         assert again.status_code == 200
     with app.extensions["civicbot"].sessions() as session:
         assert session.scalar(select(func.count()).select_from(InboundMessage)) == 1
@@ -93,7 +94,8 @@ def test_an_answered_message_is_replayed_while_a_writer_holds_the_database(tmp_p
     blocker = DatabaseLock(database, only_writers=True)
     try:
         # WeChat's re-delivery needs no write, so it is answered at once; a new message has to wait for the writer.
-        again = client.post("/wechat", query_string=signed(), data=text_message("o-replay", "古唐苑小区门口垃圾没人清", 98))
+        again = client.post("/wechat", query_string=signed(),
+                            data=text_message("o-replay", "古唐苑小区门口垃圾没人清", 98))
         assert again.status_code == 200 and again.get_data() == first.get_data()
         new = client.post("/wechat", query_string=signed(), data=text_message("o-replay", "提交", 99))
         assert new.status_code == 503

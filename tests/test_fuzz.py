@@ -32,7 +32,7 @@ HOSTILE = [
 
 def mutated(draw_bytes: bytes, positions: list[int]) -> bytes:
     body = bytearray(VALID.encode("utf-8"))
-    for position, value in zip(positions, draw_bytes):
+    for position, value in zip(positions, draw_bytes, strict=False):
         if body:
             body[position % len(body)] = value
     return bytes(body)

@@ -55,7 +55,7 @@ def test_five_wrong_passwords_lock_the_account(app, accounts, sessions):
 
 def test_a_burst_of_login_attempts_from_one_address_is_slowed_down(app, accounts):
     guesser = Clerk(app, "nobody")
-    answers = [guesser.login("guess %d" % attempt).status_code for attempt in range(11)]
+    answers = [guesser.login(f"guess {attempt}").status_code for attempt in range(11)]
     assert answers[:10] == [200] * 10 and answers[10] == 429
     # The limit is on the login form only: the same address still reaches the webhook and other pages.
     assert guesser.page("/portal/login").status_code == 200
@@ -216,6 +216,6 @@ def test_staff_commands_create_accounts_change_passwords_and_demo_accounts(app, 
     assert Clerk(app, "wu").login("second-password-2").status_code == 302
     demo = civicbot(config, "staff", "demo")
     assert demo.exit_code == 0 and "DEMO" in demo.stdout
-    line = next(l for l in demo.stdout.splitlines() if l.startswith("demo-water_affairs"))
+    line = next(row for row in demo.stdout.splitlines() if row.startswith("demo-water_affairs"))
     username, password = line.split("\t")[:2]
     assert Clerk(app, username).login(password).status_code == 302
