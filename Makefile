@@ -1,11 +1,11 @@
-# civicbot: `make run` to start the bot with the demo config, `make test` to test it (`make test-scale`: on PostgreSQL + Redis).
+# civicbot: `make run` to start the bot with the demo config, `make test` to test it (`make test-fast`: without the slow tests; `make test-scale`: on PostgreSQL + Redis).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SCALE_INSTALLED := $(VENV)/.installed-scale
 
-.PHONY: run test test-scale browser wrk serve migrate model bench-classify bench-photos bench-portal bench-load bench-instructions bench-feedback valgrind clean
+.PHONY: run test test-fast lint test-scale browser wrk serve migrate model bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback valgrind clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ bench-feedback: $(INSTALLED)
 bench-load: model wrk
 	$(BIN)/python bench/load.py
 
+# Where a first delivery's time goes, stage by stage (cProfile, in process).
+bench-profile: model
+	$(BIN)/python bench/profile_delivery.py
+
 # Instruction counts per request, the same on every run: for changes too small for bench-load on a shared machine.
 bench-instructions: model valgrind
 	$(BIN)/python bench/instructions.py
@@ -60,8 +64,18 @@ valgrind:
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
-test: $(INSTALLED) browser
+test: $(INSTALLED) browser lint
 	$(BIN)/python -m pytest -q
+
+# Style and types, part of `make test`: ruff over code, tests and benchmarks; mypy, strict on bot/cases and
+# bot/conversation (pyproject.toml).
+lint: $(INSTALLED)
+	$(BIN)/ruff check bot handlers models tests bench
+	$(BIN)/mypy bot handlers models
+
+# For developers between changes: the suite without the tests marked slow (see pyproject.toml); `make test` runs all.
+test-fast: $(INSTALLED)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # The same suite on a private PostgreSQL and Redis (tests/scale/services.sh installs, starts and always stops them),
 # then the load benchmark on them. The tests' status is the target's; a benchmark that breaks fails it too.

@@ -22,9 +22,8 @@ from bot.simulator.chat import ChatSimulator
 from bot.config import load_config
 from bot.infra.db import make_engine, make_sessionmaker, migrate, transaction
 from models import Base
+from tests.support import BUILT, ROOT, classifier_for_tests, data_section, fake_api
 
-ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "civicbot-dev-token"
 # The vector wechatpy's own tests use for safe mode.
 AES_TOKEN = "123456"
 AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
@@ -40,19 +39,17 @@ POSTGRES_URL = os.environ.get("CIVICBOT_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("CIVICBOT_TEST_REDIS_URL", "")
 ON_POSTGRES = POSTGRES_URL.startswith("postgresql")
 
-CORPUS = ROOT / "data" / "corpus" / "messages.tsv"
-MODEL = ROOT / "var" / "test-classifier.npz"
+
+def pytest_sessionstart(session):
+    """Build the test classifier before the first test, outside pytest-timeout's per-test limit."""
+    classifier_for_tests()
 
 
-def classifier_for_tests() -> Path | None:
-    """The classifier the bot really uses, trained once per test run on the corpus's training split."""
-    if not CORPUS.exists():
-        return None
-    if not MODEL.exists() or MODEL.stat().st_mtime < CORPUS.stat().st_mtime:
-        from bot.understanding.training import read_examples, split, train_model
-        model, _ = train_model(split(read_examples(CORPUS))[0], only="logistic C=16.0", folds=3)
-        model.save(MODEL)
-    return MODEL
+def pytest_report_header(config):
+    if not BUILT:
+        return "test classifier: none (no corpus): the bot runs without a trained model"
+    how = "cached" if BUILT["seconds"] is None else f"built in {BUILT['seconds']:.1f} s"
+    return f"test classifier: {BUILT['path'].relative_to(ROOT)} ({BUILT['examples']} examples, {how})"
 
 
 def database_url(database: str | Path) -> str:
@@ -223,8 +220,7 @@ def fake_wechat():
 @pytest.fixture
 def wechat_settings(tmp_path, database, fake_wechat) -> dict:
     """Settings whose WeChat API is the fake server on loopback."""
-    return make_settings(tmp_path, database, wechat={"app_id": fake_wechat.app_id, "app_secret": fake_wechat.secret,
-                                                     "api_base_url": fake_wechat.base_url})
+    return make_settings(tmp_path, database, wechat=fake_api(fake_wechat))
 
 
 @pytest.fixture
@@ -263,12 +259,6 @@ def resident(app):
 @pytest.fixture
 def another_resident(app):
     return Resident(app, "o-resident-li")
-
-
-def data_section() -> str:
-    """The [data] table of a config file pointing at the repository's data files."""
-    files = load_config(ROOT / "config.example.toml", environ={}).data
-    return "[data]\n" + "".join(f'{key} = "{ROOT / "data" / Path(value).name}"\n' for key, value in files)
 
 
 def free_port() -> int:
@@ -326,7 +316,7 @@ class RunningBot:
         self.process.wait(timeout=30)
 
     def restart(self) -> None:
-        self.log = open(self.log.name, "ab")
+        self.log = open(self.log.name, "ab")  # noqa: SIM115  (held open while the server runs; stop() closes it)
         self.process = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(self.config), "serve"],
                                         stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         self._wait_until_up()

@@ -60,7 +60,7 @@ def truncated_jpeg() -> bytes:
 
 
 def text_named_jpg() -> bytes:
-    return "这不是图片，只是一段文字。\n".encode("utf-8") * 20
+    return "这不是图片，只是一段文字。\n".encode() * 20
 
 
 def decompression_bomb() -> bytes:

@@ -1,21 +1,14 @@
 """One account's limits (report rate, blocking, spam held for review) and a resident's own data."""
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import func, select
 
-from bot.infra.db import transaction
-from bot.cases.staff import do_add_staff
 from models import InboundMessage, Photo, Resident as ResidentRow, Ticket, TicketStatus
 from tests.conftest import make_settings
-from tests.test_portal import PASSWORD, Clerk
+from tests.support import add_staff, logged_in, report, send_photo, ticket_number
 
-
-def report(resident, words: str = "晋祠镇花塔村路口有人摆摊占了半条路") -> str:
-    resident.says(words)
-    resident.says("改为 占道经营")
-    return resident.says("提交")
+# The resident names the category: these tests are about the account, not about the classifier.
+VENDING = "占道经营"
 
 
 def test_new_reports_are_limited_per_hour_and_the_draft_kept(tmp_path, database, resident):
@@ -24,8 +17,8 @@ def test_new_reports_are_limited_per_hour_and_the_draft_kept(tmp_path, database,
     app = create_app(make_settings(tmp_path, database, limits={"reports_per_hour": 3}))
     person = Resident(app, "o-busy")
     for n in range(3):
-        assert "JY-" in report(person, f"晋祠镇花塔村第{n + 1}个路口有人摆摊")
-    refused = report(person, "晋祠镇花塔村第四个路口有人摆摊")
+        assert "JY-" in report(person, f"晋祠镇花塔村第{n + 1}个路口有人摆摊", category=VENDING)
+    refused = report(person, "晋祠镇花塔村第四个路口有人摆摊", category=VENDING)
     assert "这一小时已提交了 3 条" in refused
     assert "未提交的反映：1 条" in person.says("我的数据")
     with app.extensions["civicbot"].sessions() as session:
@@ -50,7 +43,7 @@ def test_a_burst_of_150_messages_from_one_resident_is_answered_and_limited(tmp_p
 
 
 def test_spam_and_abuse_are_held_for_hq_not_routed(resident, sessions):
-    done = report(resident, "晋祠镇花塔村路口有人摆摊，加微信 abc123 办证贷款")
+    done = report(resident, "晋祠镇花塔村路口有人摆摊，加微信 abc123 办证贷款", category=VENDING)
     assert "分派中" in done
     with sessions() as session:
         ticket = session.scalar(select(Ticket))
@@ -59,11 +52,9 @@ def test_spam_and_abuse_are_held_for_hq_not_routed(resident, sessions):
 
 
 def test_hq_blocks_a_reporter_whose_messages_are_then_kept_but_not_acted_on(app, resident, sessions):
-    with transaction(sessions) as session:
-        do_add_staff("hq", "hq", "admin", PASSWORD, session=session)
-    number = re.search(r"JY-\d{8}-\d{4}", report(resident)).group(0)
-    hq = Clerk(app, "hq")
-    hq.login()
+    add_staff(sessions, ("hq", "hq", "admin"))
+    number = ticket_number(report(resident, category=VENDING))
+    hq = logged_in(app, "hq")
     page = hq.client.post(f"/portal/tickets/{number}/block",
                           data={"block": "1", "csrf_token": hq.csrf(f"/portal/tickets/{number}")},
                           follow_redirects=True).get_data(as_text=True)
@@ -77,14 +68,14 @@ def test_hq_blocks_a_reporter_whose_messages_are_then_kept_but_not_acted_on(app,
 
 
 def test_my_data_says_what_is_held(resident):
-    report(resident)
+    report(resident, category=VENDING)
     held = resident.says("我的数据")
     assert "工单：1 件" in held and "消息记录：4 条" in held and resident.openid not in held
 
 
 def test_erasing_my_data_unlinks_me_and_keeps_the_ticket(resident, sessions):
-    resident.send("image", "<PicUrl><![CDATA[http://x]]></PicUrl><MediaId><![CDATA[m-own]]></MediaId>")
-    number = re.search(r"JY-\d{8}-\d{4}", report(resident)).group(0)
+    send_photo(resident, "m-own")
+    number = ticket_number(report(resident, category=VENDING))
     assert "确认删除" in resident.says("删除我的数据")
     assert "1 件工单已与您解除关联" in resident.says("确认删除")
     with sessions() as session:

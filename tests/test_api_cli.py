@@ -2,25 +2,20 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from bot.web.api import do_issue_token
 from bot.infra.db import transaction
 from tests.conftest import HUATA_VILLAGE
+from tests.support import civicbot, config_file, report
 
 
 @pytest.fixture
 def two_tickets(resident, another_resident):
-    resident.says("晋祠镇花塔村路口有人摆摊占了半条路")
-    resident.says("改为 占道经营")
-    resident.says("提交")
-    another_resident.location(*HUATA_VILLAGE, label="花塔村")
-    another_resident.says("河里漂着好多垃圾，还有股臭味")
-    another_resident.says("改为 河道水体")  # these tests are about the API, not about the classifier
-    another_resident.says("提交")
+    # The residents name the categories: these tests are about the API, not about the classifier.
+    report(resident, category="占道经营")
+    report(another_resident, "河里漂着好多垃圾，还有股臭味", category="河道水体", at=HUATA_VILLAGE, label="花塔村")
 
 
 def token_for(sessions, code: str) -> str:
@@ -59,19 +54,14 @@ def test_missing_or_unknown_tokens_are_refused(app, two_tickets):
     assert tickets_seen(app, "cb_not-a-real-token").status_code == 401
 
 
-def civicbot(settings, *args, stdin: str = "") -> subprocess.CompletedProcess:
-    config = settings.root / "cli.toml"
-    with open(config, "w", encoding="utf-8") as fh:
-        fh.write(f'[database]\nurl = "{settings.database.url}"\n[data]\n')
-        for key, value in dict(settings.data).items():
-            fh.write(f'{key} = "{value}"\n')
-    return subprocess.run([sys.executable, "-m", "bot", "--config", config, *args], input=stdin,
-                          capture_output=True, text=True, timeout=60)
+@pytest.fixture
+def config(settings, tmp_path):
+    return config_file(tmp_path / "cli.toml", settings)
 
 
-def test_classify_writes_one_json_object_per_line(settings):
-    result = civicbot(settings, "classify", stdin="晋祠镇花塔村路口有人摆摊占了半条路\n你好\n长风西大街有人乱停车\n")
-    assert result.returncode == 0, result.stderr
+def test_classify_writes_one_json_object_per_line(config):
+    result = civicbot(config, "classify", input="晋祠镇花塔村路口有人摆摊占了半条路\n你好\n长风西大街有人乱停车\n")
+    assert result.exit_code == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert lines[0]["category"] == "street_vending" and lines[0]["town"] == "晋祠镇"
     assert 0 < lines[0]["confidence"] <= 1
@@ -79,19 +69,19 @@ def test_classify_writes_one_json_object_per_line(settings):
     assert lines[2]["category"] == "traffic_disorder" and lines[2]["town"] is None
 
 
-def test_tickets_command_filters_by_department_and_status(settings, two_tickets):
-    result = civicbot(settings, "tickets", "--department", "water_affairs", "--json")
-    assert result.returncode == 0, result.stderr
+def test_tickets_command_filters_by_department_and_status(config, two_tickets):
+    result = civicbot(config, "tickets", "--department", "water_affairs", "--json")
+    assert result.exit_code == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["category"] for r in rows] == ["waterway"] and rows[0]["status"] == "dispatched"
-    assert civicbot(settings, "tickets", "--status", "closed", "--json").stdout == ""
-    bad = civicbot(settings, "tickets", "--department", "nobody")
-    assert bad.returncode != 0 and "nobody" in bad.stderr
+    assert civicbot(config, "tickets", "--status", "closed", "--json").stdout == ""
+    bad = civicbot(config, "tickets", "--department", "nobody")
+    assert bad.exit_code != 0 and "nobody" in bad.stderr
 
 
-def test_department_token_command_prints_a_working_token(app, settings, two_tickets):
-    result = civicbot(settings, "department", "token", "urban_mgmt")
-    assert result.returncode == 0, result.stderr
+def test_department_token_command_prints_a_working_token(app, config, two_tickets):
+    result = civicbot(config, "department", "token", "urban_mgmt")
+    assert result.exit_code == 0, result.stderr
     token = result.stdout.strip()
     assert tickets_seen(app, token).get_json()["department"] == "urban_mgmt"
-    assert civicbot(settings, "department", "token", "nobody").returncode != 0
+    assert civicbot(config, "department", "token", "nobody").exit_code != 0

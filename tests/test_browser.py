@@ -7,16 +7,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
+from bot.config import WeChatSettings
 from bot.simulator.chat import ChatSimulator
 from tests import images
 from tests.conftest import HUATA_VILLAGE, ROOT
-from bot.config import WeChatSettings
+from tests.support import TOKEN, civicbot, report, ticket_number
+
+pytestmark = pytest.mark.slow   # headless Chromium against `civicbot serve`
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = ROOT / "var" / "screenshots"
@@ -39,26 +39,22 @@ def browser():
         launched.close()
 
 
-def civicbot(bot, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "bot", "--config", str(bot.config), *args], check=True,
-                   capture_output=True, timeout=60)
-
-
 @pytest.fixture
 def portal(running_bot):
     for username, department, role in [("chen", "urban_mgmt", "staff"), ("liu", "water_affairs", "admin"),
                                        ("hq", "hq", "admin")]:
-        civicbot(running_bot, "staff", "add", username, "--department", department, "--role", role,
-                 "--password", PASSWORD)
+        added = civicbot(running_bot.config, "staff", "add", username, "--department", department, "--role", role,
+                         "--password", PASSWORD)
+        assert added.exit_code == 0, added.stderr
     SHOTS.mkdir(parents=True, exist_ok=True)
     return running_bot
 
 
-def report(bot) -> str:
-    resident = ChatSimulator(bot.url, WeChatSettings(), openid="o-browser-resident")
-    resident.text("晋祠镇花塔村路口有人摆摊占了半条路，早上上学的孩子只能走机动车道")
-    resident.location(*HUATA_VILLAGE, label="晋源区晋祠镇花塔村")
-    return re.search(r"JY-\d{8}-\d{4}", resident.text("提交")).group(0)
+def report_through(bot) -> str:
+    """A resident reports a stall through the running bot's webhook: the ticket number."""
+    resident = ChatSimulator(bot.url, WeChatSettings(token=TOKEN), openid="o-browser-resident")
+    return ticket_number(report(resident, "晋祠镇花塔村路口有人摆摊占了半条路，早上上学的孩子只能走机动车道",
+                                at=HUATA_VILLAGE, label="晋源区晋祠镇花塔村"))
 
 
 def log_in(page, base: str, username: str) -> None:
@@ -71,7 +67,7 @@ def log_in(page, base: str, username: str) -> None:
 
 def test_a_clerk_works_a_case_and_hq_verifies_it(portal, browser, tmp_path):
     base = f"http://127.0.0.1:{portal.port}"
-    number = report(portal)
+    number = report_through(portal)
     after = tmp_path / "after.jpg"
     after.write_bytes(images.jpeg(images.scene(31)))
 
@@ -108,7 +104,7 @@ def test_a_clerk_works_a_case_and_hq_verifies_it(portal, browser, tmp_path):
 
 def test_another_department_cannot_open_the_ticket_in_the_browser(portal, browser):
     base = f"http://127.0.0.1:{portal.port}"
-    number = report(portal)
+    number = report_through(portal)
     outsider = browser.new_page()
     log_in(outsider, base, "liu")
     assert number not in outsider.inner_text("main")

@@ -7,6 +7,7 @@ import pytest
 from bot.understanding.classifier import ModelClassifier
 from bot.understanding.features import extract, normalise
 from bot.understanding.training import Example, is_held_out, split, train_model
+from tests.support import civicbot, config_file
 
 # A handful of messages per label, enough to exercise training (quality is measured by bench/classify.py
 # on the real corpus, not here).
@@ -70,34 +71,27 @@ def test_the_held_out_split_is_fixed_by_the_text_and_never_trained_on():
 
 def test_train_command_builds_the_model_the_bot_loads_and_folds_reviewed_corrections(app, settings, tmp_path,
                                                                                       resident):
-    import subprocess
-    import sys
-
     from models import CategoryCorrection
     corpus = tmp_path / "corpus.tsv"
     corpus.write_text("text\tlabel\ttown\n" + "".join(f"{e.text}\t{e.label}\t\n" for e in examples()),
                       encoding="utf-8")
     model_path = tmp_path / "model.npz"
-    config = tmp_path / "train.toml"
-    config.write_text(f'[database]\nurl = "{settings.database.url}"\n'
-                      f'[classifier]\nmodel = "{model_path}"\ncorpus = "{corpus}"\n[data]\n'
-                      + "".join(f'{k} = "{v}"\n' for k, v in dict(settings.data).items()), encoding="utf-8")
-    civicbot = [sys.executable, "-m", "bot", "--config", str(config)]
+    config = config_file(tmp_path / "train.toml", settings,
+                         f'[classifier]\nmodel = "{model_path}"\ncorpus = "{corpus}"\n')
     resident.says("晋祠镇这边有个情况想反映一下")
     resident.says("改为 违法小广告")
-    listing = subprocess.run(civicbot + ["corrections", "list"], capture_output=True, text=True)
+    listing = civicbot(config, "corrections", "list")
     correction_id = listing.stdout.split("\t")[0]
     assert "illegal_ads" in listing.stdout and "1 correction(s) pending" in listing.stdout
-    assert subprocess.run(civicbot + ["corrections", "accept", correction_id]).returncode == 0
-    trained = subprocess.run(civicbot + ["train", "--fold-corrections"], capture_output=True, text=True,
-                             timeout=300)
-    assert trained.returncode == 0, trained.stderr
+    assert civicbot(config, "corrections", "accept", correction_id).exit_code == 0
+    trained = civicbot(config, "train", "--fold-corrections")
+    assert trained.exit_code == 0, trained.stderr
     assert "folded 1 accepted correction" in trained.stdout and model_path.exists()
     assert "晋祠镇这边有个情况想反映一下\tillegal_ads" in corpus.read_text(encoding="utf-8")
     with app.extensions["civicbot"].sessions() as session:
         from sqlalchemy import select
         assert session.scalar(select(CategoryCorrection.review)) == "folded"
-    classified = subprocess.run(civicbot + ["classify"], input="门口有人摆摊卖菜\n", capture_output=True, text=True)
+    classified = civicbot(config, "classify", input="门口有人摆摊卖菜\n")
     assert '"category": "street_vending"' in classified.stdout
 
 

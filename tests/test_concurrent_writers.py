@@ -1,7 +1,6 @@
 """Two writers on the same rows at once (clerks, job workers, a resident and a job): each change happens once."""
 from __future__ import annotations
 
-import re
 import threading
 from datetime import timedelta
 
@@ -15,6 +14,7 @@ from bot.cases.workflow import Actor, TransitionRefused, do_transition
 from models import Draft, DraftStatus, Photo, Resident as ResidentRow, StaffAccount, Ticket, TicketEvent, utcnow
 from tests import images
 from tests.conftest import HUATA_VILLAGE, Resident, job_queue, make_settings
+from tests.support import fake_api, report, send_photo, ticket_number
 
 # The second writer starts while the first one's transaction is still open, and is given this long to reach
 # the point where it waits (or, without a lock, to read what is about to change).
@@ -45,8 +45,7 @@ def while_open(sessions, first, second) -> dict:
 
 
 def a_dispatched_ticket(resident) -> str:
-    resident.says("晋祠镇花塔村路口有人摆摊占了半条路")
-    return re.search(r"JY-\d{8}-\d{4}", resident.says("提交")).group(0)
+    return ticket_number(report(resident))
 
 
 def test_two_clerks_accepting_one_ticket_at_once_accept_it_once(sessions, resident):
@@ -107,14 +106,12 @@ def test_wrong_passwords_sent_at_the_same_moment_are_all_counted(sessions):
 
 def test_a_location_shared_while_the_photo_job_runs_is_kept(tmp_path, database, fake_wechat):
     """The photo's GPS places a draft only when no location was shared, even when both arrive at once."""
-    app = create_app(make_settings(tmp_path, database, queue=job_queue(tmp_path),
-                                   wechat={"app_id": fake_wechat.app_id, "app_secret": fake_wechat.secret,
-                                           "api_base_url": fake_wechat.base_url}))
+    app = create_app(make_settings(tmp_path, database, queue=job_queue(tmp_path), wechat=fake_api(fake_wechat)))
     sessions, queue = app.extensions["civicbot"].sessions, app.extensions["civicbot"].jobs
     fake_wechat.add_media("m-gps", images.jpeg(latitude=37.70305, longitude=112.43402))
     resident = Resident(app, "o-both-at-once")
     resident.says("路边垃圾堆了好几天没人清理")
-    resident.send("image", "<PicUrl><![CDATA[http://x]]></PicUrl><MediaId><![CDATA[m-gps]]></MediaId>")
+    send_photo(resident, "m-gps")
     with sessions() as session:
         photo_id = session.scalar(select(Photo.id))
 

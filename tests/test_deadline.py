@@ -1,7 +1,7 @@
 """Deadlines run on working time: weekends, holidays and make-up working days count as a clerk would."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, UTC
 
 import pytest
 
@@ -19,8 +19,7 @@ CALENDAR = {
 def beijing(text: str) -> datetime:
     """A district-time moment, as the naive UTC that the database stores."""
     from zoneinfo import ZoneInfo
-    from datetime import timezone
-    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC).replace(tzinfo=None)
 
 
 def local(calendar: WorkingCalendar, moment: datetime) -> str:

@@ -3,29 +3,14 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 
 import pytest
 import requests
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from bot.web.webhook import signature_of
 from models import Draft, InboundMessage, Ticket
-from tests.conftest import TOKEN
-
-SUBMIT_XML = ("<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
-              "<CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-              "<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>")
-
-
-def delivery(openid: str, content: str, msg_id: int) -> str:
-    return SUBMIT_XML.format(openid=openid, now=int(time.time()), content=content, msg_id=msg_id)
-
-
-def query() -> dict:
-    timestamp, nonce = str(int(time.time())), "1234"
-    return {"timestamp": timestamp, "nonce": nonce, "signature": signature_of(TOKEN, timestamp, nonce)}
+from tests.support import signed, text_message
 
 
 def replayed_count(client) -> float:
@@ -38,8 +23,8 @@ def test_a_redelivered_submit_opens_one_ticket_and_repeats_the_reply(resident, s
     resident.says("晋祠镇花塔村路口有人摆摊占了半条路")
     client = resident.client
     replayed_before = replayed_count(client)
-    body = delivery(resident.openid, "提交", 777001)
-    replies = [client.post("/wechat", query_string=query(), data=body).get_data(as_text=True) for _ in range(3)]
+    body = text_message(resident.openid, "提交", 777001)
+    replies = [client.post("/wechat", query_string=signed(), data=body).get_data(as_text=True) for _ in range(3)]
     assert "JY-" in replies[0]
     contents = [r.split("<Content><![CDATA[")[1].split("]]>")[0] for r in replies]
     assert contents[0] == contents[1] == contents[2]
@@ -53,7 +38,7 @@ def test_a_redelivered_submit_opens_one_ticket_and_repeats_the_reply(resident, s
 def test_same_msgid_from_two_residents_is_two_messages(resident, another_resident, sessions):
     client = resident.client
     for openid in (resident.openid, another_resident.openid):
-        client.post("/wechat", query_string=query(), data=delivery(openid, "古唐苑小区门口垃圾没人清", 4242))
+        client.post("/wechat", query_string=signed(), data=text_message(openid, "古唐苑小区门口垃圾没人清", 4242))
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Draft)) == 2
 
@@ -61,20 +46,20 @@ def test_same_msgid_from_two_residents_is_two_messages(resident, another_residen
 def test_events_are_deduplicated_by_sender_and_create_time(resident, sessions):
     body = ("<xml><ToUserName>gh</ToUserName><FromUserName>o-evt</FromUserName><CreateTime>1700000000</CreateTime>"
             "<MsgType>event</MsgType><Event>subscribe</Event></xml>")
-    first = resident.client.post("/wechat", query_string=query(), data=body).get_data(as_text=True)
-    second = resident.client.post("/wechat", query_string=query(), data=body).get_data(as_text=True)
+    first = resident.client.post("/wechat", query_string=signed(), data=body).get_data(as_text=True)
+    second = resident.client.post("/wechat", query_string=signed(), data=body).get_data(as_text=True)
     assert "欢迎关注" in first and first.split("<Content>")[1] == second.split("<Content>")[1]
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(InboundMessage)) == 1
 
 
-def _deliver_at_once(url: str, body: str, copies: int) -> list[requests.Response]:
+def _deliver_at_once(url: str, body: bytes, copies: int) -> list[requests.Response]:
     barrier = threading.Barrier(copies)
     responses: list = [None] * copies
 
     def send(index: int) -> None:
         barrier.wait()
-        responses[index] = requests.post(url, params=query(), data=body.encode("utf-8"), timeout=30)
+        responses[index] = requests.post(url, params=signed(), data=body, timeout=30)
 
     threads = [threading.Thread(target=send, args=(i,)) for i in range(copies)]
     for thread in threads:
@@ -84,15 +69,17 @@ def _deliver_at_once(url: str, body: str, copies: int) -> list[requests.Response
     return responses
 
 
+@pytest.mark.slow
 def test_simultaneous_deliveries_in_different_workers_have_one_effect(running_bot, database):
     """Two gunicorn worker processes receive the same messages at the same moment."""
     openids = [f"o-burst-{n}" for n in range(6)]
     for n, openid in enumerate(openids):
-        for response in _deliver_at_once(running_bot.url, delivery(openid, "晋祠镇花塔村路口有人摆摊", 9000 + n), 3):
+        message = text_message(openid, "晋祠镇花塔村路口有人摆摊", 9000 + n)
+        for response in _deliver_at_once(running_bot.url, message, 3):
             assert response.status_code == 200
     submits = []
     for n, openid in enumerate(openids):
-        responses = _deliver_at_once(running_bot.url, delivery(openid, "提交", 9100 + n), 3)
+        responses = _deliver_at_once(running_bot.url, text_message(openid, "提交", 9100 + n), 3)
         texts = {r.text.split("<Content><![CDATA[")[1].split("]]>")[0] for r in responses}
         assert len(texts) == 1 and "JY-" in texts.pop()
         submits.append(responses)

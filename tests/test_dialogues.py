@@ -1,28 +1,15 @@
 """Whole conversations through the webhook, as a resident would have them."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.app import create_app
 from models import Draft, DraftStatus, Photo, Resident as ResidentRow, Ticket, TicketEvent, TicketStatus
 from tests.conftest import HUATA_VILLAGE, Resident
-
-NUMBER = re.compile(r"JY-\d{8}-\d{4}")
-
-
-def ticket_number(reply: str) -> str:
-    match = NUMBER.search(reply)
-    assert match, reply
-    return match.group(0)
-
-
-def count(sessions, model) -> int:
-    with sessions() as session:
-        return session.scalar(select(func.count()).select_from(model))
+from tests.support import classifier_for_tests, count, send_photo, ticket_number
 
 
 def age_draft(sessions, *, minutes: int) -> None:
@@ -69,8 +56,7 @@ def test_submit_without_a_place_says_what_is_missing(resident, sessions):
 
 
 def test_photo_first_then_location_then_description(resident, sessions):
-    first = resident.send("image", "<PicUrl><![CDATA[http://mmbiz.qpic.cn/abc]]></PicUrl>"
-                                   "<MediaId><![CDATA[media-123]]></MediaId>")
+    first = send_photo(resident, "media-123", pic_url="http://mmbiz.qpic.cn/abc")
     assert "照片：1 张" in first and "问题说明" in first
     second = resident.location(*HUATA_VILLAGE, label="花塔村")
     assert "问题说明" in second and "位置（" not in second
@@ -265,7 +251,7 @@ def test_the_resident_can_correct_the_category_by_name_or_number(resident, sessi
 
 def test_words_that_may_not_be_a_report_are_asked_about_and_can_be_dropped(tmp_path, database, sessions):
     from bot.understanding.classifier import ModelClassifier
-    from tests.conftest import classifier_for_tests, make_settings
+    from tests.conftest import make_settings
     if classifier_for_tests() is None:
         pytest.skip("needs the corpus to train the classifier")
     cautious = ModelClassifier.load(classifier_for_tests())

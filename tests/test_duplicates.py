@@ -4,15 +4,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.app import create_app
-from bot.infra.db import transaction
-from bot.cases.staff import do_add_staff
 from models import Ticket, TicketReporter
 from tests import images
 from tests.conftest import Resident, make_settings
-from tests.test_portal import PASSWORD, Clerk
+from tests.support import add_staff, count, fake_api, logged_in, report as whole_report, ticket_number
 
 HUATA = (37.7050, 112.4310)
 NEARBY = (37.7053, 112.4312)      # about 40 m away
@@ -21,39 +19,29 @@ FARTHER = (37.7080, 112.4310)     # about 330 m away
 
 @pytest.fixture
 def app(tmp_path, database, fake_wechat):
-    app = create_app(make_settings(tmp_path, database, wechat={
-        "app_id": fake_wechat.app_id, "app_secret": fake_wechat.secret, "api_base_url": fake_wechat.base_url}))
-    with transaction(app.extensions["civicbot"].sessions) as session:
-        do_add_staff("chen", "urban_mgmt", "staff", PASSWORD, session=session)
-        do_add_staff("hq", "hq", "admin", PASSWORD, session=session)
+    app = create_app(make_settings(tmp_path, database, wechat=fake_api(fake_wechat)))
+    add_staff(app.extensions["civicbot"].sessions, ("chen", "urban_mgmt", "staff"), ("hq", "hq", "admin"))
     return app
 
 
 def report(app, openid: str, point, words="路口有人摆摊占了半条路", category="占道经营", photo: str | None = None):
-    person = Resident(app, openid)
-    person.location(*point, label="花塔村")
-    if photo:
-        person.send("image", f"<PicUrl><![CDATA[http://x/{photo}]]></PicUrl><MediaId><![CDATA[{photo}]]></MediaId>")
-    person.says(words)
-    person.says(f"改为 {category}")
-    return person.says("提交")
+    """A resident at point (near 花塔村) reports, naming the category."""
+    return whole_report(Resident(app, openid), words, category=category, at=point, label="花塔村", photo=photo)
 
 
 def tickets(app) -> int:
-    with app.extensions["civicbot"].sessions() as session:
-        return session.scalar(select(func.count()).select_from(Ticket))
+    return count(app.extensions["civicbot"].sessions, Ticket)
 
 
 def test_a_nearby_report_of_the_same_problem_joins_the_open_ticket(app, fake_wechat):
     first = report(app, "o-first", HUATA)
-    number = re.search(r"JY-\d{8}-\d{4}", first).group(0)
+    number = ticket_number(first)
     second = report(app, "o-second", NEARBY, words="花塔村那儿又摆上摊了")
     assert "该问题已有 2 人反映" in second and number in second and tickets(app) == 1
     third = report(app, "o-third", NEARBY, words="小贩把路都堵了")
     assert "已有 3 人反映" in third
     assert number in Resident(app, "o-second").says("我的")
-    chen = Clerk(app, "chen")
-    chen.login()
+    chen = logged_in(app, "chen")
     page = chen.page(f"/portal/tickets/{number}").get_data(as_text=True)
     assert "反映人数：</strong>3 人" in page
     chen.act(number, "accept")
@@ -76,12 +64,11 @@ def test_a_near_identical_photo_joins_even_without_a_nearby_point(app, fake_wech
 
 
 def test_hq_splits_a_wrong_merge(app):
-    number = re.search(r"JY-\d{8}-\d{4}", report(app, "o-first", HUATA)).group(0)
+    number = ticket_number(report(app, "o-first", HUATA))
     report(app, "o-second", NEARBY, words="这里的摊位是另一家，和上次不是一回事")
     with app.extensions["civicbot"].sessions() as session:
         reporter_id = session.scalar(select(TicketReporter.id))
-    hq = Clerk(app, "hq")
-    hq.login()
+    hq = logged_in(app, "hq")
     page = hq.client.post(f"/portal/tickets/{number}/split/{reporter_id}",
                           data={"csrf_token": hq.csrf(f"/portal/tickets/{number}")},
                           follow_redirects=True).get_data(as_text=True)
@@ -95,15 +82,14 @@ def test_a_ticket_hq_splits_off_is_pushed_to_its_department_like_any_new_ticket(
 
     from models import Department
     from tests.test_notify import Robot
-    number = re.search(r"JY-\d{8}-\d{4}", report(app, "o-first", HUATA)).group(0)
+    number = ticket_number(report(app, "o-first", HUATA))
     report(app, "o-second", NEARBY, words="这里的摊位是另一家，和上次不是一回事")
     robot = Robot()
     try:
         with app.extensions["civicbot"].sessions() as session, session.begin():
             session.execute(update(Department).where(Department.code == "urban_mgmt").values(wecom_webhook=robot.url))
             reporter_id = session.scalar(select(TicketReporter.id))
-        hq = Clerk(app, "hq")
-        hq.login()
+        hq = logged_in(app, "hq")
         page = hq.client.post(f"/portal/tickets/{number}/split/{reporter_id}",
                               data={"csrf_token": hq.csrf(f"/portal/tickets/{number}")},
                               follow_redirects=True).get_data(as_text=True)
@@ -114,7 +100,7 @@ def test_a_ticket_hq_splits_off_is_pushed_to_its_department_like_any_new_ticket(
 
 
 def test_the_same_resident_reporting_again_is_not_counted_twice(app):
-    number = re.search(r"JY-\d{8}-\d{4}", report(app, "o-first", HUATA)).group(0)
+    number = ticket_number(report(app, "o-first", HUATA))
     again = report(app, "o-first", NEARBY, words="又来摆摊了")
     assert "您已经反映过这个问题" in again and number in again and tickets(app) == 1
     assert "已有 2 人反映" in report(app, "o-second", NEARBY)

@@ -9,23 +9,13 @@ import requests
 from sqlalchemy import create_engine, func, select, text
 
 from bot.app import create_app
-from bot.web.webhook import signature_of
 from models import Draft, DraftStatus, InboundMessage, Photo
 from tests import images
-from tests.conftest import ON_POSTGRES, TOKEN, DatabaseLock, Resident, job_queue, make_settings
+from tests.conftest import ON_POSTGRES, DatabaseLock, Resident, job_queue, make_settings
+from tests.support import fake_api, send_photo, signed, text_message
 
 
-def signed() -> dict:
-    timestamp, nonce = str(int(time.time())), "4321"
-    return {"timestamp": timestamp, "nonce": nonce, "signature": signature_of(TOKEN, timestamp, nonce)}
-
-
-def body(openid: str, msg_id: int, text: str) -> bytes:
-    return (f"<xml><ToUserName>gh</ToUserName><FromUserName>{openid}</FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime><MsgType>text</MsgType>"
-            f"<Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId></xml>").encode()
-
-
+@pytest.mark.slow
 def test_sigkill_under_load_loses_no_answered_message_and_no_draft(running_bot, database):
     answered: list[tuple[str, int]] = []
     lock = threading.Lock()
@@ -37,7 +27,7 @@ def test_sigkill_under_load_loses_no_answered_message_and_no_draft(running_bot, 
             msg_id = number * 1_000_000 + sent
             try:
                 response = requests.post(running_bot.url, params=signed(), timeout=5,
-                                         data=body(openid, msg_id, f"晋祠镇花塔村第{sent}号门口有人摆摊"))
+                                         data=text_message(openid, f"晋祠镇花塔村第{sent}号门口有人摆摊", msg_id))
             except requests.RequestException:
                 return  # the server died under this request: WeChat would deliver it again
             if response.status_code == 200:
@@ -82,12 +72,13 @@ def test_a_database_locked_for_long_gets_a_503_and_the_redelivery_is_processed_o
     app = create_app(make_settings(tmp_path, database, database={"busy_timeout_ms": 200}))
     client = app.test_client()
     blocker = DatabaseLock(database)
-    first = client.post("/wechat", query_string=signed(), data=body("o-wait", 99, "古唐苑小区门口垃圾没人清"))
+    first = client.post("/wechat", query_string=signed(), data=text_message("o-wait", "古唐苑小区门口垃圾没人清", 99))
     assert first.status_code == 503                      # WeChat delivers again after a failure
     blocker.release()
     blocker.close()
     for _ in range(2):
-        again = client.post("/wechat", query_string=signed(), data=body("o-wait", 99, "古唐苑小区门口垃圾没人清"))
+        again = client.post("/wechat", query_string=signed(),
+                            data=text_message("o-wait", "古唐苑小区门口垃圾没人清", 99))
         assert again.status_code == 200
     with app.extensions["civicbot"].sessions() as session:
         assert session.scalar(select(func.count()).select_from(InboundMessage)) == 1
@@ -98,14 +89,15 @@ def test_a_database_locked_for_long_gets_a_503_and_the_redelivery_is_processed_o
 def test_an_answered_message_is_replayed_while_a_writer_holds_the_database(tmp_path, database):
     app = create_app(make_settings(tmp_path, database, database={"busy_timeout_ms": 200}))
     client = app.test_client()
-    first = client.post("/wechat", query_string=signed(), data=body("o-replay", 98, "古唐苑小区门口垃圾没人清"))
+    first = client.post("/wechat", query_string=signed(), data=text_message("o-replay", "古唐苑小区门口垃圾没人清", 98))
     assert first.status_code == 200 and "垃圾" in first.get_data(as_text=True)
     blocker = DatabaseLock(database, only_writers=True)
     try:
         # WeChat's re-delivery needs no write, so it is answered at once; a new message has to wait for the writer.
-        again = client.post("/wechat", query_string=signed(), data=body("o-replay", 98, "古唐苑小区门口垃圾没人清"))
+        again = client.post("/wechat", query_string=signed(),
+                            data=text_message("o-replay", "古唐苑小区门口垃圾没人清", 98))
         assert again.status_code == 200 and again.get_data() == first.get_data()
-        new = client.post("/wechat", query_string=signed(), data=body("o-replay", 99, "提交"))
+        new = client.post("/wechat", query_string=signed(), data=text_message("o-replay", "提交", 99))
         assert new.status_code == 503
     finally:
         blocker.release()
@@ -114,12 +106,10 @@ def test_an_answered_message_is_replayed_while_a_writer_holds_the_database(tmp_p
 
 def test_a_photo_job_lost_with_a_killed_worker_runs_again_once(tmp_path, database, fake_wechat):
     settings = make_settings(tmp_path, database, queue=job_queue(tmp_path),
-                             media={"retry_base_seconds": 0},
-                             wechat={"app_id": fake_wechat.app_id, "app_secret": fake_wechat.secret,
-                                     "api_base_url": fake_wechat.base_url})
+                             media={"retry_base_seconds": 0}, wechat=fake_api(fake_wechat))
     app = create_app(settings)
     fake_wechat.add_media("m-lost", images.jpeg())
-    Resident(app, "o-lost").send("image", "<PicUrl><![CDATA[http://x]]></PicUrl><MediaId><![CDATA[m-lost]]></MediaId>")
+    send_photo(Resident(app, "o-lost"), "m-lost")
     queue = app.extensions["civicbot"].jobs
     queue.huey.flush()                                    # the queued task dies with its worker
     with app.extensions["civicbot"].sessions() as session, session.begin():

@@ -1,8 +1,6 @@
 """Property-based fuzzing of the webhook: whatever arrives, no 5xx, and a bad signature changes nothing."""
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
@@ -10,7 +8,10 @@ from sqlalchemy import func, select
 from bot.app import create_app
 from bot.web.webhook import signature_of
 from models import InboundMessage, Resident
-from tests.conftest import AES_KEY, AES_TOKEN, APP_ID, TOKEN, copy_database, drop_database, make_settings
+from tests.conftest import AES_KEY, AES_TOKEN, APP_ID, copy_database, drop_database, make_settings
+from tests.support import signed
+
+pytestmark = pytest.mark.slow   # 10,000 hypothesis cases
 
 BASE64 = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 CASES_PER_TEST = 2500   # four tests: 10,000 cases in all
@@ -29,14 +30,9 @@ HOSTILE = [
 ]
 
 
-def signed() -> dict:
-    timestamp, nonce = str(int(time.time())), "1234"
-    return {"timestamp": timestamp, "nonce": nonce, "signature": signature_of(TOKEN, timestamp, nonce)}
-
-
 def mutated(draw_bytes: bytes, positions: list[int]) -> bytes:
     body = bytearray(VALID.encode("utf-8"))
-    for position, value in zip(positions, draw_bytes):
+    for position, value in zip(positions, draw_bytes, strict=False):
         if body:
             body[position % len(body)] = value
     return bytes(body)

@@ -1,28 +1,19 @@
 """Residents hear about their tickets: the outbox, retries, the 48-hour window, templates, the next message."""
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import select, update
 
 from bot.app import create_app
-from bot.infra.db import transaction
-from bot.cases.staff import do_add_staff
 from models import Notification, utcnow
 from tests import images
 from tests.conftest import Resident, make_settings
-from tests.test_portal import PASSWORD, Clerk
+from tests.support import add_staff, fake_api, logged_in, report, ticket_number
 
 
 def build(tmp_path, database, fake_wechat, **extra):
-    settings = make_settings(tmp_path, database, wechat={"app_id": fake_wechat.app_id,
-                                                         "app_secret": fake_wechat.secret,
-                                                         "api_base_url": fake_wechat.base_url}, **extra)
-    app = create_app(settings)
-    with transaction(app.extensions["civicbot"].sessions) as session:
-        do_add_staff("chen", "urban_mgmt", "staff", PASSWORD, session=session)
-        do_add_staff("hq", "hq", "admin", PASSWORD, session=session)
+    app = create_app(make_settings(tmp_path, database, wechat=fake_api(fake_wechat), **extra))
+    add_staff(app.extensions["civicbot"].sessions, ("chen", "urban_mgmt", "staff"), ("hq", "hq", "admin"))
     return app
 
 
@@ -32,15 +23,7 @@ def app(tmp_path, database, fake_wechat):
 
 
 def open_ticket(resident: Resident) -> str:
-    resident.says("晋祠镇花塔村路口有人摆摊占了半条路")
-    resident.says("改为 占道经营")
-    return re.search(r"JY-\d{8}-\d{4}", resident.says("提交")).group(0)
-
-
-def clerk(app, name: str) -> Clerk:
-    person = Clerk(app, name)
-    person.login()
-    return person
+    return ticket_number(report(resident, category="占道经营"))
 
 
 def notices(app) -> list[Notification]:
@@ -51,7 +34,7 @@ def notices(app) -> list[Notification]:
 def test_each_step_reaches_the_resident_with_the_after_photo(app, fake_wechat):
     resident = Resident(app, "o-notice")
     number = open_ticket(resident)
-    chen = clerk(app, "chen")
+    chen = logged_in(app, "chen")
     chen.act(number, "accept")
     chen.act(number, "resolve", note="已劝离摊贩", photos=[("after.jpg", images.jpeg())])
     sent = [m for m in fake_wechat.sent if m["touser"] == "o-notice"]
@@ -59,7 +42,7 @@ def test_each_step_reaches_the_resident_with_the_after_photo(app, fake_wechat):
     assert "已劝离摊贩" in sent[1]["text"]["content"]
     assert sent[2]["msgtype"] == "image" and sent[2]["image"]["media_id"].startswith("uploaded-")
     assert [n.status for n in notices(app)] == ["sent", "sent"]
-    page = clerk(app, "hq").page(f"/portal/tickets/{number}").get_data(as_text=True)
+    page = logged_in(app, "hq").page(f"/portal/tickets/{number}").get_data(as_text=True)
     assert "告知市民" in page and "已发送" in page
 
 
@@ -67,7 +50,7 @@ def test_a_failing_api_is_retried_until_it_recovers_and_nothing_is_lost(app, fak
     resident = Resident(app, "o-retry")
     number = open_ticket(resident)
     fake_wechat.failing = True
-    clerk(app, "chen").act(number, "accept")
+    logged_in(app, "chen").act(number, "accept")
     [notice] = notices(app)
     assert notice.status == "pending" and notice.attempts == 1 and notice.last_error
     queue = app.extensions["civicbot"].jobs
@@ -86,7 +69,7 @@ def test_outside_the_48_hour_window_news_waits_for_the_next_message(app, fake_we
     resident = Resident(app, "o-away")
     number = open_ticket(resident)
     fake_wechat.outside_window.add("o-away")
-    clerk(app, "chen").act(number, "accept")
+    logged_in(app, "chen").act(number, "accept")
     assert notices(app)[0].status == "waiting"
     fake_wechat.outside_window.clear()   # writing to the account reopens the window
     resident.says("你好")
@@ -99,7 +82,7 @@ def test_a_configured_template_is_used_outside_the_window(tmp_path, database, fa
     resident = Resident(app, "o-template")
     number = open_ticket(resident)
     fake_wechat.outside_window.add("o-template")
-    clerk(app, "chen").act(number, "accept")
+    logged_in(app, "chen").act(number, "accept")
     assert notices(app)[0].status == "template_sent"
     [template] = fake_wechat.templates
     assert template["touser"] == "o-template" and template["template_id"] == "TPL-progress"
@@ -107,7 +90,7 @@ def test_a_configured_template_is_used_outside_the_window(tmp_path, database, fa
 
 
 def resolve(app, number: str) -> None:
-    chen = clerk(app, "chen")
+    chen = logged_in(app, "chen")
     chen.act(number, "accept")
     chen.act(number, "resolve", note="已劝离摊贩", photos=[("after.jpg", images.jpeg())])
 
@@ -127,7 +110,7 @@ def test_the_resident_is_asked_and_a_satisfied_answer_closes_the_ticket(app, fak
     assert asked and "回复 1 满意" in asked[0]
     assert number in resident.says("1") and ticket_row(app, number).status.value == "closed"
     assert ticket_row(app, number).rating == 1
-    scores = clerk(app, "hq").page("/portal/scores").get_data(as_text=True)
+    scores = logged_in(app, "hq").page("/portal/scores").get_data(as_text=True)
     assert "100.0%" in scores
 
 
@@ -139,7 +122,7 @@ def test_not_satisfied_with_a_reason_reopens_once_then_goes_to_hq_review(app, fa
     assert "退回区创城指挥部" in resident.says("摊贩下午又回来了")
     ticket = ticket_row(app, number)
     assert ticket.status.value == "reopened" and ticket.needs_triage and ticket.rating_reason == "摊贩下午又回来了"
-    hq = clerk(app, "hq")
+    hq = logged_in(app, "hq")
     hq.act(number, "dispatch", department="urban_mgmt", note="请再次处置")
     resolve(app, number)
     resident.says("不满意")

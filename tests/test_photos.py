@@ -13,13 +13,9 @@ from bot.tasks import JobQueue
 from models import Draft, Photo, Ticket
 from tests import images
 from tests.conftest import Resident, job_queue, make_settings, queue_section
+from tests.support import civicbot, config_file, fake_api, send_photo
 
 JINCI_WGS84 = (37.70305, 112.43402)   # near 晋祠 (the photo's EXIF is WGS-84)
-
-
-def send_photo(resident: Resident, media_id: str) -> str:
-    return resident.send("image", f"<PicUrl><![CDATA[http://mmbiz.qpic.cn/{media_id}]]></PicUrl>"
-                                  f"<MediaId><![CDATA[{media_id}]]></MediaId>")
 
 
 @pytest.fixture
@@ -141,9 +137,7 @@ def test_workers_share_one_access_token_and_refresh_it_once(wechat_settings, ses
 
 
 def test_the_webhook_does_not_wait_for_a_slow_wechat(tmp_path, database, fake_wechat):
-    settings = make_settings(tmp_path, database, queue=job_queue(tmp_path),
-                             wechat={"app_id": fake_wechat.app_id, "app_secret": fake_wechat.secret,
-                                     "api_base_url": fake_wechat.base_url})
+    settings = make_settings(tmp_path, database, queue=job_queue(tmp_path), wechat=fake_api(fake_wechat))
     fake_wechat.delay = 10
     resident = Resident(create_app(settings), "o-slow")
     started = time.monotonic()
@@ -228,11 +222,7 @@ def test_threads_of_one_worker_fetch_the_token_once(wechat_settings, fake_wechat
 
 
 def test_civicbot_jobs_lists_waiting_and_failed_photos(tmp_path, database, fake_wechat):
-    import subprocess
-    import sys
-    settings = make_settings(tmp_path, database, queue=job_queue(tmp_path),
-                             wechat={"app_id": fake_wechat.app_id, "app_secret": fake_wechat.secret,
-                                     "api_base_url": fake_wechat.base_url})
+    settings = make_settings(tmp_path, database, queue=job_queue(tmp_path), wechat=fake_api(fake_wechat))
     app = create_app(settings)
     resident = Resident(app, "o-jobs")
     send_photo(resident, "m-waiting")                        # queued: no worker runs in this test
@@ -241,11 +231,8 @@ def test_civicbot_jobs_lists_waiting_and_failed_photos(tmp_path, database, fake_
     with app.extensions["civicbot"].sessions() as session:
         gone = session.scalar(select(Photo.id).where(Photo.media_id == "m-gone"))
     queue.run_now("fetch_photo", gone)                        # WeChat has no such media: failed
-    config = tmp_path / "jobs.toml"
-    config.write_text(f'[database]\nurl = "{settings.database.url}"\n' + queue_section(settings), encoding="utf-8")
-    listing = subprocess.run([sys.executable, "-m", "bot", "--config", str(config), "jobs"], capture_output=True,
-                             text=True, timeout=60)
-    assert listing.returncode == 0, listing.stderr
+    listing = civicbot(config_file(tmp_path / "jobs.toml", settings, queue_section(settings)), "jobs")
+    assert listing.exit_code == 0, listing.stderr
     assert "queued: 3" in listing.stdout and "fetch_photo" in listing.stdout   # two photos, one tell_resident
     assert "photos not fetched yet: 1" in listing.stdout
     assert "photos failed (latest 50): 1" in listing.stdout and "40007" in listing.stdout

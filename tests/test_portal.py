@@ -1,72 +1,34 @@
 """The portal as clerks use it (through HTTP): login, queues, actions, isolation, scores and exports."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
 import requests
 from sqlalchemy import select, update
 
-from bot.infra.db import transaction
-from bot.cases.staff import do_add_staff
 from bot.cases.workflow import RULES
 from models import Photo, StaffAccount, Ticket, TicketEvent, TicketStatus, utcnow
 from tests import images
 from tests.conftest import REDIS_URL
-
-PASSWORD = "correct horse battery"
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-class Clerk:
-    """A browser session of one staff member."""
-
-    def __init__(self, app, username: str):
-        self.client = app.test_client()
-        self.username = username
-
-    def csrf(self, path: str) -> str:
-        return CSRF.search(self.client.get(path).get_data(as_text=True)).group(1)
-
-    def login(self, password: str = PASSWORD):
-        return self.client.post("/portal/login", data={"username": self.username, "password": password,
-                                                       "csrf_token": self.csrf("/portal/login")})
-
-    def page(self, path: str):
-        return self.client.get(path)
-
-    def act(self, number: str, action: str, note: str = "", photos=(), **fields):
-        data = {"action": action, "note": note, "csrf_token": self.csrf(f"/portal/tickets/{number}"), **fields}
-        if photos:
-            data["photos"] = [(__import__("io").BytesIO(content), name) for name, content in photos]
-        return self.client.post(f"/portal/tickets/{number}/act", data=data, content_type="multipart/form-data",
-                                follow_redirects=True)
+from tests.support import CSRF, PASSWORD, Clerk, add_staff, civicbot, config_file, logged_in, report, ticket_number
 
 
 @pytest.fixture
 def accounts(sessions):
-    with transaction(sessions) as session:
-        for username, department, role in [("chen", "urban_mgmt", "staff"), ("boss", "urban_mgmt", "admin"),
-                                           ("liu", "water_affairs", "admin"), ("zhao", "jinci_office", "staff"),
-                                           ("he", "yijing_office", "staff"), ("hq", "hq", "admin")]:
-            do_add_staff(username, department, role, PASSWORD, session=session)
+    add_staff(sessions, ("chen", "urban_mgmt", "staff"), ("boss", "urban_mgmt", "admin"),
+              ("liu", "water_affairs", "admin"), ("zhao", "jinci_office", "staff"),
+              ("he", "yijing_office", "staff"), ("hq", "hq", "admin"))
 
 
 @pytest.fixture
 def clerk(app, accounts):
-    def logged_in(username: str) -> Clerk:
-        person = Clerk(app, username)
-        assert person.login().status_code == 302
-        return person
-    return logged_in
+    return lambda username: logged_in(app, username)
 
 
 @pytest.fixture
 def vending_ticket(resident) -> str:
-    resident.send("image", "<PicUrl><![CDATA[http://mmbiz.qpic.cn/x]]></PicUrl><MediaId><![CDATA[m-1]]></MediaId>")
-    resident.says("晋祠镇花塔村路口有人摆摊占了半条路")
-    return re.search(r"JY-\d{8}-\d{4}", resident.says("提交")).group(0)
+    return ticket_number(report(resident, photo="m-1"))
 
 
 def status_of(sessions, number: str) -> TicketStatus:
@@ -93,12 +55,13 @@ def test_five_wrong_passwords_lock_the_account(app, accounts, sessions):
 
 def test_a_burst_of_login_attempts_from_one_address_is_slowed_down(app, accounts):
     guesser = Clerk(app, "nobody")
-    answers = [guesser.login("guess %d" % attempt).status_code for attempt in range(11)]
+    answers = [guesser.login(f"guess {attempt}").status_code for attempt in range(11)]
     assert answers[:10] == [200] * 10 and answers[10] == 429
     # The limit is on the login form only: the same address still reaches the webhook and other pages.
     assert guesser.page("/portal/login").status_code == 200
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not REDIS_URL, reason="only Redis (make test-scale) shares the login count between gunicorn "
                                           "workers; without it each worker counts its own")
 def test_the_login_limit_counts_guesses_across_the_servers_workers(running_bot):
@@ -215,8 +178,7 @@ def test_overdue_tickets_are_marked_in_lists_and_on_hqs_overdue_tab(app, clerk, 
 
 
 def test_filters_and_search(clerk, resident, another_resident, vending_ticket):
-    another_resident.says("古唐苑小区门口的井盖丢了，很危险")
-    other = re.search(r"JY-\d{8}-\d{4}", another_resident.says("提交")).group(0)
+    other = ticket_number(report(another_resident, "古唐苑小区门口的井盖丢了，很危险"))
     hq = clerk("hq")
     by_category = hq.page("/portal/tickets?tab=all&category=public_facility").get_data(as_text=True)
     assert other in by_category and vending_ticket not in by_category
@@ -242,26 +204,18 @@ def test_scoreboard_table_chart_and_csv_for_hq_only(clerk, sessions, vending_tic
 
 
 def test_staff_commands_create_accounts_change_passwords_and_demo_accounts(app, settings, tmp_path):
-    import subprocess
-    import sys
-    config = tmp_path / "staff.toml"
-    config.write_text(f'[database]\nurl = "{settings.database.url}"\n[portal]\ndemo_accounts = true\n',
-                      encoding="utf-8")
-    civicbot = [sys.executable, "-m", "bot", "--config", str(config), "staff"]
-    added = subprocess.run(civicbot + ["add", "wu", "--department", "urban_mgmt", "--password", "first-password-1"],
-                           capture_output=True, text=True)
-    assert added.returncode == 0, added.stderr
-    short = subprocess.run(civicbot + ["add", "xu", "--department", "urban_mgmt", "--password", "short"],
-                           capture_output=True, text=True)
-    assert short.returncode != 0 and "至少" in short.stderr
+    config = config_file(tmp_path / "staff.toml", settings, "[portal]\ndemo_accounts = true\n")
+    added = civicbot(config, "staff", "add", "wu", "--department", "urban_mgmt", "--password", "first-password-1")
+    assert added.exit_code == 0, added.stderr
+    short = civicbot(config, "staff", "add", "xu", "--department", "urban_mgmt", "--password", "short")
+    assert short.exit_code != 0 and "至少" in short.stderr
     assert Clerk(app, "wu").login("first-password-1").status_code == 302
-    changed = subprocess.run(civicbot + ["passwd", "wu", "--password", "second-password-2"], capture_output=True,
-                             text=True)
-    assert changed.returncode == 0
+    changed = civicbot(config, "staff", "passwd", "wu", "--password", "second-password-2")
+    assert changed.exit_code == 0
     assert Clerk(app, "wu").login("first-password-1").status_code == 200
     assert Clerk(app, "wu").login("second-password-2").status_code == 302
-    demo = subprocess.run(civicbot + ["demo"], capture_output=True, text=True)
-    assert demo.returncode == 0 and "DEMO" in demo.stdout
-    line = next(l for l in demo.stdout.splitlines() if l.startswith("demo-water_affairs"))
+    demo = civicbot(config, "staff", "demo")
+    assert demo.exit_code == 0 and "DEMO" in demo.stdout
+    line = next(row for row in demo.stdout.splitlines() if row.startswith("demo-water_affairs"))
     username, password = line.split("\t")[:2]
     assert Clerk(app, username).login(password).status_code == 302

@@ -1,17 +1,16 @@
 """The WeChat protocol at the webhook: signatures, safe mode, message kinds and bad bodies."""
 from __future__ import annotations
 
-import time
-
 import pytest
 import xmltodict
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wechatpy.crypto import WeChatCrypto
 
 from bot.app import create_app
 from bot.web.webhook import signature_of
 from models import Draft, InboundMessage, Resident as ResidentRow
-from tests.conftest import AES_KEY, AES_TOKEN, APP_ID, TOKEN, Resident, make_settings
+from tests.conftest import AES_KEY, AES_TOKEN, APP_ID, Resident, make_settings
+from tests.support import count, signed
 
 # wechatpy's safe-mode test vector (tests/test_crypto.py): decrypts to text "test" from "messense".
 VECTOR_BODY = (
@@ -58,18 +57,8 @@ DOC_SAMPLES = {
 }
 
 
-def signed(token: str = TOKEN, timestamp: str | None = None, nonce: str = "486452656") -> dict:
-    timestamp = timestamp or str(int(time.time()))
-    return {"timestamp": timestamp, "nonce": nonce, "signature": signature_of(token, timestamp, nonce)}
-
-
 def post(app, body, query=None):
     return app.test_client().post("/wechat", query_string=query or signed(), data=body, content_type="text/xml")
-
-
-def rows(sessions, model) -> int:
-    with sessions() as session:
-        return session.scalar(select(func.count()).select_from(model))
 
 
 def test_signature_matches_the_official_worked_example():
@@ -93,7 +82,7 @@ def test_a_bad_signature_is_refused_and_changes_nothing(app, sessions):
     query["signature"] = signature_of("wrong-token", query["timestamp"], query["nonce"])
     response = post(app, DOC_SAMPLES["text"].replace("this is a test", "晋祠镇花塔村有人摆摊"), query)
     assert response.status_code == 403
-    assert rows(sessions, InboundMessage) == rows(sessions, ResidentRow) == rows(sessions, Draft) == 0
+    assert count(sessions, InboundMessage) == count(sessions, ResidentRow) == count(sessions, Draft) == 0
 
 
 @pytest.mark.parametrize("kind", sorted(DOC_SAMPLES))
@@ -103,7 +92,7 @@ def test_official_sample_messages_get_a_reply_to_the_sender(app, sessions, kind)
     reply = xmltodict.parse(response.get_data(as_text=True))["xml"]
     assert reply["ToUserName"].lower() == "fromuser" and reply["FromUserName"] == "toUser"
     assert reply["MsgType"] == "text" and reply["Content"]
-    assert rows(sessions, InboundMessage) == 1
+    assert count(sessions, InboundMessage) == 1
 
 
 @pytest.mark.parametrize("body", [
@@ -127,20 +116,20 @@ def test_malformed_bodies_get_a_4xx_and_change_nothing(app, sessions, body):
     response = post(app, body)
     assert 400 <= response.status_code < 500
     assert "root:" not in response.get_data(as_text=True)
-    assert rows(sessions, InboundMessage) == 0
+    assert count(sessions, InboundMessage) == 0
 
 
 def test_an_unknown_message_type_gets_a_polite_answer(resident, sessions):
     reply = resident.send("miniprogrampage_v9", "<Title><![CDATA[x]]></Title>")
     assert "请发送文字、照片或位置" in reply
-    assert rows(sessions, Draft) == 0
+    assert count(sessions, Draft) == 0
 
 
 def test_a_body_over_one_mebibyte_is_refused(app, sessions):
     huge = DOC_SAMPLES["text"].replace("this is a test", "摆摊" * 600_000)
     response = post(app, huge)
     assert response.status_code == 413
-    assert rows(sessions, InboundMessage) == 0
+    assert count(sessions, InboundMessage) == 0
 
 
 @pytest.fixture
@@ -176,7 +165,7 @@ def test_safe_mode_checks_msg_signature_not_signature(safe_app, sessions):
     query = {**VECTOR_QUERY, "signature": signature_of(AES_TOKEN, VECTOR_QUERY["timestamp"], VECTOR_QUERY["nonce"]),
              "msg_signature": "0" * 40}
     assert post(safe_app, VECTOR_BODY, query).status_code == 403
-    assert rows(sessions, InboundMessage) == 0
+    assert count(sessions, InboundMessage) == 0
 
 
 def test_safe_mode_refuses_plain_messages_and_broken_ciphertext(safe_app, sessions):
@@ -189,7 +178,7 @@ def test_safe_mode_refuses_plain_messages_and_broken_ciphertext(safe_app, sessio
              "signature": signature_of(AES_TOKEN, timestamp, nonce),
              "msg_signature": _get_signature(AES_TOKEN, timestamp, nonce, encrypt)}
     assert post(safe_app, broken, query).status_code == 400
-    assert rows(sessions, InboundMessage) == 0
+    assert count(sessions, InboundMessage) == 0
 
 
 def test_plain_mode_refuses_encrypted_deliveries(app):

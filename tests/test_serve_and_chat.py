@@ -5,11 +5,15 @@ import re
 import subprocess
 import sys
 
+import pytest
 import requests
 
 from tests.conftest import HUATA_VILLAGE
 
+pytestmark = pytest.mark.slow   # `civicbot serve` with its gunicorn workers and job worker
 
+
+# `civicbot chat` stays a process of its own: it serves its stand-in WeChat API for as long as it runs.
 def chat(running_bot, lines: str, *extra: str) -> str:
     result = subprocess.run([sys.executable, "-m", "bot", "--config", str(running_bot.config), "chat", *extra],
                             input=lines, capture_output=True, text=True, timeout=60)

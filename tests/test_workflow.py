@@ -34,7 +34,8 @@ def make_ticket(session, status: TicketStatus, number: str) -> Ticket:
         session.add(Resident(id=1, openid="o-reporter"))
     ticket = Ticket(number=number, description="晋祠镇花塔村路口有人摆摊", category_code="street_vending",
                     resident_id=1,
-                    town_code="jinci", lead_department_code="urban_mgmt", status=status, deadline_at=now + timedelta(days=1),
+                    town_code="jinci", lead_department_code="urban_mgmt", status=status,
+                    deadline_at=now + timedelta(days=1),
                     created_at=now, updated_at=now)
     session.add(ticket)
     session.flush()

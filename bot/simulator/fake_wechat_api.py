@@ -12,6 +12,10 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, jsonify, request
 from werkzeug.serving import make_server
 
+# How often the server loop checks whether close() asked it to stop (socketserver's default is 0.5 s, which every
+# test that uses the fake API waited for on teardown).
+POLL_SECONDS = 0.02
+
 
 class FakeWeChat:
     """Serves /cgi-bin/token, /cgi-bin/media/get and /cgi-bin/message/custom/send like WeChat does.
@@ -47,11 +51,13 @@ class FakeWeChat:
         self.on_message = on_message
         self._server = make_server("127.0.0.1", port, app, threaded=True)
         self.base_url = f"http://127.0.0.1:{self._server.server_port}/cgi-bin/"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": POLL_SECONDS},
+                                        daemon=True)
         self._thread.start()
 
     def close(self) -> None:
-        self._server.shutdown()
+        self._server.shutdown()   # returns once serve_forever has looked at its flag: within POLL_SECONDS
+        self._server.server_close()
 
     def add_media(self, media_id: str, data: bytes, content_type: str = "image/jpeg") -> None:
         self.media[media_id] = (data, content_type)
