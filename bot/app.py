@@ -16,6 +16,7 @@ from bot.config import Settings, load_config
 from bot.infra.observability import configure_logging
 from bot.infra.signing import secret_key
 from bot.services import build_services
+from bot.web import api, health, photo_links, portal, webhook
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -28,7 +29,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     _secure_sessions(app, settings)
     observability.install_request_ids(app)
 
-    from bot.web import api, health, photo_links, portal
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(photo_links.bp)
@@ -57,9 +57,8 @@ def _mount_webhook(app: Flask, settings: Settings) -> None:
 
     WeChat signs every delivery and sends for all residents from a few addresses, so the portal's
     cookie session, CSRF check and rate limiter have nothing to do there (per-resident limits live in
-    bot/abuse.py); yet as hooks of one app they ran on every delivery, a quarter of what a re-delivery cost.
+    bot/cases/reports.py); yet as hooks of one app they ran on every delivery, a quarter of what a re-delivery cost.
     """
-    from bot.web import webhook
     webhook_app = Flask("bot.web.webhook")
     webhook_app.config.update(app.config)
     webhook_app.extensions = app.extensions  # the same services

@@ -1,4 +1,6 @@
-"""The `civicbot` command: migrate, load the catalogue, serve, run jobs, list tickets, chat, classify."""
+"""The `civicbot` command: migrate, load the catalogue, serve, run jobs, list tickets, chat, classify.
+
+Each command imports what it needs when it runs: `civicbot --help` starts without the web app or scikit-learn."""
 from __future__ import annotations
 
 import json
@@ -14,7 +16,7 @@ from sqlalchemy import select
 
 from bot.config import ConfigError, Settings, config_path, load_config
 from bot.infra.db import make_engine, make_sessionmaker, migrate, transaction
-from models import CorrectionReview, DepartmentKind, PhotoStatus
+from models import CategoryCorrection, CorrectionReview, Department, DepartmentKind, Photo, PhotoStatus, TicketStatus
 
 
 def _settings() -> Settings:
@@ -127,7 +129,6 @@ def worker() -> None:
 def jobs() -> None:
     """List queued, scheduled (waiting to retry) and failed jobs."""
     from bot.tasks import JobQueue
-    from models import Photo
 
     settings = _settings()
     queue = JobQueue(settings)
@@ -180,7 +181,6 @@ def photos_similar(photo_id: int, distance: int) -> None:
 def tickets(department: str | None, status: str | None, as_json: bool, limit: int) -> None:
     """List tickets, newest first."""
     from bot.cases.lookups import department_tickets, ticket_as_dict
-    from models import Department, TicketStatus
 
     if status and status not in {s.value for s in TicketStatus}:
         raise click.BadParameter(f"one of {', '.join(s.value for s in TicketStatus)}", param_hint="--status")
@@ -351,7 +351,6 @@ def corrections() -> None:
 @click.option("--review", type=click.Choice([r.value for r in CorrectionReview]), default="pending", show_default=True)
 def corrections_list(review: str) -> None:
     """Show corrections awaiting (or past) review."""
-    from models import CategoryCorrection
 
     settings = _settings()
     with transaction(_sessions(settings)) as session:

@@ -3,16 +3,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, enum_column, utcnow
-
-if TYPE_CHECKING:
-    from models.resident import Draft
-    from models.ticket import Ticket, TicketEvent
 
 
 class PhotoStatus(enum.StrEnum):
@@ -63,6 +58,3 @@ class Photo(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
-    draft: Mapped[Draft | None] = relationship("Draft", back_populates="photos")
-    ticket: Mapped[Ticket | None] = relationship("Ticket", back_populates="photos", foreign_keys=[ticket_id])
-    event: Mapped[TicketEvent | None] = relationship("TicketEvent", back_populates="photos")

@@ -88,7 +88,7 @@ class Draft(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    photos: Mapped[list[Photo]] = relationship("Photo", back_populates="draft", order_by="Photo.id")
+    photos: Mapped[list[Photo]] = relationship("Photo", order_by="Photo.id")
 
     @property
     def has_location(self) -> bool:

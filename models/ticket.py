@@ -66,7 +66,7 @@ class Ticket(Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
 
     events: Mapped[list[TicketEvent]] = relationship("TicketEvent", back_populates="ticket", order_by="TicketEvent.id")
-    photos: Mapped[list[Photo]] = relationship("Photo", back_populates="ticket", order_by="Photo.id",
+    photos: Mapped[list[Photo]] = relationship("Photo", order_by="Photo.id",
                                                foreign_keys="Photo.ticket_id")
     notifications: Mapped[list[Notification]] = relationship("Notification", order_by="Notification.id")
     reporters: Mapped[list[TicketReporter]] = relationship("TicketReporter", order_by="TicketReporter.id")
@@ -88,7 +88,7 @@ class TicketEvent(Base):
     department_code: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the actor's, or the new lead
 
     ticket: Mapped[Ticket] = relationship("Ticket", back_populates="events")
-    photos: Mapped[list[Photo]] = relationship("Photo", back_populates="event", order_by="Photo.id")
+    photos: Mapped[list[Photo]] = relationship("Photo", order_by="Photo.id", foreign_keys="Photo.event_id")
 
 
 class TicketCounter(Base):

@@ -17,6 +17,7 @@ from bot.understanding.places import PlaceResolver, TownArea
 from bot.cases.routing import RoutingTable
 from models import Category, Department, DepartmentKind, GazetteerEntry, RoutingOverride, Setting, Town
 from bot.config import Settings
+from bot.understanding.features import warm_up
 
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,6 @@ def load_classifier(settings: Settings | None, categories: list[Category], non_r
     """The trained model when its file exists, else the keyword scorer built from the catalogue."""
     path = Path(settings.classifier.model) if settings else None
     if path and path.exists():
-        from bot.understanding.features import warm_up
         warm_up()
         return ModelClassifier.load(path)
     if settings:

@@ -222,6 +222,7 @@ def reading(engine: Engine) -> Iterator[Connection]:
 
 
 def alembic_config(settings: Settings):
+    # Alembic is imported only to migrate: the web workers and the job worker start without it.
     from alembic.config import Config
 
     config = Config()
@@ -233,6 +234,6 @@ def alembic_config(settings: Settings):
 
 def migrate(settings: Settings, revision: str = "head") -> None:
     """Bring the database schema up to the given Alembic revision."""
-    from alembic import command
+    from alembic import command  # see alembic_config
 
     command.upgrade(alembic_config(settings), revision)

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 
 import imagehash
+import prcoords
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 try:  # HEIC from iPhones, when the maintained plugin is installed
@@ -133,10 +135,6 @@ def _taken_at(exif: Image.Exif) -> datetime | None:
 
 def wgs84_to_gcj02(latitude: float, longitude: float) -> tuple[float, float]:
     """Phones write WGS-84 into EXIF; WeChat locations and our town polygons are GCJ-02 (China's offset datum)."""
-    import warnings
-
-    import prcoords
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # outside China it returns the point unchanged, which is right
         shifted = prcoords.wgs_gcj((latitude, longitude), True)

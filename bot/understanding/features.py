@@ -17,7 +17,7 @@ NGRAM_SIZES = (1, 2, 3)
 @lru_cache(maxsize=1)
 def _traditional_to_simplified() -> dict[int, str]:
     """A character table from OpenCC's dictionary: 擺攤 → 摆摊, so traditional text meets the same features."""
-    import opencc
+    import opencc  # here, not at the top: only warm_up() and training need its dictionary
 
     table: dict[int, str] = {}
     path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
@@ -31,7 +31,7 @@ def _traditional_to_simplified() -> dict[int, str]:
 @lru_cache(maxsize=1)
 def _pinyin() -> dict[str, str]:
     """Each common character's first toneless reading: 占到 and 占道 both read zhan dao."""
-    from pypinyin.pinyin_dict import pinyin_dict
+    from pypinyin.pinyin_dict import pinyin_dict  # a large table: read once, when first needed
 
     readings = {}
     for code, value in pinyin_dict.items():

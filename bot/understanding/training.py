@@ -62,6 +62,7 @@ class Candidate:
 
 
 def candidates() -> list[Candidate]:
+    # scikit-learn is imported only to train: the bot scores with numpy and starts without it.
     from sklearn.linear_model import LogisticRegression
     from sklearn.svm import LinearSVC
 

@@ -110,7 +110,7 @@ class RedisTokenStore:
     """The token in Redis, refreshed under a Redis lock, for deployments that run Redis."""
 
     def __init__(self, url: str, app_id: str):
-        import redis
+        import redis  # the optional `redis` extra: only deployments that configure Redis have it
 
         self._redis = redis.Redis.from_url(url)
         self._key = f"civicbot:wechat_token:{app_id}"
