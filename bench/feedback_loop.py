@@ -25,10 +25,10 @@ def main() -> None:
     from sqlalchemy import func, select
 
     from bot.app import create_app
+    from bot.cases.staff import do_add_staff
     from bot.catalogue.loading import do_load_catalogue, read_catalogue
     from bot.infra.db import make_engine, make_sessionmaker, migrate, transaction
     from bot.simulator.fake_wechat_api import FakeWeChat
-    from bot.cases.staff import do_add_staff
     from models import Notification, Ticket, TicketReporter
     from tests.conftest import Resident, make_settings
     from tests.test_portal import Clerk

@@ -99,6 +99,7 @@ def _rerun_under_callgrind() -> None:
 
 def _clients():
     import echo_app
+
     from bot.app import create_app
     from bot.catalogue.loading import do_load_catalogue, read_catalogue
     from bot.infra.db import make_engine, make_sessionmaker, migrate, transaction

@@ -28,9 +28,9 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     from bot.simulator.chat import ChatSimulator
+    from bot.simulator.fake_wechat_api import FakeWeChat
     from tests import images
     from tests.conftest import data_section, free_port
-    from bot.simulator.fake_wechat_api import FakeWeChat
 
     fake = FakeWeChat()
     for n in range(MESSAGES):

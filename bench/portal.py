@@ -23,9 +23,9 @@ def main() -> None:
     from sqlalchemy import insert, select
 
     from bot.app import create_app
+    from bot.cases.staff import do_add_staff
     from bot.catalogue.loading import do_load_catalogue, read_catalogue
     from bot.infra.db import make_engine, make_sessionmaker, migrate, transaction
-    from bot.cases.staff import do_add_staff
     from models import Category, Ticket, TicketEvent, TicketStatus, utcnow
     from tests.conftest import make_settings
     from tests.test_portal import Clerk

@@ -11,8 +11,8 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from bot.infra import observability
 from bot.config import Settings, load_config
+from bot.infra import observability
 from bot.infra.observability import configure_logging
 from bot.infra.signing import secret_key
 from bot.services import build_services

@@ -116,9 +116,8 @@ def serve(no_worker: bool) -> None:
 @main.command()
 def worker() -> None:
     """Run queued jobs (fetching, notifications) until stopped."""
-    from bot.tasks import JobQueue
-
     from bot.infra.observability import configure_logging
+    from bot.tasks import JobQueue
 
     settings = _settings()
     configure_logging(settings.logging.level)
@@ -301,8 +300,8 @@ def chat(url: str | None, user: str, aes: bool, linger: float) -> None:
     When wechat.api_base_url points at this machine (the demo config), the simulator also stands in for
     WeChat's API: it hosts the photos you send and shows the messages the bot pushes to you later.
     """
-    from bot.simulator.fake_wechat_api import serve_for_chat
     from bot.simulator.chat import ChatSimulator, run_repl
+    from bot.simulator.fake_wechat_api import serve_for_chat
 
     settings = _settings()
     server = settings.server
@@ -320,7 +319,7 @@ def chat(url: str | None, user: str, aes: bool, linger: float) -> None:
               help="First append accepted resident corrections to the corpus file, then train.")
 def train(fold_corrections: bool) -> None:
     """Build the classifier model from the corpus's training split (the held-out split is never used)."""
-    from bot.understanding.training import read_examples, split, train_model, corpus_digest
+    from bot.understanding.training import corpus_digest, read_examples, split, train_model
 
     settings = _settings()
     corpus = settings.classifier.corpus

@@ -10,11 +10,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.catalogue.snapshot import CatalogueSnapshot, load_snapshot
+from bot.config import Settings
 from bot.infra.db import make_engine, make_sessionmaker, transaction
 from bot.infra.signing import LinkSigner, secret_key
 from bot.photos.storage import MediaStorage, make_storage
 from bot.tasks import JobQueue
-from bot.config import Settings
 
 
 @dataclass

@@ -17,6 +17,7 @@ from bot.cases.deadlines import do_check_deadlines, do_close_unanswered
 from bot.cases.notices import DELIVER
 from bot.cases.tickets import TICKET_OPENED
 from bot.catalogue.snapshot import CatalogueSnapshot, load_snapshot
+from bot.config import Settings
 from bot.infra.db import make_engine, make_sessionmaker, transaction
 from bot.notify import departments
 from bot.notify.residents import deliver_due
@@ -25,7 +26,6 @@ from bot.photos.storage import MediaStorage, make_storage
 from bot.understanding.places import PlaceResolver
 from bot.wechat.api_client import WeChatApi, make_api
 from models import Photo, PhotoStatus, utcnow
-from bot.config import Settings
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from bot import texts
-from bot.conversation.turn import Reply, Turn
 from bot.conversation.store import DraftState
+from bot.conversation.turn import Reply, Turn
 from models import CategorySource, Step
 
 MENU_SIZE = 3

@@ -1,12 +1,28 @@
 """The database tables, one module per aggregate; importing this registers them all."""
 from models.base import Base, utcnow
-from models.department import (ApiToken, Category, Department, DepartmentKind, GazetteerEntry, RoutingOverride, Setting,
-                               Town)
+from models.department import (
+                               ApiToken,
+                               Category,
+                               Department,
+                               DepartmentKind,
+                               GazetteerEntry,
+                               RoutingOverride,
+                               Setting,
+                               Town,
+)
 from models.inbound import InboundMessage
 from models.notification import Notification, NotificationStatus
 from models.photo import Photo, PhotoKind, PhotoStatus
-from models.resident import (CategoryCorrection, CategorySource, CorrectionReview, Draft, DraftStatus, LocationSource,
-                             Resident, Step)
+from models.resident import (
+                               CategoryCorrection,
+                               CategorySource,
+                               CorrectionReview,
+                               Draft,
+                               DraftStatus,
+                               LocationSource,
+                               Resident,
+                               Step,
+)
 from models.staff import StaffAccount, StaffRole
 from models.ticket import Ticket, TicketCounter, TicketEvent, TicketReporter, TicketStatus
 from models.wechat_token import WeChatToken

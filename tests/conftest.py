@@ -18,9 +18,9 @@ from sqlalchemy.pool import NullPool
 
 from bot.app import create_app
 from bot.catalogue.loading import do_load_catalogue, read_catalogue
-from bot.simulator.chat import ChatSimulator
 from bot.config import load_config
 from bot.infra.db import make_engine, make_sessionmaker, migrate, transaction
+from bot.simulator.chat import ChatSimulator
 from models import Base
 from tests.support import BUILT, ROOT, classifier_for_tests, data_section, fake_api
 

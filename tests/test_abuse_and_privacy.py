@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from models import InboundMessage, Photo, Resident as ResidentRow, Ticket, TicketStatus
+from models import InboundMessage, Photo, Ticket, TicketStatus
+from models import Resident as ResidentRow
 from tests.conftest import make_settings
 from tests.support import add_staff, logged_in, report, send_photo, ticket_number
 

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from bot.web.api import do_issue_token
 from bot.infra.db import transaction
+from bot.web.api import do_issue_token
 from tests.conftest import HUATA_VILLAGE
 from tests.support import civicbot, config_file, report
 

@@ -7,11 +7,12 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from bot.app import create_app
-from bot.infra.db import transaction
 from bot.cases.deadlines import do_check_deadlines
 from bot.cases.staff import check_login, do_add_staff
 from bot.cases.workflow import Actor, TransitionRefused, do_transition
-from models import Draft, DraftStatus, Photo, Resident as ResidentRow, StaffAccount, Ticket, TicketEvent, utcnow
+from bot.infra.db import transaction
+from models import Draft, DraftStatus, Photo, StaffAccount, Ticket, TicketEvent, utcnow
+from models import Resident as ResidentRow
 from tests import images
 from tests.conftest import HUATA_VILLAGE, Resident, job_queue, make_settings
 from tests.support import fake_api, report, send_photo, ticket_number

@@ -1,7 +1,7 @@
 """Deadlines run on working time: weekends, holidays and make-up working days count as a clerk would."""
 from __future__ import annotations
 
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 import pytest
 

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import create_app
-from models import Draft, DraftStatus, Photo, Resident as ResidentRow, Ticket, TicketEvent, TicketStatus
+from models import Draft, DraftStatus, Photo, Ticket, TicketEvent, TicketStatus
+from models import Resident as ResidentRow
 from tests.conftest import HUATA_VILLAGE, Resident
 from tests.support import classifier_for_tests, count, send_photo, ticket_number
 

@@ -10,7 +10,8 @@ from bot.app import create_app
 from models import Ticket, TicketReporter
 from tests import images
 from tests.conftest import Resident, make_settings
-from tests.support import add_staff, count, fake_api, logged_in, report as whole_report, ticket_number
+from tests.support import add_staff, count, fake_api, logged_in, ticket_number
+from tests.support import report as whole_report
 
 HUATA = (37.7050, 112.4310)
 NEARBY = (37.7053, 112.4312)      # about 40 m away

@@ -134,6 +134,7 @@ def test_not_satisfied_with_a_reason_reopens_once_then_goes_to_hq_review(app, fa
 
 def test_no_answer_in_time_closes_as_verified(app, fake_wechat):
     from datetime import timedelta
+
     from models import Ticket
     resident = Resident(app, "o-silent")
     number = open_ticket(resident)

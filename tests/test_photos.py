@@ -158,8 +158,8 @@ def stored_ticket_photo(app, resident, sessions, fake_wechat):
 
 
 def test_photos_reach_only_departments_that_may_see_the_ticket(app, sessions, stored_ticket_photo):
-    from bot.web.api import do_issue_token
     from bot.infra.db import transaction
+    from bot.web.api import do_issue_token
     with transaction(sessions) as session:
         tokens = {code: do_issue_token(code, session=session) for code in ("urban_mgmt", "jinci_office", "hq",
                                                                             "water_affairs", "yijing_office")}

@@ -8,7 +8,8 @@ from wechatpy.crypto import WeChatCrypto
 
 from bot.app import create_app
 from bot.web.webhook import signature_of
-from models import Draft, InboundMessage, Resident as ResidentRow
+from models import Draft, InboundMessage
+from models import Resident as ResidentRow
 from tests.conftest import AES_KEY, AES_TOKEN, APP_ID, Resident, make_settings
 from tests.support import count, signed
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.catalogue.loading import CatalogueError, CatalogueFiles, check_catalogue, read_catalogue
-from bot.infra.db import transaction
-from bot.catalogue.snapshot import load_snapshot
 from bot.cases.routing import decide_route
+from bot.catalogue.loading import CatalogueError, CatalogueFiles, check_catalogue, read_catalogue
+from bot.catalogue.snapshot import load_snapshot
+from bot.infra.db import transaction
 from tests.conftest import HUATA_VILLAGE
 
 

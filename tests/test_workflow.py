@@ -7,10 +7,21 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.infra.db import transaction
 from bot.cases.deadlines import do_check_deadlines
-from bot.cases.workflow import (DEPT_ADMIN, DEPT_STAFF, HQ_ADMIN, RESIDENT, ROUTER, ROUTER_ACTOR, RULES, SYSTEM, Actor,
-                                TransitionRefused, do_transition)
+from bot.cases.workflow import (
+    DEPT_ADMIN,
+    DEPT_STAFF,
+    HQ_ADMIN,
+    RESIDENT,
+    ROUTER,
+    ROUTER_ACTOR,
+    RULES,
+    SYSTEM,
+    Actor,
+    TransitionRefused,
+    do_transition,
+)
+from bot.infra.db import transaction
 from models import Department, Photo, Resident, Ticket, TicketEvent, TicketStatus, utcnow
 
 S = TicketStatus

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from bot.cases.reporters import reporter_count, reporter_ids
 from bot.cases.statuses import OPEN_STATES
 from bot.cases.workflow import do_flag
+from bot.config import Settings
 from bot.photos.similarity import hash_distance
 from models import Draft, DraftStatus, Photo, Ticket, TicketReporter
-from bot.config import Settings
 
 EARTH_RADIUS_M = 6_371_000
 

@@ -1,8 +1,8 @@
 """The reporters' notices about their tickets: outbox rows written with the change, delivery kicked after commit."""
 from __future__ import annotations
 
-from datetime import datetime
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from bot.cases.duplicates import do_join, do_split, find_duplicate
 from bot.cases.tickets import do_open_ticket
 from bot.catalogue.snapshot import CatalogueSnapshot
+from bot.config import Settings
 from bot.infra.observability import ticket_number
 from models import Draft, Ticket, TicketReporter
-from bot.config import Settings
 
 log = logging.getLogger(__name__)
 

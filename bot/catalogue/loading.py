@@ -15,8 +15,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.catalogue.working_calendar import check_calendar, check_deadline_spec
-from models import Category, Department, GazetteerEntry, RoutingOverride, Setting, Town
 from bot.config import Settings
+from models import Category, Department, GazetteerEntry, RoutingOverride, Setting, Town
 
 log = logging.getLogger(__name__)
 

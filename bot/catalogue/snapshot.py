@@ -1,24 +1,22 @@
 """Hold each process's snapshot of the catalogue: classifier, place resolver, routing table, calendar."""
 from __future__ import annotations
 
+import functools
+import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import functools
-import logging
-from pathlib import Path
-
-from bot.catalogue.moderation import Screen
-from bot.understanding.classifier import CategoryTerms, KeywordClassifier, ModelClassifier
-from bot.catalogue.working_calendar import WorkingCalendar
-from bot.understanding.places import PlaceResolver, TownArea
 from bot.cases.routing import RoutingTable
-from models import Category, Department, DepartmentKind, GazetteerEntry, RoutingOverride, Setting, Town
+from bot.catalogue.moderation import Screen
+from bot.catalogue.working_calendar import WorkingCalendar
 from bot.config import Settings
+from bot.understanding.classifier import CategoryTerms, KeywordClassifier, ModelClassifier
 from bot.understanding.features import warm_up
-
+from bot.understanding.places import PlaceResolver, TownArea
+from models import Category, Department, DepartmentKind, GazetteerEntry, RoutingOverride, Setting, Town
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,17 @@ from sqlalchemy import Connection, Table, Update, and_, bindparam, exists, func,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import ReturningInsert
 
-from models import (CategorySource, Draft, DraftStatus, LocationSource, Notification, NotificationStatus, Photo,
-                    Resident, Step)
+from models import (
+    CategorySource,
+    Draft,
+    DraftStatus,
+    LocationSource,
+    Notification,
+    NotificationStatus,
+    Photo,
+    Resident,
+    Step,
+)
 
 # SQLAlchemy types a mapped class's __table__ as any FromClause; a declarative class's is always a Table.
 RESIDENTS: Table = Resident.__table__  # type: ignore[assignment]

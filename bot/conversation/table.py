@@ -10,9 +10,9 @@ fallbacks: they answer the same in every step and leave the draft alone.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from collections.abc import Callable
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,14 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import texts
 from bot.cases.notices import DELIVER, do_release_waiting
 from bot.catalogue.snapshot import CatalogueSnapshot
+from bot.config import Settings
 from bot.conversation import store
-from bot.infra.db import Jobs
 from bot.conversation.intents import Intent, intent_of, rating_of
 from bot.conversation.turn import Reply, Turn
+from bot.infra.db import Jobs
 from bot.wechat.redelivery import Delivery
 from handlers import category, commands, events, feedback, image, location, mydata, text, unsupported, voice
 from models import DraftStatus, Step, utcnow
-from bot.config import Settings
 
 Handler = Callable[[Turn], Reply]
 

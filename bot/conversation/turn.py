@@ -1,9 +1,9 @@
 """One resident message being answered: what a handler reads and changes, and the reply it gives with the next step."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from collections.abc import Callable
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker

@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+
 from bot.config import Settings
 
 

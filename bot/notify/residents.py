@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy.exceptions import WeChatClientException
 
+from bot.config import Settings
 from bot.infra.db import transaction
 from models import Notification, NotificationStatus, Photo, Resident, Ticket, utcnow
-from bot.config import Settings
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import requests
 from sqlalchemy import select
@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from wechatpy.exceptions import WeChatClientException
 
 from bot import texts
+from bot.config import MediaSettings, Settings
 from bot.infra.db import transaction
 from bot.photos.cleaning import ImageRefused, clean_image, wgs84_to_gcj02
-from bot.understanding.places import PlaceResolver
 from bot.photos.storage import MediaStorage, store_photo
+from bot.understanding.places import PlaceResolver
 from models import Draft, DraftStatus, LocationSource, Photo, PhotoStatus, Resident, utcnow
-from bot.config import MediaSettings, Settings
 
 log = logging.getLogger(__name__)
 

@@ -5,6 +5,7 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Protocol
+
 from bot.config import Settings
 
 

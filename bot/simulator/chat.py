@@ -16,6 +16,7 @@ import requests
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
+
 from bot.config import WeChatSettings
 
 ACCOUNT = "gh_civicbot_sim"

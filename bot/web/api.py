@@ -8,10 +8,10 @@ from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.infra.db import transaction
 from bot.cases.lookups import department_tickets, ticket_as_dict
-from models import ApiToken, Department, TicketStatus
+from bot.infra.db import transaction
 from bot.web import services
+from models import ApiToken, Department, TicketStatus
 
 bp = Blueprint("api", __name__)
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort
 
-from bot.web.api import authorised_department
-from bot.infra.db import transaction
 from bot.cases.lookups import department_may_see
-from models import Photo, PhotoStatus, Ticket
-from bot.web import services
 from bot.config import Settings
+from bot.infra.db import transaction
+from bot.web import services
+from bot.web.api import authorised_department
+from models import Photo, PhotoStatus, Ticket
 
 bp = Blueprint("photos", __name__)
 VARIANTS = {"display": "display_key", "thumbnail": "thumbnail_key"}

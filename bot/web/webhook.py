@@ -17,13 +17,13 @@ from werkzeug.exceptions import HTTPException
 
 from bot import texts
 from bot.config import WeChatSettings
+from bot.conversation.table import respond
+from bot.infra.observability import record_delivery
 from bot.services import Services
 from bot.web import services
 from bot.web.photo_links import resident_photo_url
-from bot.conversation.table import respond
-from bot.wechat.redelivery import record_failure, reply_once
-from bot.infra.observability import record_delivery
 from bot.wechat.inbound import MalformedMessage, parse_inbound
+from bot.wechat.redelivery import record_failure, reply_once
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)

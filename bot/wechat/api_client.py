@@ -4,9 +4,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from datetime import timedelta, UTC
-from typing import Protocol
 from collections.abc import Callable
+from datetime import UTC, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from bot.config import Settings
 from bot.infra.db import transaction
 from models import WeChatToken, utcnow
-from bot.config import Settings
 
 log = logging.getLogger(__name__)
 

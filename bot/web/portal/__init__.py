@@ -6,8 +6,8 @@ import functools
 from flask import Blueprint, abort, g, redirect, request, session, url_for
 from sqlalchemy import select
 
-from bot.infra.db import transaction
 from bot.cases.workflow import Actor
+from bot.infra.db import transaction
 from bot.web import services
 from models import Department, DepartmentKind, StaffAccount
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
 
+from bot import texts
+from bot.cases.staff import LOCKOUT, MAX_FAILURES, check_login
 from bot.infra.db import transaction
 from bot.web.portal import bp, sessions
 from bot.web.portal.forms import LoginForm, LogoutForm
-from bot import texts
-from bot.cases.staff import LOCKOUT, MAX_FAILURES, check_login
 from models import utcnow
 
 

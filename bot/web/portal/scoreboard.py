@@ -9,10 +9,10 @@ import pygal
 from flask import render_template, request
 from markupsafe import Markup
 
+from bot.cases.scores import compute_scores
 from bot.infra.db import transaction
 from bot.web.portal import bp, hq_required, sessions
 from bot.web.portal.views import _csv_response, catalogue, local_offset
-from bot.cases.scores import compute_scores
 from models import utcnow
 
 CHART_STYLE = pygal.style.Style(font_family="'Noto Sans CJK SC', 'Noto Sans SC', sans-serif",

@@ -14,6 +14,14 @@ from bot.cases.lookups import department_may_see
 from bot.cases.queues import TAB_TITLES, Filters, page_of, tab_counts, tabs_for, ticket_query
 from bot.cases.reports import split_reporter as do_split_reporter
 from bot.cases.statuses import OPEN_STATES, Tab, status_label
+from bot.cases.workflow import (
+    RULES_BY_ACTION,
+    TransitionRefused,
+    allowed_actions,
+    department_choices,
+    do_flag,
+    do_transition,
+)
 from bot.infra.db import transaction
 from bot.photos.cleaning import ImageRefused, clean_image
 from bot.photos.storage import store_photo
@@ -21,10 +29,22 @@ from bot.web import services
 from bot.web.photo_links import VARIANTS, image_response
 from bot.web.portal import bp, hq_required, login_required, sessions
 from bot.web.portal.forms import ActionForm, LogoutForm
-from bot.cases.workflow import (RULES_BY_ACTION, TransitionRefused, allowed_actions, department_choices, do_flag,
-                          do_transition)
-from models import (Category, Department, DepartmentKind, Notification, Photo, PhotoKind, PhotoStatus, Resident,
-                    Ticket, TicketEvent, TicketReporter, TicketStatus, Town, utcnow)
+from models import (
+    Category,
+    Department,
+    DepartmentKind,
+    Notification,
+    Photo,
+    PhotoKind,
+    PhotoStatus,
+    Resident,
+    Ticket,
+    TicketEvent,
+    TicketReporter,
+    TicketStatus,
+    Town,
+    utcnow,
+)
 
 CSV_LIMIT = 100_000
 
