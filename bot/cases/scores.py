@@ -8,12 +8,12 @@ from datetime import datetime
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from bot.cases.statuses import OPEN_STATES
+from bot.cases.statuses import OPEN_STATES, Stage, states_in
 from models import Ticket, TicketStatus
 
 S = TicketStatus
-DONE = {S.RESOLVED, S.VERIFIED, S.CLOSED}
-FINISHED = {S.VERIFIED, S.CLOSED}
+DONE = states_in(Stage.RESOLVED, Stage.FINISHED)   # the department's work is done
+FINISHED = states_in(Stage.FINISHED)
 # A ticket's figures as compute_scores selects them: lead, town, status, created, deadline, resolved, escalated,
 # reopens, rating.
 TicketFigures = Row[str, str | None, TicketStatus, datetime, datetime, datetime | None, datetime | None, int,

@@ -1,4 +1,4 @@
-"""One row per ticket status: whether it is still open, the notice it sends, its label and its portal tab."""
+"""One row per ticket status: its stage (open, resolved, finished), the notice it sends, its label, its portal tab."""
 from __future__ import annotations
 
 import enum
@@ -33,30 +33,44 @@ class Tab(enum.StrEnum):
     ALL = "all"
 
 
+class Stage(enum.StrEnum):
+    """How far a ticket has come, as deadlines, duplicates and the scores count it."""
+
+    OPEN = "open"            # still to be worked: deadlines run, duplicates join it, it can fall overdue
+    RESOLVED = "resolved"    # the department has finished; the reporter or HQ has yet to verify
+    FINISHED = "finished"    # verified or closed
+    DROPPED = "dropped"      # rejected, or merged into another ticket
+
+
 @dataclass(frozen=True)
 class StatusInfo:
     label: str                       # what residents and clerks read
-    open: bool                       # still to be worked: counts for deadlines, duplicates and overdue marks
+    stage: Stage
     notice: NoticeKind | None        # what the reporters are told on reaching it
     tab: Tab | None                  # the portal list that holds exactly the tickets in this status
 
 
 STATUSES: dict[TicketStatus, StatusInfo] = {
-    S.RECEIVED: StatusInfo("已受理，待分派", True, None, None),
-    S.REGISTERED: StatusInfo("已立案，待分派", True, None, None),
-    S.DISPATCHED: StatusInfo("已派遣至责任部门", True, NoticeKind.DISPATCHED, Tab.NEW),
-    S.IN_PROGRESS: StatusInfo("处理中", True, NoticeKind.ACCEPTED, Tab.IN_PROGRESS),
-    S.RESOLVED: StatusInfo("已处理，待核查", False, NoticeKind.RESOLVED, Tab.RESOLVED),
-    S.VERIFIED: StatusInfo("已核查", False, None, None),
-    S.CLOSED: StatusInfo("已办结", False, NoticeKind.CLOSED, None),
-    S.REJECTED: StatusInfo("不予受理", False, NoticeKind.REJECTED, None),
-    S.RETURNED: StatusInfo("重新分派中", True, None, Tab.RETURNED),
-    S.MERGED: StatusInfo("已合并到同类工单", False, None, None),
-    S.REOPENED: StatusInfo("重新处理中", True, NoticeKind.REOPENED, Tab.IN_PROGRESS),
+    S.RECEIVED: StatusInfo("已受理，待分派", Stage.OPEN, None, None),
+    S.REGISTERED: StatusInfo("已立案，待分派", Stage.OPEN, None, None),
+    S.DISPATCHED: StatusInfo("已派遣至责任部门", Stage.OPEN, NoticeKind.DISPATCHED, Tab.NEW),
+    S.IN_PROGRESS: StatusInfo("处理中", Stage.OPEN, NoticeKind.ACCEPTED, Tab.IN_PROGRESS),
+    S.RESOLVED: StatusInfo("已处理，待核查", Stage.RESOLVED, NoticeKind.RESOLVED, Tab.RESOLVED),
+    S.VERIFIED: StatusInfo("已核查", Stage.FINISHED, None, None),
+    S.CLOSED: StatusInfo("已办结", Stage.FINISHED, NoticeKind.CLOSED, None),
+    S.REJECTED: StatusInfo("不予受理", Stage.DROPPED, NoticeKind.REJECTED, None),
+    S.RETURNED: StatusInfo("重新分派中", Stage.OPEN, None, Tab.RETURNED),
+    S.MERGED: StatusInfo("已合并到同类工单", Stage.DROPPED, None, None),
+    S.REOPENED: StatusInfo("重新处理中", Stage.OPEN, NoticeKind.REOPENED, Tab.IN_PROGRESS),
 }
 assert set(STATUSES) == set(TicketStatus), "every ticket status needs a row"
 
-OPEN_STATES = frozenset(status for status, info in STATUSES.items() if info.open)
+
+def states_in(*stages: Stage) -> frozenset[TicketStatus]:
+    return frozenset(status for status, info in STATUSES.items() if info.stage in stages)
+
+
+OPEN_STATES = states_in(Stage.OPEN)
 
 
 def status_label(status: TicketStatus | str) -> str:
