@@ -14,11 +14,6 @@ def reporter_ids(ticket: Ticket, *, session: Session) -> list[int]:
     return list(dict.fromkeys(first + [resident_id for resident_id in joined if resident_id is not None]))
 
 
-def reporter_count(ticket: Ticket, *, session: Session) -> int:
-    """How many different residents reported the problem (a resident reporting twice counts once)."""
-    return max(1, len(reporter_ids(ticket, session=session)))
-
-
 def reported_by(resident_id: int) -> ColumnElement[bool]:
     """The SQL condition for tickets the resident opened, or joined as another reporter of the same problem."""
     joined = select(TicketReporter.ticket_id).where(TicketReporter.resident_id == resident_id)
