@@ -72,7 +72,8 @@ def _receive() -> tuple[Response, str, str]:
 
 
 def _answer() -> tuple[Response, str, str]:
-    wechat = services().settings.wechat
+    found = services()
+    wechat = found.settings.wechat
     check_plain_signature(wechat.token)
     encrypted = request.args.get("encrypt_type", "raw").lower() == "aes"
     if encrypted != (wechat.mode == "safe") and wechat.mode != "compat":
@@ -86,7 +87,6 @@ def _answer() -> tuple[Response, str, str]:
     except (MalformedMessage, UnicodeDecodeError, InvalidAppIdException) as exc:
         log.warning("refused a malformed delivery: %s", exc)
         abort(400)
-    found = services()
     try:
         reply, replayed = reply_once(inbound, found.engine, lambda delivery, connection: respond(
             delivery, connection, sessions=found.sessions, jobs=found.jobs, catalogue=found.catalogue,
