@@ -155,13 +155,6 @@ class Settings(Section):
     def var_dir(self) -> Path:
         return self.root / "var"
 
-    def replace(self, **sections: dict[str, Any]) -> Settings:
-        """A copy with some keys of some sections changed, checked like a loaded file."""
-        merged = self.model_dump()
-        for section, values in sections.items():
-            merged[section].update(values)
-        return _validated(merged, {})
-
 
 SECTIONS = {name: info.annotation for name, info in Settings.model_fields.items()
             if isinstance(info.annotation, type) and issubclass(info.annotation, Section)}  # all but root
