@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import Connection, Table, Update, and_, bindparam, exists, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import ReturningInsert
 
+from bot.infra.db import upsert_insert
 from models import (
     CategorySource,
     Draft,
@@ -160,16 +160,12 @@ def add_photo(connection: Connection, values: dict[str, Any]) -> int | None:
     return connection.execute(_add_photo_statement(connection.dialect.name), values).scalar()
 
 
-def _insert(dialect_name: str, table: Table) -> postgresql.Insert | sqlite.Insert:
-    return postgresql.insert(table) if dialect_name == "postgresql" else sqlite.insert(table)
-
-
 @functools.cache
 def _find_resident_statement(dialect_name: str) -> ReturningInsert[int]:
     # Built once per dialect: constructing it costs more than running it. DO UPDATE, not DO NOTHING: it
     # returns the id of a row that is already there, and on PostgreSQL takes its lock.
-    insert = _insert(dialect_name, RESIDENTS).values(openid=bindparam("openid"), created_at=bindparam("created_at"),
-                                                     last_message_at=bindparam("now"))
+    insert = upsert_insert(dialect_name, RESIDENTS).values(
+        openid=bindparam("openid"), created_at=bindparam("created_at"), last_message_at=bindparam("now"))
     return insert.on_conflict_do_update(
         index_elements=[RESIDENTS.c.openid],
         set_={"last_message_at": func.coalesce(insert.excluded.last_message_at, RESIDENTS.c.last_message_at)},
@@ -185,7 +181,7 @@ def _update_statement(table: Table, columns: frozenset[str]) -> Update:
 
 @functools.cache
 def _add_photo_statement(dialect_name: str) -> ReturningInsert[int]:
-    return _insert(dialect_name, PHOTOS).on_conflict_do_nothing(
+    return upsert_insert(dialect_name, PHOTOS).on_conflict_do_nothing(
         index_elements=[PHOTOS.c.resident_id, PHOTOS.c.media_id]).returning(PHOTOS.c.id)
 
 

@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -132,6 +133,11 @@ class _QueuedConnection(sqlite3.Connection):
 
 def _queued_connection(lock_path: str, timeout: float) -> type[_QueuedConnection]:
     return type("QueuedConnection", (_QueuedConnection,), {"lock_path": lock_path, "timeout": timeout})
+
+
+def upsert_insert(dialect_name: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can take ON CONFLICT clauses, in the dialect the engine speaks (PostgreSQL or SQLite)."""
+    return postgresql.insert(table) if dialect_name == "postgresql" else sqlite.insert(table)
 
 
 class Jobs(Protocol):

@@ -7,9 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, Table, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.infra.db import reading, run_after_commit, run_on_connection
+from bot.infra.db import reading, run_after_commit, run_on_connection, upsert_insert
 from bot.wechat.inbound import Inbound
 from models import InboundMessage
 
@@ -107,8 +106,7 @@ def _claim(connection: Connection, inbound: Inbound, **extra) -> tuple[int, int,
 @functools.cache
 def _claim_statement(dialect_name: str):
     # Built once: constructing the statement costs more than running it on SQLite.
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return dialect.insert(MESSAGES).on_conflict_do_update(
+    return upsert_insert(dialect_name, MESSAGES).on_conflict_do_update(
         index_elements=[MESSAGES.c.openid, MESSAGES.c.dedupe_key],
         set_={"deliveries": MESSAGES.c.deliveries + 1},
     ).returning(MESSAGES.c.id, MESSAGES.c.deliveries, MESSAGES.c.reply)
