@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pygal
 from flask import render_template, request
 from markupsafe import Markup
 
-from bot.cases.scores import compute_scores
+from bot.cases.scores import compute_scoreboard
 from bot.infra.db import transaction
 from bot.web.portal import bp, hq_required, sessions
-from bot.web.portal.views import _csv_response, catalogue, local_offset
+from bot.web.portal.views import _csv_response, catalogue
 from models import utcnow
 
 CHART_STYLE = pygal.style.Style(font_family="'Noto Sans CJK SC', 'Noto Sans SC', sans-serif",
@@ -34,14 +34,9 @@ def _period() -> tuple[date, date]:
 
 def _scores():
     start, end = _period()
-    offset = local_offset()
-    begin = datetime.combine(start, datetime.min.time()) - offset
-    finish = datetime.combine(end + timedelta(days=1), datetime.min.time()) - offset
-    routing = catalogue().routing
     with transaction(sessions()) as db:
-        departments, towns = compute_scores(begin, finish, utcnow(), session=db,
-                                            department_names=routing.department_names, town_names=routing.town_names)
-    return start, end, departments, towns
+        board = compute_scoreboard(start, end, utcnow(), session=db, catalogue=catalogue())
+    return start, end, board.departments, board.towns
 
 
 def _chart(title: str, scores) -> Markup:
