@@ -114,7 +114,7 @@ class Scoreboard:
 
 def rank(scores: list[Score]) -> list[Score]:
     """Best first: on-time rate, then fewer overdue, then satisfaction; rows with nothing received go last."""
-    def key(score: Score) -> tuple:
+    def key(score: Score) -> tuple[object, ...]:
         return (score.received == 0, -(score.on_time_rate if score.on_time_rate is not None else -1),
                 score.overdue, -(score.satisfaction if score.satisfaction is not None else -1), score.key)
     return sorted(scores, key=key)

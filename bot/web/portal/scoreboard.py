@@ -1,8 +1,6 @@
 """HQ's scoreboard pages: per department and per town, as a table, charts and CSV."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 
 import pygal
@@ -12,7 +10,8 @@ from markupsafe import Markup
 from bot.cases.scores import compute_scoreboard
 from bot.infra.db import transaction
 from bot.web.portal import bp, hq_required, sessions
-from bot.web.portal.views import _csv_response, catalogue
+from bot.web.portal.spreadsheet import csv_response
+from bot.web.portal.views import catalogue
 from models import utcnow
 
 CHART_STYLE = pygal.style.Style(font_family="'Noto Sans CJK SC', 'Noto Sans SC', sans-serif",
@@ -63,16 +62,13 @@ def scoreboard():
 @hq_required
 def scoreboard_csv():
     start, end, departments, towns = _scores()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["类型", "名称", "受理", "办结", "按时办结率", "超期", "处置中位时长(小时)", "重开率", "满意度",
-                     "统计期"])
-    for kind, rows in (("部门", departments), ("镇街", towns)):
-        for s in rows:
-            writer.writerow([kind, s.name, s.received, s.closed, _pct(s.on_time_rate), s.overdue,
-                             f"{s.median_hours:.1f}" if s.median_hours is not None else "", _pct(s.reopen_rate),
-                             _pct(s.satisfaction), f"{start}~{end}"])
-    return _csv_response(out.getvalue(), f"scores-{start}-{end}.csv")
+    header = ["类型", "名称", "受理", "办结", "按时办结率", "超期", "处置中位时长(小时)", "重开率", "满意度", "退回",
+              "申请延期", "获准延期", "督办", "统计期"]
+    rows = [[kind, s.name, s.received, s.closed, _pct(s.on_time_rate), s.overdue,
+             f"{s.median_hours:.1f}" if s.median_hours is not None else "", _pct(s.reopen_rate), _pct(s.satisfaction),
+             s.returns, s.extensions_asked, s.extensions_granted, s.urged, f"{start}~{end}"]
+            for kind, scores in (("部门", departments), ("镇街", towns)) for s in scores]
+    return csv_response(header, rows, f"scores-{start}-{end}.csv")
 
 
 def _pct(value: float | None) -> str:

@@ -1,15 +1,14 @@
 """Portal pages for working tickets: queues with filters, the ticket page and its actions, photos, CSV."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot import texts
+from bot.cases.exports import HEADER, ticket_rows
 from bot.cases.lookups import department_may_see
 from bot.cases.queues import TAB_TITLES, Filters, page_of, tab_counts, tabs_for, ticket_query
 from bot.cases.reports import split_reporter as do_split_reporter
@@ -29,6 +28,7 @@ from bot.web import services
 from bot.web.photo_links import VARIANTS, image_response
 from bot.web.portal import bp, hq_required, login_required, sessions
 from bot.web.portal.forms import ActionForm, LogoutForm
+from bot.web.portal.spreadsheet import csv_response
 from models import (
     Category,
     Department,
@@ -45,8 +45,6 @@ from models import (
     Town,
     utcnow,
 )
-
-CSV_LIMIT = 100_000
 
 
 def catalogue():
@@ -119,32 +117,11 @@ def queue():
 @login_required
 def queue_csv():
     filters = _filters()
-    calendar = catalogue().calendar
+    now = utcnow()
     with transaction(sessions()) as db:
-        query = ticket_query(g.department, filters, now=utcnow(), warn=warn_window(), local_offset=local_offset())
-        rows = list(db.execute(query.with_only_columns(
-            Ticket.number, Ticket.status, Ticket.category_code, Ticket.lead_department_code, Ticket.town_code,
-            Ticket.created_at, Ticket.deadline_at, Ticket.resolved_at, Ticket.description).limit(CSV_LIMIT)))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["编号", "状态", "类别", "承办部门", "属地", "受理时间", "处理时限", "处置完成时间", "问题描述"])
-    names = catalogue().routing.department_names
-    for row in rows:
-        writer.writerow([row.number, status_label(row.status),
-                         catalogue().category_name(row.category_code), names.get(row.lead_department_code, ""),
-                         catalogue().places.town_name(row.town_code) or "", _csv_time(calendar, row.created_at),
-                         _csv_time(calendar, row.deadline_at), _csv_time(calendar, row.resolved_at), row.description])
-    return _csv_response(out.getvalue(), "tickets.csv")
-
-
-def _csv_time(calendar, moment) -> str:
-    return calendar.local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def _csv_response(text: str, name: str) -> Response:
-    # The BOM lets Excel (what departments open CSV files with) read the Chinese correctly.
-    return Response("\ufeff" + text, mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+        query = ticket_query(g.department, filters, now=now, warn=warn_window(), local_offset=local_offset())
+        rows = list(ticket_rows(query, now=now, session=db, catalogue=catalogue()))
+    return csv_response(HEADER, rows, "tickets.csv")
 
 
 def _visible_ticket(db, number: str) -> Ticket:
