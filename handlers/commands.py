@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from bot import texts
+from bot.cases.exports import overdue
 from bot.cases.lookups import find_resident_ticket, recent_resident_tickets
 from bot.cases.reports import Outcome, submit_report
-from bot.cases.statuses import OPEN_STATES, status_label
+from bot.cases.statuses import status_label
 from bot.conversation.intents import QUERY_COMMAND
 from bot.conversation.turn import Reply, Turn
 from handlers.draft import missing_parts, understand
@@ -79,7 +80,7 @@ def query(turn: Turn) -> Reply:
         department_name=catalogue.routing.department_names[ticket.lead_department_code],
         town_name=catalogue.places.town_name(ticket.town_code),
         deadline_local=catalogue.calendar.local(ticket.deadline_at),
-        overdue=ticket.deadline_at < turn.now and ticket.status in OPEN_STATES))
+        overdue=overdue(ticket, turn.now)))
 
 
 def mine(turn: Turn) -> Reply:

@@ -46,7 +46,7 @@ def reason(turn: Turn) -> Reply:
     ticket.rating_reason = words
     if ticket.reopen_count == 0 and ticket.status == TicketStatus.RESOLVED:
         do_transition(ticket, _resident_actor(turn), "reopen", now=turn.now, session=turn.session,
-                      note=f"市民不满意：{words}")
+                      note=f"市民不满意：{words}", catalogue=turn.catalogue)
         return Reply(texts.REOPENED_BY_RESIDENT.format(number=ticket.number))
     ticket.needs_triage = True
     ticket.feedback_requested_at = None  # HQ decides now; the no-answer timeout must not close it

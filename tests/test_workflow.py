@@ -21,6 +21,7 @@ from bot.cases.workflow import (
     TransitionRefused,
     do_transition,
 )
+from bot.catalogue.snapshot import load_snapshot
 from bot.infra.db import transaction
 from models import Department, Photo, Resident, Ticket, TicketEvent, TicketStatus, utcnow
 
@@ -64,6 +65,8 @@ def requirements(rule, session, ticket):
         kwargs["photos"] = [photo]
     if rule.needs_department:
         kwargs["department"] = session.scalar(select(Department).where(Department.code == "urban_mgmt"))
+    if rule.restarts_clock:
+        kwargs["catalogue"] = load_snapshot(session=session)
     if rule.needs_merge_target:
         kwargs["merge_target"] = make_ticket(session, S.DISPATCHED, f"JY-20260102-{next(SERIAL):04d}")
     return kwargs
@@ -123,10 +126,28 @@ def test_reassignment_changes_the_lead_and_the_reason_names_it(sessions):
     with transaction(sessions) as session:
         ticket = make_ticket(session, S.RETURNED, "JY-20260101-0005")
         water = session.scalar(select(Department).where(Department.code == "water_affairs"))
-        event = do_transition(ticket, ACTORS[HQ_ADMIN], "dispatch", now=utcnow(), session=session,
-                              note="应由水务局处理", department=water)
+        ticket.escalated_at = ticket.warned_at = utcnow() - timedelta(hours=1)  # overdue under 城管
+        ticket.deadline_at = utcnow() - timedelta(hours=2)
+        now = utcnow()
+        catalogue = load_snapshot(session=session)
+        event = do_transition(ticket, ACTORS[HQ_ADMIN], "dispatch", now=now, session=session,
+                              note="应由水务局处理", department=water, catalogue=catalogue)
         assert ticket.lead_department_code == "water_affairs" and not ticket.needs_triage
         assert "区水务局" in event.reason and "应由水务局处理" in event.reason
+        # The time limit is the new holder's, from now; 城管's escalation does not follow the case to 水务.
+        assert ticket.deadline_at == catalogue.calendar.due_at(now, catalogue.categories["street_vending"].deadline)
+        assert ticket.deadline_at > now and ticket.escalated_at is None and ticket.warned_at is None
+
+
+def test_a_ticket_that_waits_on_hq_is_never_overdue_against_a_department(sessions):
+    now = utcnow()
+    with transaction(sessions) as session:
+        for serial, status in enumerate([S.RECEIVED, S.REGISTERED, S.RETURNED, S.DISPATCHED], start=20):
+            make_ticket(session, status, f"JY-20260101-{serial:04d}").deadline_at = now - timedelta(days=3)
+    with transaction(sessions) as session:
+        assert do_check_deadlines(now, timedelta(hours=4), session=session) == (0, 1)  # only the dispatched one
+        escalated = session.scalars(select(Ticket.number).where(Ticket.escalated_at.is_not(None))).all()
+        assert escalated == ["JY-20260101-0023"]
 
 
 def test_overdue_tickets_are_escalated_once_and_due_soon_ones_warned(sessions):

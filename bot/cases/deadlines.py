@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.cases.statuses import OPEN_STATES
+from bot.cases.statuses import CLOCK_STATES
 from bot.cases.workflow import SYSTEM_ACTOR, do_flag, do_transition
 from models import Ticket, TicketStatus
 
@@ -16,16 +16,16 @@ log = logging.getLogger(__name__)
 
 def do_check_deadlines(now: datetime, warn_within: timedelta, *, session: Session) -> tuple[int, int]:
     """Return (warned, escalated). Each ticket is warned once and escalated once; the events say so."""
-    open_states = list(OPEN_STATES)
+    running = list(CLOCK_STATES)
     # Every job worker runs this check: rows another worker is flagging right now are its to flag, not ours.
     due_soon = session.scalars(select(Ticket).where(
-        Ticket.status.in_(open_states), Ticket.warned_at.is_(None), Ticket.deadline_at >= now,
+        Ticket.status.in_(running), Ticket.warned_at.is_(None), Ticket.deadline_at >= now,
         Ticket.deadline_at < now + warn_within).with_for_update(skip_locked=True)).all()
     for ticket in due_soon:
         ticket.warned_at = now
         do_flag(ticket, "即将到期，请抓紧处置", now=now, session=session)
     overdue = session.scalars(select(Ticket).where(
-        Ticket.status.in_(open_states), Ticket.escalated_at.is_(None), Ticket.deadline_at < now)
+        Ticket.status.in_(running), Ticket.escalated_at.is_(None), Ticket.deadline_at < now)
         .with_for_update(skip_locked=True)).all()
     for ticket in overdue:
         ticket.escalated_at = now

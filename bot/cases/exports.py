@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from bot.cases.statuses import OPEN_STATES, status_label
+from bot.cases.statuses import CLOCK_STATES, OPEN_STATES, status_label
 from bot.catalogue.snapshot import CatalogueSnapshot
 from models import Ticket, TicketEvent
 
@@ -46,9 +46,9 @@ def ticket_rows(query: Select[Ticket], *, now: datetime, session: Session,
 
 
 def overdue(ticket: Ticket, now: datetime) -> bool:
-    """Past its deadline: still open after it, or resolved after it."""
+    """Past the deadline of the department that holds it, or resolved after it; not while it waits on HQ."""
     if ticket.status in OPEN_STATES:
-        return ticket.deadline_at < now
+        return ticket.status in CLOCK_STATES and ticket.deadline_at < now
     return ticket.resolved_at is not None and ticket.resolved_at > ticket.deadline_at
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.cases.lookups import visible_to
-from bot.cases.statuses import OPEN_STATES, Tab, statuses_in_tab
+from bot.cases.statuses import CLOCK_STATES, OPEN_STATES, Tab, statuses_in_tab
 from models import Department, DepartmentKind, Ticket, TicketStatus
 
 PAGE_SIZE = 50
@@ -48,10 +48,10 @@ def _tab_condition(tab: Tab, now: datetime, warn: timedelta) -> ColumnElement[bo
     statuses = statuses_in_tab(tab)
     if statuses:
         return Ticket.status.in_(statuses)
-    open_states = list(OPEN_STATES)
+    open_states, running = list(OPEN_STATES), list(CLOCK_STATES)
     return {
-        Tab.DUE_SOON: and_(Ticket.status.in_(open_states), Ticket.deadline_at >= now, Ticket.deadline_at < now + warn),
-        Tab.OVERDUE: and_(Ticket.status.in_(open_states), Ticket.deadline_at < now),
+        Tab.DUE_SOON: and_(Ticket.status.in_(running), Ticket.deadline_at >= now, Ticket.deadline_at < now + warn),
+        Tab.OVERDUE: and_(Ticket.status.in_(running), Ticket.deadline_at < now),
         Tab.TRIAGE: or_(and_(Ticket.status.in_(open_states),
                              or_(Ticket.needs_triage.is_(True), Ticket.status.in_([S.RECEIVED, S.RETURNED]))),
                         # a resolution the resident rejected twice waits for HQ's review

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.cases.scoreboard_figures import Score, Scoreboard, Totals, rank
-from bot.cases.statuses import OPEN_STATES, Stage, states_in
+from bot.cases.statuses import CLOCK_STATES, Stage, states_in
 from bot.catalogue.snapshot import CatalogueSnapshot
 from models import Ticket, TicketStatus
 
@@ -54,7 +54,7 @@ def compute_scoreboard(first_day: date, last_day: date, now: datetime, *, sessio
                 score.resolved += 1
                 score.on_time += ticket.resolved_at <= ticket.deadline_at
                 score.hours_to_resolve.append((ticket.resolved_at - ticket.created_at).total_seconds() / 3600)
-            score.overdue += bool(ticket.status in OPEN_STATES and ticket.deadline_at < now)
+            score.overdue += bool(ticket.status in CLOCK_STATES and ticket.deadline_at < now)
             if ticket.rating:
                 score.rated += 1
                 score.satisfied += ticket.rating in (1, 2)

@@ -48,20 +48,21 @@ class StatusInfo:
     stage: Stage
     notice: NoticeKind | None        # what the reporters are told on reaching it
     tab: Tab | None                  # the portal list that holds exactly the tickets in this status
+    clock_runs: bool = False         # a department holds it, so its deadline runs against that department
 
 
 STATUSES: dict[TicketStatus, StatusInfo] = {
     S.RECEIVED: StatusInfo("已受理，待分派", Stage.OPEN, None, None),
     S.REGISTERED: StatusInfo("已立案，待分派", Stage.OPEN, None, None),
-    S.DISPATCHED: StatusInfo("已派遣至责任部门", Stage.OPEN, NoticeKind.DISPATCHED, Tab.NEW),
-    S.IN_PROGRESS: StatusInfo("处理中", Stage.OPEN, NoticeKind.ACCEPTED, Tab.IN_PROGRESS),
+    S.DISPATCHED: StatusInfo("已派遣至责任部门", Stage.OPEN, NoticeKind.DISPATCHED, Tab.NEW, clock_runs=True),
+    S.IN_PROGRESS: StatusInfo("处理中", Stage.OPEN, NoticeKind.ACCEPTED, Tab.IN_PROGRESS, clock_runs=True),
     S.RESOLVED: StatusInfo("已处理，待核查", Stage.RESOLVED, NoticeKind.RESOLVED, Tab.RESOLVED),
     S.VERIFIED: StatusInfo("已核查", Stage.FINISHED, None, None),
     S.CLOSED: StatusInfo("已办结", Stage.FINISHED, NoticeKind.CLOSED, None),
     S.REJECTED: StatusInfo("不予受理", Stage.DROPPED, NoticeKind.REJECTED, None),
     S.RETURNED: StatusInfo("重新分派中", Stage.OPEN, None, Tab.RETURNED),
     S.MERGED: StatusInfo("已合并到同类工单", Stage.DROPPED, None, None),
-    S.REOPENED: StatusInfo("重新处理中", Stage.OPEN, NoticeKind.REOPENED, Tab.IN_PROGRESS),
+    S.REOPENED: StatusInfo("重新处理中", Stage.OPEN, NoticeKind.REOPENED, Tab.IN_PROGRESS, clock_runs=True),
 }
 assert set(STATUSES) == set(TicketStatus), "every ticket status needs a row"
 
@@ -71,6 +72,8 @@ def states_in(*stages: Stage) -> frozenset[TicketStatus]:
 
 
 OPEN_STATES = states_in(Stage.OPEN)
+# Held for review, received, registered or returned, a ticket waits on HQ: no department's deadline runs.
+CLOCK_STATES = frozenset(status for status, info in STATUSES.items() if info.clock_runs)
 
 
 def status_label(status: TicketStatus | str) -> str:

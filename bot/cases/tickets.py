@@ -71,7 +71,7 @@ def do_open_ticket(draft: Draft, *, catalogue: CatalogueSnapshot, now: datetime,
                            f"（置信度 {draft.category_confidence:.2f}）")
         lead = session.scalar(select(Department).where(Department.code == decision.lead_department_code))
         do_transition(ticket, ROUTER_ACTOR, "auto_dispatch", now=now, session=session, department=lead,
-                      note=_dispatch_reason(decision, catalogue))
+                      note=_dispatch_reason(decision, catalogue), catalogue=catalogue)
     for photo in draft.photos:
         photo.ticket_id = ticket.id
     draft.status = DraftStatus.SUBMITTED

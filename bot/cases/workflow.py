@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.cases.notices import do_queue_notices
 from bot.cases.statuses import OPEN_STATES, STATUSES
+from bot.catalogue.snapshot import CatalogueSnapshot
 from models import Department, DepartmentKind, Photo, Ticket, TicketEvent, TicketStatus
 
 S = TicketStatus
@@ -54,6 +55,7 @@ class Change:
     note: str
     department: Department | None
     merge_target: Ticket | None
+    catalogue: CatalogueSnapshot | None
 
 
 Effect = Callable[[Change], None]
@@ -72,6 +74,15 @@ def _merge_target(change: Change) -> Ticket:
 def _lead(change: Change) -> None:
     change.ticket.lead_department_code = _department(change).code
     change.ticket.needs_triage = False
+
+
+def _clock_restarted(change: Change) -> None:
+    """The time limit belongs to whoever holds the case: a new holder (or a reopened case) gets the full limit."""
+    catalogue = change.catalogue
+    assert catalogue is not None  # check_transition refuses a rule that restarts the clock without it
+    ticket = change.ticket
+    ticket.deadline_at = catalogue.calendar.due_at(change.now, catalogue.categories[ticket.category_code].deadline)
+    ticket.warned_at = ticket.escalated_at = None   # the earlier holder's warnings and escalation are in the events
 
 
 def _merged(change: Change) -> None:
@@ -114,6 +125,7 @@ class Rule:
     needs_photo: bool = False            # at least one after-photo
     needs_department: bool = False       # the (new) lead department
     needs_merge_target: bool = False     # the earlier ticket this one duplicates
+    restarts_clock: bool = False         # the holder gets the category's full time limit from now
     effects: tuple[Effect, ...] = ()     # what the transition does to the ticket besides its status
     reason: Callable[[Change], str] = lambda change: change.note   # the audit event's reason
     notifies: bool = True                # tell the reporters (STATUSES says what); the router's steps are in the reply
@@ -123,7 +135,7 @@ DEPARTMENT = frozenset({DEPT_STAFF, DEPT_ADMIN})
 RULES: tuple[Rule, ...] = (
     Rule("register", "立案", frozenset({S.RECEIVED}), S.REGISTERED, frozenset({HQ_ADMIN})),
     Rule("dispatch", "派遣 / 改派", frozenset({S.RECEIVED, S.REGISTERED, S.RETURNED, S.REOPENED, S.DISPATCHED}),
-         S.DISPATCHED, frozenset({HQ_ADMIN}), needs_department=True, effects=(_lead,),
+         S.DISPATCHED, frozenset({HQ_ADMIN}), needs_department=True, restarts_clock=True, effects=(_lead,),
          reason=_with(lambda change: f"派往{_department(change).name}")),
     Rule("accept", "接单处置", frozenset({S.DISPATCHED, S.REOPENED}), S.IN_PROGRESS, DEPARTMENT),
     Rule("resolve", "处置完成", frozenset({S.IN_PROGRESS}), S.RESOLVED, DEPARTMENT, needs_note=True,
@@ -132,7 +144,7 @@ RULES: tuple[Rule, ...] = (
          needs_note=True, effects=(_to_triage,)),
     Rule("verify", "核查通过", frozenset({S.RESOLVED}), S.VERIFIED, frozenset({HQ_ADMIN, RESIDENT, SYSTEM})),
     Rule("reopen", "核查不通过，重开", frozenset({S.RESOLVED, S.VERIFIED}), S.REOPENED,
-         frozenset({HQ_ADMIN, RESIDENT}), needs_note=True, effects=(_reopened, _to_triage)),
+         frozenset({HQ_ADMIN, RESIDENT}), needs_note=True, restarts_clock=True, effects=(_reopened, _to_triage)),
     Rule("close", "结案", frozenset({S.VERIFIED}), S.CLOSED, frozenset({HQ_ADMIN, SYSTEM}), effects=(_closed,)),
     Rule("reject", "不予受理", frozenset({S.RECEIVED, S.REGISTERED, S.RETURNED}), S.REJECTED, frozenset({HQ_ADMIN}),
          needs_note=True),
@@ -142,7 +154,7 @@ RULES: tuple[Rule, ...] = (
     Rule("auto_register", "自动立案", frozenset({S.RECEIVED}), S.REGISTERED, frozenset({ROUTER}), notifies=False),
     # The router dispatches to the lead it chose when it opened the ticket; an unsettled town keeps it in triage.
     Rule("auto_dispatch", "自动派遣", frozenset({S.REGISTERED}), S.DISPATCHED, frozenset({ROUTER}),
-         needs_department=True, notifies=False),
+         needs_department=True, restarts_clock=True, notifies=False),
 )
 RULES_BY_ACTION = {rule.action: rule for rule in RULES}
 SYSTEM_ACTOR = Actor("system:feedback", "", SYSTEM, "")
@@ -169,7 +181,8 @@ def allowed_actions(ticket: Ticket, actor: Actor) -> list[Rule]:
 
 
 def check_transition(ticket: Ticket, actor: Actor, action: str, *, note: str = "", photo_count: int = 0,
-                     department: Department | None = None, merge_target: Ticket | None = None) -> Rule:
+                     department: Department | None = None, merge_target: Ticket | None = None,
+                     catalogue: CatalogueSnapshot | None = None) -> Rule:
     """Return the rule, or raise TransitionRefused saying what is wrong."""
     rule = RULES_BY_ACTION.get(action)
     if rule is None:
@@ -185,12 +198,15 @@ def check_transition(ticket: Ticket, actor: Actor, action: str, *, note: str = "
     if rule.needs_merge_target and (merge_target is None or merge_target.id == ticket.id
                                     or merge_target.status not in OPEN_STATES):
         raise TransitionRefused("请填写一张仍在办理中的原工单编号。")
+    if rule.restarts_clock and catalogue is None:
+        raise ValueError(f"{action} sets a deadline: the caller must pass the catalogue")  # a caller's bug
     return rule
 
 
 def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, session: Session, note: str = "",
                   photos: Sequence[Photo] = (), department: Department | None = None,
-                  merge_target: Ticket | None = None, deadline_text: str = "") -> TicketEvent:
+                  merge_target: Ticket | None = None, deadline_text: str = "",
+                  catalogue: CatalogueSnapshot | None = None) -> TicketEvent:
     """Check and apply one transition: its effects, the audit event, and the reporters' notice (sent after commit)."""
     # The ticket's row lock, and its state as committed by whoever held it before: two clerks (or a clerk
     # and the resident's rating) acting at once take turns, and the second is checked against the first's
@@ -198,12 +214,12 @@ def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, s
     session.flush()
     session.refresh(ticket, with_for_update=True)
     rule = check_transition(ticket, actor, action, note=note, photo_count=len(photos), department=department,
-                            merge_target=merge_target)
-    change = Change(ticket, actor, now, note.strip(), department, merge_target)
+                            merge_target=merge_target, catalogue=catalogue)
+    change = Change(ticket, actor, now, note.strip(), department, merge_target, catalogue)
     event = TicketEvent(ticket_id=ticket.id, at=now, actor=actor.name, from_status=ticket.status,
                         to_status=rule.target, reason=rule.reason(change), action=action,
                         department_code=_department(change).code if rule.needs_department else actor.department_code)
-    for effect in rule.effects:
+    for effect in ((_clock_restarted,) if rule.restarts_clock else ()) + rule.effects:
         effect(change)
     ticket.status = rule.target
     ticket.updated_at = now
@@ -212,6 +228,8 @@ def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, s
     for photo in photos:
         photo.event_id = event.id
         photo.ticket_id = ticket.id
+    if catalogue is not None:
+        deadline_text = catalogue.calendar.local(ticket.deadline_at).strftime("%m月%d日 %H:%M")
     notice = STATUSES[rule.target].notice
     if rule.notifies and notice:
         # Written in this same transaction, so it cannot be lost between the two; delivered after commit.

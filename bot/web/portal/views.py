@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot import texts
-from bot.cases.exports import HEADER, ticket_rows
+from bot.cases.exports import HEADER, overdue, ticket_rows
 from bot.cases.lookups import department_may_see
 from bot.cases.queues import TAB_TITLES, Filters, page_of, tab_counts, tabs_for, ticket_query
 from bot.cases.reports import split_reporter as do_split_reporter
-from bot.cases.statuses import OPEN_STATES, Tab, status_label
+from bot.cases.statuses import CLOCK_STATES, OPEN_STATES, Tab, status_label
 from bot.cases.workflow import (
     RULES_BY_ACTION,
     TransitionRefused,
@@ -69,7 +69,8 @@ def portal_helpers():
     return {"local": local, "status_name": status_label,
             "category_name": catalogue().category_name, "town_name": catalogue().places.town_name,
             "department_name": lambda code: catalogue().routing.department_names.get(code, code or ""),
-            "logout_form": LogoutForm(), "now": utcnow(), "open_states": OPEN_STATES}
+            "logout_form": LogoutForm(), "now": utcnow(), "open_states": OPEN_STATES,
+            "clock_states": CLOCK_STATES}
 
 
 def _filters() -> Filters:
@@ -151,7 +152,7 @@ def ticket(number: str):
     form.department.choices = [(d.code, d.name) for d in departments]
     return render_template("portal/ticket.html", ticket=found, actions=actions, form=form, duplicates=duplicates,
                            notices=notices, reporter_blocked=reporter_blocked, reporters=reporters,
-                           overdue=found.status in OPEN_STATES and found.deadline_at < utcnow())
+                           overdue=overdue(found, utcnow()))
 
 
 def _duplicates_of(ticket: Ticket, db) -> list[Ticket]:
@@ -189,10 +190,9 @@ def act(number: str):
             if target is not None and not department_may_see(g.department, target, session=db):
                 target = None
             photos = [_after_photo(clean, found, db, storage) for clean in cleaned]
-            deadline_text = catalogue().calendar.local(found.deadline_at).strftime("%m月%d日 %H:%M")
             event = do_transition(found, g.actor, form.action.data, now=utcnow(), session=db,
                                   note=form.note.data or "", photos=photos, department=department,
-                                  merge_target=target, deadline_text=deadline_text)
+                                  merge_target=target, catalogue=catalogue())
             label = event.action
     except TransitionRefused as exc:
         flash(str(exc), "error")
