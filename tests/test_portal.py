@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
@@ -203,6 +205,46 @@ def test_scoreboard_table_chart_and_csv_for_hq_only(clerk, sessions, vending_tic
     assert csv.startswith("\ufeff类型,名称") and "区城市管理局,1,0,100.0%,0" in csv
     tickets_csv = chen.page("/portal/tickets.csv?tab=all").get_data(as_text=True)
     assert vending_ticket in tickets_csv and "占道经营" in tickets_csv
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def charts_in(page: str) -> list[ET.Element]:
+    return [ET.fromstring(svg) for svg in re.findall(r"<svg\b.*?</svg>", page, re.S)]
+
+
+def chart_texts(chart: ET.Element, css_class: str) -> list[str]:
+    return [t.text or "" for g in chart.iter(f"{SVG}g") if css_class in (g.get("class") or "").split()
+            for t in g.iter(f"{SVG}text")]
+
+
+def test_scoreboard_draws_rates_and_counts_apart_and_counts_in_whole_numbers(clerk, vending_ticket):
+    chen, hq = clerk("chen"), clerk("hq")
+    chen.act(vending_ticket, "accept")
+    chen.act(vending_ticket, "resolve", note="已清理", photos=[("after.jpg", images.jpeg())])
+    page = hq.page("/portal/scores").get_data(as_text=True)
+    charts = charts_in(page)
+    assert len(charts) == 4                 # 责任部门 and 镇街, each a rates chart and a counts chart
+    titles = [" ".join(chart_texts(c, "titles")) for c in charts]
+    rates = [c for c, t in zip(charts, titles, strict=True) if "按时办结率" in t]
+    counts = [c for c, t in zip(charts, titles, strict=True) if "受理" in t]
+    assert len(rates) == 2 and len(counts) == 2
+    for chart in rates:
+        assert "超期件数" not in "".join(chart.itertext())
+        assert chart_texts(chart, "x")[-1] == "100"       # the rate axis always runs to 100 %
+    for chart in counts:
+        assert "按时办结率" not in "".join(chart.itertext())
+        labels = chart_texts(chart, "x")
+        assert labels and all(label.isdigit() for label in labels), labels
+        assert len(labels) == len(set(labels)), labels
+    assert all(c.get("width") is None for c in charts)    # scaled by CSS to the screen, not a fixed size
+    assert "height: auto" in page
+
+
+def test_scoreboard_for_a_period_without_tickets_says_so_instead_of_drawing(clerk, vending_ticket):
+    page = clerk("hq").page("/portal/scores?from=2001-01-01&to=2001-01-02").get_data(as_text=True)
+    assert "所选时段内没有工单，暂无图表。" in page and "<svg" not in page
 
 
 def test_staff_commands_create_accounts_change_passwords_and_demo_accounts(app, settings, tmp_path):

@@ -38,16 +38,49 @@ def _scores():
     return start, end, board.departments, board.towns
 
 
-def _chart(title: str, scores) -> Markup:
-    """On-time rate and overdue count per row, as an inline SVG from pygal (no script, no external files)."""
-    chart = pygal.HorizontalBar(style=CHART_STYLE, js=[], disable_xml_declaration=True, width=760,
-                                height=max(240, 40 * len(scores) + 120), legend_at_bottom=True,
-                                print_values=True, value_formatter=lambda v: f"{v:.0f}")
+NO_TICKETS = "所选时段内没有工单，暂无图表。"
+
+
+def _svg(chart) -> Markup:
+    return Markup(chart.render(is_unicode=True))
+
+
+def _bar(title: str, scores, **options) -> pygal.HorizontalBar:
+    # explicit_size=False leaves only a viewBox on the <svg>, so the page's CSS can scale it down to a phone.
+    chart = pygal.HorizontalBar(style=CHART_STYLE, js=[], disable_xml_declaration=True, explicit_size=False,
+                                width=640, height=max(220, 36 * len(scores) + 120), legend_at_bottom=True,
+                                print_values=True, **options)
     chart.title = title
     chart.x_labels = [s.name for s in scores]
-    chart.add("按时办结率 %", [round(100 * s.on_time_rate) if s.on_time_rate is not None else None for s in scores])
-    chart.add("超期件数", [s.overdue for s in scores])
-    return Markup(chart.render(is_unicode=True))
+    return chart
+
+
+def _count_ticks(top: int) -> list[int]:
+    """Whole-number ticks (steps of 1, 2, 5, 10, 20, 50…) from 0 past the largest count, at most eleven of them."""
+    magnitude = 1
+    while True:
+        for step in (magnitude, 2 * magnitude, 5 * magnitude):
+            if top <= 10 * step:
+                last = max(1, -(-top // step)) * step
+                return list(range(0, last + 1, step))
+        magnitude *= 10
+
+
+def _charts(title: str, scores) -> list[Markup]:
+    """A rates chart and a counts chart: a percentage and a number of tickets never share an axis.
+
+    Empty when the period has no tickets here, so the page says so in words instead of drawing bare axes."""
+    if not any(s.received for s in scores):
+        return []
+    rates = _bar(f"{title}：按时办结率（%）", scores, range=(0, 100), y_labels=list(range(0, 101, 20)),
+                 value_formatter=lambda v: f"{v:.0f}")
+    rates.add("按时办结率 %", [round(100 * s.on_time_rate) if s.on_time_rate is not None else None for s in scores])
+    ticks = _count_ticks(max(max(s.received, s.overdue) for s in scores))
+    counts = _bar(f"{title}：受理与超期（件）", scores, range=(0, ticks[-1]), y_labels=ticks,
+                  value_formatter=lambda v: f"{v:.0f}")
+    counts.add("受理件数", [s.received for s in scores])
+    counts.add("超期件数", [s.overdue for s in scores])
+    return [_svg(rates), _svg(counts)]
 
 
 @bp.get("/scores")
@@ -55,7 +88,8 @@ def _chart(title: str, scores) -> Markup:
 def scoreboard():
     start, end, departments, towns = _scores()
     return render_template("portal/scores.html", start=start, end=end, departments=departments, towns=towns,
-                           department_chart=_chart("责任部门", departments), town_chart=_chart("镇街", towns))
+                           department_charts=_charts("责任部门", departments), town_charts=_charts("镇街", towns),
+                           no_tickets=NO_TICKETS)
 
 
 @bp.get("/scores.csv")
