@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cases.deadlines import do_check_deadlines
+from bot.cases.scores import compute_scoreboard
 from bot.cases.workflow import (
     DEPT_ADMIN,
     DEPT_STAFF,
@@ -176,3 +177,33 @@ def test_a_resident_may_confirm_only_their_own_report(sessions):
             do_transition(ticket, ANOTHER_RESIDENT, "verify", now=utcnow(), session=session)
         do_transition(ticket, ACTORS[RESIDENT], "verify", now=utcnow(), session=session)
         assert ticket.status == S.VERIFIED
+
+
+def test_hq_reassigns_an_accepted_ticket_and_a_reopened_one_its_department_takes_up_leaves_triage(sessions):
+    with transaction(sessions) as session:
+        catalogue = load_snapshot(session=session)
+        water = session.scalar(select(Department).where(Department.code == "water_affairs"))
+        accepted = make_ticket(session, S.IN_PROGRESS, "JY-20260101-0030")
+        do_transition(accepted, ACTORS[HQ_ADMIN], "dispatch", now=utcnow(), session=session, department=water,
+                      note="应由水务局处理", catalogue=catalogue)
+        assert accepted.status == S.DISPATCHED and accepted.lead_department_code == "water_affairs"
+        reopened = make_ticket(session, S.RESOLVED, "JY-20260101-0031")
+        do_transition(reopened, ACTORS[RESIDENT], "reopen", now=utcnow(), session=session, note="摊位还在",
+                      catalogue=catalogue)
+        assert reopened.needs_triage
+        do_transition(reopened, ACTORS[DEPT_STAFF], "accept", now=utcnow(), session=session)
+        assert reopened.status == S.IN_PROGRESS and not reopened.needs_triage
+
+
+def test_rejected_and_held_tickets_are_hqs_figures_not_the_departments_received(sessions):
+    with transaction(sessions) as session:
+        make_ticket(session, S.REJECTED, "JY-20260101-0040")
+        make_ticket(session, S.RECEIVED, "JY-20260101-0041").held = True
+        make_ticket(session, S.DISPATCHED, "JY-20260101-0042")
+    with transaction(sessions) as session:
+        catalogue = load_snapshot(session=session)
+        today = catalogue.calendar.local(utcnow()).date()
+        board = compute_scoreboard(today - timedelta(days=1), today, utcnow(), session=session, catalogue=catalogue)
+    urban = next(score for score in board.departments if score.key == "urban_mgmt")
+    assert urban.received == 1
+    assert (board.totals.reports, board.totals.rejected, board.totals.held) == (3, 1, 1)

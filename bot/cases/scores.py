@@ -38,8 +38,15 @@ def compute_scoreboard(first_day: date, last_day: date, now: datetime, *, sessio
         totals.reports += 1
         by_category[catalogue.category_name(ticket.category_code)] = \
             by_category.get(catalogue.category_name(ticket.category_code), 0) + 1
+        # Dropped and held tickets are HQ's own figures, never a department's 受理.
         if ticket.status == S.MERGED:
             totals.merged += 1
+            continue
+        if ticket.status == S.REJECTED:
+            totals.rejected += 1
+            continue
+        if ticket.held and ticket.status in (S.RECEIVED, S.REGISTERED):
+            totals.held += 1
             continue
         targets = [departments.setdefault(ticket.lead_department_code, Score(
             ticket.lead_department_code, names.get(ticket.lead_department_code, ticket.lead_department_code)))]

@@ -106,6 +106,10 @@ def _reopened(change: Change) -> None:
     change.ticket.resolved_at = None
 
 
+def _taken_up(change: Change) -> None:
+    change.ticket.needs_triage = False  # a reopened case its department takes up again is no longer HQ's to sort
+
+
 def _to_triage(change: Change) -> None:
     change.ticket.needs_triage = True  # back to HQ, which decides who works it again
 
@@ -134,10 +138,13 @@ class Rule:
 DEPARTMENT = frozenset({DEPT_STAFF, DEPT_ADMIN})
 RULES: tuple[Rule, ...] = (
     Rule("register", "立案", frozenset({S.RECEIVED}), S.REGISTERED, frozenset({HQ_ADMIN})),
-    Rule("dispatch", "派遣 / 改派", frozenset({S.RECEIVED, S.REGISTERED, S.RETURNED, S.REOPENED, S.DISPATCHED}),
+    # HQ reassigns at any open state, after acceptance too (改派): the new lead's clock starts afresh.
+    Rule("dispatch", "派遣 / 改派", frozenset({S.RECEIVED, S.REGISTERED, S.RETURNED, S.REOPENED, S.DISPATCHED,
+                                          S.IN_PROGRESS}),
          S.DISPATCHED, frozenset({HQ_ADMIN}), needs_department=True, restarts_clock=True, effects=(_lead,),
          reason=_with(lambda change: f"派往{_department(change).name}")),
-    Rule("accept", "接单处置", frozenset({S.DISPATCHED, S.REOPENED}), S.IN_PROGRESS, DEPARTMENT),
+    Rule("accept", "接单处置", frozenset({S.DISPATCHED, S.REOPENED}), S.IN_PROGRESS, DEPARTMENT,
+         effects=(_taken_up,)),
     Rule("resolve", "处置完成", frozenset({S.IN_PROGRESS}), S.RESOLVED, DEPARTMENT, needs_note=True,
          needs_photo=True, effects=(_resolved,)),
     Rule("return", "退回指挥部", frozenset({S.DISPATCHED, S.IN_PROGRESS}), S.RETURNED, frozenset({DEPT_ADMIN}),
