@@ -200,10 +200,12 @@ def test_rejected_and_held_tickets_are_hqs_figures_not_the_departments_received(
         make_ticket(session, S.REJECTED, "JY-20260101-0040")
         make_ticket(session, S.RECEIVED, "JY-20260101-0041").held = True
         make_ticket(session, S.DISPATCHED, "JY-20260101-0042")
+        late = make_ticket(session, S.RESOLVED, "JY-20260101-0043")   # resolved a day after its deadline
+        late.resolved_at, late.deadline_at = utcnow(), utcnow() - timedelta(days=1)
     with transaction(sessions) as session:
         catalogue = load_snapshot(session=session)
         today = catalogue.calendar.local(utcnow()).date()
         board = compute_scoreboard(today - timedelta(days=1), today, utcnow(), session=session, catalogue=catalogue)
     urban = next(score for score in board.departments if score.key == "urban_mgmt")
-    assert urban.received == 1
-    assert (board.totals.reports, board.totals.rejected, board.totals.held) == (3, 1, 1)
+    assert (urban.received, urban.resolved, urban.on_time, urban.overdue) == (2, 1, 0, 1)
+    assert (board.totals.reports, board.totals.rejected, board.totals.held, board.totals.overdue) == (4, 1, 1, 1)

@@ -26,7 +26,9 @@ def period_bounds(first_day: date, last_day: date, catalogue: CatalogueSnapshot)
 
 def compute_scoreboard(first_day: date, last_day: date, now: datetime, *, session: Session,
                        catalogue: CatalogueSnapshot) -> Scoreboard:
-    """PROVISIONAL (being replaced by dispatch-based figures): scores for tickets received in the period."""
+    """Figures for tickets received in the period, charged to the ticket's present lead department and town.
+
+    Not yet to each department that held the ticket in turn: that needs a record of each dispatch's clock."""
     start, end = period_bounds(first_day, last_day, catalogue)
     names = catalogue.routing.department_names
     towns_named = catalogue.routing.town_names
@@ -48,6 +50,10 @@ def compute_scoreboard(first_day: date, last_day: date, now: datetime, *, sessio
         if ticket.held and ticket.status in (S.RECEIVED, S.REGISTERED):
             totals.held += 1
             continue
+        if ticket.lead_department_code == catalogue.routing.hq_code:
+            totals.hq_only += 1   # never dispatched: triage is HQ's own work, not a department's
+            continue
+        _add_to_totals(totals, ticket, now)
         targets = [departments.setdefault(ticket.lead_department_code, Score(
             ticket.lead_department_code, names.get(ticket.lead_department_code, ticket.lead_department_code)))]
         if ticket.town_code:
@@ -61,10 +67,31 @@ def compute_scoreboard(first_day: date, last_day: date, now: datetime, *, sessio
                 score.resolved += 1
                 score.on_time += ticket.resolved_at <= ticket.deadline_at
                 score.hours_to_resolve.append((ticket.resolved_at - ticket.created_at).total_seconds() / 3600)
-            score.overdue += bool(ticket.status in CLOCK_STATES and ticket.deadline_at < now)
+            score.overdue += _late(ticket, now)
+            score.reopened += ticket.reopen_count > 0
             if ticket.rating:
                 score.rated += 1
                 score.satisfied += ticket.rating in (1, 2)
     categories = sorted(by_category.items(), key=lambda item: -item[1])
     return Scoreboard(first_day, last_day, totals, rank(list(departments.values())), rank(list(towns.values())),
                       [], categories, [], [])
+
+
+def _late(ticket: Ticket, now: datetime) -> bool:
+    """Past the deadline in force: still held by the department after it, or resolved after it."""
+    if ticket.resolved_at is not None and ticket.status in DONE:
+        return ticket.resolved_at > ticket.deadline_at
+    return ticket.status in CLOCK_STATES and ticket.deadline_at < now
+
+
+def _add_to_totals(totals: Totals, ticket: Ticket, now: datetime) -> None:
+    totals.dispatched += 1
+    if ticket.status in FINISHED:
+        totals.closed += 1
+    if ticket.resolved_at and ticket.status in DONE:
+        totals.resolved += 1
+        totals.on_time += ticket.resolved_at <= ticket.deadline_at
+    totals.overdue += _late(ticket, now)
+    if ticket.rating:
+        totals.rated += 1
+        totals.satisfied += ticket.rating in (1, 2)
