@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.cases.exports import overdue
 from bot.cases.scoreboard_figures import Score, Scoreboard, Totals, rank
-from bot.cases.statuses import CLOCK_STATES, Stage, states_in
+from bot.cases.statuses import Stage, states_in
 from bot.catalogue.snapshot import CatalogueSnapshot
 from models import Ticket, TicketStatus
 
@@ -53,7 +54,8 @@ def compute_scoreboard(first_day: date, last_day: date, now: datetime, *, sessio
         if ticket.lead_department_code == catalogue.routing.hq_code:
             totals.hq_only += 1   # never dispatched: triage is HQ's own work, not a department's
             continue
-        _add_to_totals(totals, ticket, now)
+        totals.dispatched += 1
+        _count_work(totals, ticket, now)
         targets = [departments.setdefault(ticket.lead_department_code, Score(
             ticket.lead_department_code, names.get(ticket.lead_department_code, ticket.lead_department_code)))]
         if ticket.town_code:
@@ -61,37 +63,23 @@ def compute_scoreboard(first_day: date, last_day: date, now: datetime, *, sessio
                 ticket.town_code, towns_named.get(ticket.town_code, ticket.town_code))))
         for score in targets:
             score.received += 1
-            if ticket.status in FINISHED:
-                score.closed += 1
+            _count_work(score, ticket, now)
             if ticket.resolved_at and ticket.status in DONE:
-                score.resolved += 1
-                score.on_time += ticket.resolved_at <= ticket.deadline_at
                 score.hours_to_resolve.append((ticket.resolved_at - ticket.created_at).total_seconds() / 3600)
-            score.overdue += _late(ticket, now)
             score.reopened += ticket.reopen_count > 0
-            if ticket.rating:
-                score.rated += 1
-                score.satisfied += ticket.rating in (1, 2)
     categories = sorted(by_category.items(), key=lambda item: -item[1])
     return Scoreboard(first_day, last_day, totals, rank(list(departments.values())), rank(list(towns.values())),
                       [], categories, [], [])
 
 
-def _late(ticket: Ticket, now: datetime) -> bool:
-    """Past the deadline in force: still held by the department after it, or resolved after it."""
-    if ticket.resolved_at is not None and ticket.status in DONE:
-        return ticket.resolved_at > ticket.deadline_at
-    return ticket.status in CLOCK_STATES and ticket.deadline_at < now
-
-
-def _add_to_totals(totals: Totals, ticket: Ticket, now: datetime) -> None:
-    totals.dispatched += 1
+def _count_work(figures: Score | Totals, ticket: Ticket, now: datetime) -> None:
+    """What the district's totals and each department's or town's score count alike."""
     if ticket.status in FINISHED:
-        totals.closed += 1
+        figures.closed += 1
     if ticket.resolved_at and ticket.status in DONE:
-        totals.resolved += 1
-        totals.on_time += ticket.resolved_at <= ticket.deadline_at
-    totals.overdue += _late(ticket, now)
+        figures.resolved += 1
+        figures.on_time += ticket.resolved_at <= ticket.deadline_at
+    figures.overdue += overdue(ticket, now)
     if ticket.rating:
-        totals.rated += 1
-        totals.satisfied += ticket.rating in (1, 2)
+        figures.rated += 1
+        figures.satisfied += ticket.rating in (1, 2)

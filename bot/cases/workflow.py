@@ -212,7 +212,7 @@ def check_transition(ticket: Ticket, actor: Actor, action: str, *, note: str = "
 
 def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, session: Session, note: str = "",
                   photos: Sequence[Photo] = (), department: Department | None = None,
-                  merge_target: Ticket | None = None, deadline_text: str = "",
+                  merge_target: Ticket | None = None,
                   catalogue: CatalogueSnapshot | None = None) -> TicketEvent:
     """Check and apply one transition: its effects, the audit event, and the reporters' notice (sent after commit)."""
     # The ticket's row lock, and its state as committed by whoever held it before: two clerks (or a clerk
@@ -235,8 +235,8 @@ def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, s
     for photo in photos:
         photo.event_id = event.id
         photo.ticket_id = ticket.id
-    if catalogue is not None:
-        deadline_text = catalogue.calendar.local(ticket.deadline_at).strftime("%m月%d日 %H:%M")
+    # The deadline the reporter is told is the one in force after this step (a dispatch sets a new one).
+    deadline_text = catalogue.calendar.local(ticket.deadline_at).strftime("%m月%d日 %H:%M") if catalogue else ""
     notice = STATUSES[rule.target].notice
     if rule.notifies and notice:
         # Written in this same transaction, so it cannot be lost between the two; delivered after commit.
