@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot import texts
-from bot.cases.exports import overdue
+from bot.cases.deadlines import overdue
 from bot.cases.lookups import find_resident_ticket, recent_resident_tickets
 from bot.cases.reports import Outcome, submit_report
 from bot.cases.statuses import status_label

@@ -7,11 +7,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.cases.statuses import CLOCK_STATES
+from bot.cases.statuses import CLOCK_STATES, OPEN_STATES
 from bot.cases.workflow import SYSTEM_ACTOR, do_flag, do_transition
 from models import Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
+
+
+def overdue(ticket: Ticket, now: datetime) -> bool:
+    """Past the deadline of the department that holds it, or resolved after it; not while it waits on HQ."""
+    if ticket.status in OPEN_STATES:
+        return ticket.status in CLOCK_STATES and ticket.deadline_at < now
+    return ticket.resolved_at is not None and ticket.resolved_at > ticket.deadline_at
 
 
 def do_check_deadlines(now: datetime, warn_within: timedelta, *, session: Session) -> tuple[int, int]:

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from bot.cases.statuses import CLOCK_STATES, OPEN_STATES, status_label
+from bot.cases.deadlines import overdue
+from bot.cases.statuses import status_label
 from bot.catalogue.snapshot import CatalogueSnapshot
 from models import Ticket, TicketEvent
 
@@ -43,13 +44,6 @@ def ticket_rows(query: Select[Ticket], *, now: datetime, session: Session,
                local(ticket.deadline_at), "是" if overdue(ticket, now) else "否", local(ticket.resolved_at),
                ticket.description, reasons.get((ticket.id, "resolve"), ""), reasons.get((ticket.id, "return"), ""),
                reasons.get((ticket.id, "reject"), ""))
-
-
-def overdue(ticket: Ticket, now: datetime) -> bool:
-    """Past the deadline of the department that holds it, or resolved after it; not while it waits on HQ."""
-    if ticket.status in OPEN_STATES:
-        return ticket.status in CLOCK_STATES and ticket.deadline_at < now
-    return ticket.resolved_at is not None and ticket.resolved_at > ticket.deadline_at
 
 
 def _coordinate(value: float | None) -> str:

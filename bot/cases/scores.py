@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.cases.exports import overdue
+from bot.cases.deadlines import overdue
 from bot.cases.scoreboard_figures import Score, Scoreboard, Totals, rank
 from bot.cases.statuses import Stage, states_in
 from bot.catalogue.snapshot import CatalogueSnapshot

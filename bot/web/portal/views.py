@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot import texts
-from bot.cases.exports import HEADER, overdue, ticket_rows
+from bot.cases.deadlines import overdue
+from bot.cases.exports import HEADER, ticket_rows
 from bot.cases.lookups import department_may_see
 from bot.cases.queues import TAB_TITLES, Filters, page_of, tab_counts, tabs_for, ticket_query
 from bot.cases.reports import split_reporter as do_split_reporter
