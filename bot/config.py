@@ -82,6 +82,11 @@ class DeadlineSettings(Section):
     check_minutes: int = Field(5, ge=1, le=59)     # how often the job worker checks deadlines
 
 
+class WorkflowSettings(Section):
+    return_window_hours: float = Field(24, gt=0)   # a department's 回退 within this long, accepted by HQ, is no fault
+    verify_needs_photo: bool = False               # HQ's 核查 must carry an on-site photo
+
+
 class NotificationSettings(Section):
     template_id: str = ""                          # a template message for residents outside the 48 h window
 
@@ -141,6 +146,7 @@ class Settings(Section):
     conversation: ConversationSettings = ConversationSettings()
     media: MediaSettings = MediaSettings()
     deadlines: DeadlineSettings = DeadlineSettings()
+    workflow: WorkflowSettings = WorkflowSettings()
     notifications: NotificationSettings = NotificationSettings()
     feedback: FeedbackSettings = FeedbackSettings()
     portal: PortalSettings = PortalSettings()

@@ -9,7 +9,7 @@ from bot.cases.statuses import status_label
 from bot.conversation.intents import QUERY_COMMAND
 from bot.conversation.turn import Reply, Turn
 from handlers.draft import missing_parts, understand
-from models import DraftStatus, PhotoStatus, Step
+from models import DraftStatus, PhotoKind, PhotoStatus, Step
 
 MAX_PHOTO_LINKS = 3
 
@@ -72,7 +72,8 @@ def query(turn: Turn) -> Reply:
     if ticket is None:
         return Reply(texts.QUERY_NOT_FOUND.format(number=number))
     catalogue = turn.catalogue
-    links = [turn.photo_url(p.id) for p in ticket.photos if p.status == PhotoStatus.STORED][:MAX_PHOTO_LINKS] \
+    links = [turn.photo_url(p.id) for p in ticket.photos
+             if p.status == PhotoStatus.STORED and p.kind != PhotoKind.ON_SITE][:MAX_PHOTO_LINKS] \
         if turn.photo_url else []
     return Reply(texts.ticket_status(
         number=ticket.number, status_name=status_label(ticket.status), photo_links=links,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot import texts
-from bot.cases.workflow import RESIDENT, SYSTEM_ACTOR, Actor, do_flag, do_transition
+from bot.cases.workflow import RESIDENT, SYSTEM_ACTOR, Actor, Inputs, do_flag, do_transition
 from bot.conversation.intents import rating_of
 from bot.conversation.turn import Reply, Turn
 from models import Ticket, TicketStatus
@@ -32,8 +32,9 @@ def rate(turn: Turn) -> Reply:
         turn.resident.reason_for_ticket_id = ticket.id
         return Reply(texts.ASK_REASON)
     do_transition(ticket, _resident_actor(turn), "verify", now=turn.now, session=turn.session,
-                  note=f"{VERIFIED_BY_RESIDENT}（{'满意' if rating == 1 else '基本满意'}）")
-    do_transition(ticket, SYSTEM_ACTOR, "close", now=turn.now, session=turn.session, note="市民评价后结案")
+                  inputs=Inputs(note=f"{VERIFIED_BY_RESIDENT}（{'满意' if rating == 1 else '基本满意'}）"))
+    do_transition(ticket, SYSTEM_ACTOR, "close", now=turn.now, session=turn.session,
+                  inputs=Inputs(note="市民评价后结案"))
     return Reply(texts.RATED.format(number=ticket.number))
 
 
@@ -46,7 +47,7 @@ def reason(turn: Turn) -> Reply:
     ticket.rating_reason = words
     if ticket.reopen_count == 0 and ticket.status == TicketStatus.RESOLVED:
         do_transition(ticket, _resident_actor(turn), "reopen", now=turn.now, session=turn.session,
-                      note=f"市民不满意：{words}", catalogue=turn.catalogue)
+                      inputs=Inputs(note=f"市民不满意：{words}"), catalogue=turn.catalogue)
         return Reply(texts.REOPENED_BY_RESIDENT.format(number=ticket.number))
     ticket.needs_triage = True
     ticket.feedback_requested_at = None  # HQ decides now; the no-answer timeout must not close it

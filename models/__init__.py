@@ -24,13 +24,26 @@ from models.resident import (
                                Step,
 )
 from models.staff import StaffAccount, StaffRole
-from models.ticket import Ticket, TicketCounter, TicketEvent, TicketReporter, TicketStatus
+from models.ticket import (
+                               CoHandler,
+                               ExtensionKind,
+                               ExtensionRequest,
+                               Hold,
+                               HoldEnd,
+                               Priority,
+                               Ticket,
+                               TicketCounter,
+                               TicketEvent,
+                               TicketReporter,
+                               TicketStatus,
+)
 from models.wechat_token import WeChatToken
 
 __all__ = [
-    "ApiToken", "Base", "Category", "CategoryCorrection", "CategorySource", "CorrectionReview", "Department",
-    "DepartmentKind", "Draft", "DraftStatus", "GazetteerEntry", "InboundMessage", "LocationSource", "Notification",
-    "NotificationStatus", "Photo", "PhotoKind", "PhotoStatus", "Resident", "RoutingOverride", "Setting",
+    "ApiToken", "Base", "Category", "CategoryCorrection", "CategorySource", "CoHandler", "CorrectionReview",
+    "Department", "DepartmentKind", "Draft", "DraftStatus", "ExtensionKind", "ExtensionRequest", "GazetteerEntry",
+    "Hold", "HoldEnd", "InboundMessage", "LocationSource", "Notification", "NotificationStatus", "Photo",
+    "PhotoKind", "PhotoStatus", "Priority", "Resident", "RoutingOverride", "Setting",
     "StaffAccount", "StaffRole", "Step", "Ticket", "TicketCounter", "TicketEvent", "TicketReporter", "TicketStatus",
     "Town", "WeChatToken", "utcnow",
 ]

@@ -56,6 +56,7 @@ class Category(Base):
     national_code: Mapped[str] = mapped_column(String(8), default="")
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     hints: Mapped[list[str]] = mapped_column(JSON, default=list)
+    replies: Mapped[list[str]] = mapped_column(JSON, default=list)   # canned replies to the resident
 
 
 class GazetteerEntry(Base):

@@ -19,6 +19,7 @@ class PhotoStatus(enum.StrEnum):
 class PhotoKind(enum.StrEnum):
     REPORT = "report"       # sent by a resident
     AFTER = "after"         # the department's after-photo
+    ON_SITE = "on_site"     # HQ's photo from its on-site check (核查); never sent to residents
 
 
 class Photo(Base):

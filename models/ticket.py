@@ -29,6 +29,25 @@ class TicketStatus(enum.StrEnum):
     REOPENED = "reopened"          # 重开
 
 
+class Priority(enum.StrEnum):
+    NORMAL = "normal"              # 一般
+    URGENT = "urgent"              # 紧急
+
+
+class HoldEnd(enum.StrEnum):
+    """How a department's hold on a ticket ended."""
+
+    RESOLVED = "resolved"          # it finished the work (处置完成)
+    RETURNED = "returned"          # it gave the ticket back to HQ (回退)
+    REASSIGNED = "reassigned"      # HQ moved the ticket to another department, or re-dispatched it
+    WITHDRAWN = "withdrawn"        # HQ merged or rejected the ticket while the department held it
+
+
+class ExtensionKind(enum.StrEnum):
+    EXTENSION = "extension"        # 延期: more time, a new date
+    LONG_TERM = "long_term"        # 挂账: cannot be done soon (needs a budget or another authority)
+
+
 class Ticket(Base):
     """A submitted report, routed to a lead department and a town office, with a deadline."""
 
@@ -64,12 +83,21 @@ class Ticket(Base):
     rating_reason: Mapped[str] = mapped_column(Text, default="")
     rated_at: Mapped[datetime | None] = mapped_column(nullable=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
+    assignee_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"), nullable=True, index=True)
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority), default=Priority.NORMAL)
+    urged_at: Mapped[datetime | None] = mapped_column(nullable=True)          # HQ's 督办 not yet answered
+    extension_asked_at: Mapped[datetime | None] = mapped_column(nullable=True)  # awaiting HQ: the clock is paused
+    long_term: Mapped[bool] = mapped_column(default=False)                    # 挂账 granted
 
     events: Mapped[list[TicketEvent]] = relationship("TicketEvent", back_populates="ticket", order_by="TicketEvent.id")
     photos: Mapped[list[Photo]] = relationship("Photo", order_by="Photo.id",
                                                foreign_keys="Photo.ticket_id")
     notifications: Mapped[list[Notification]] = relationship("Notification", order_by="Notification.id")
     reporters: Mapped[list[TicketReporter]] = relationship("TicketReporter", order_by="TicketReporter.id")
+    holds: Mapped[list[Hold]] = relationship("Hold", order_by="Hold.id")
+    co_handlers: Mapped[list[CoHandler]] = relationship("CoHandler", order_by="CoHandler.id")
+    extension_requests: Mapped[list[ExtensionRequest]] = relationship("ExtensionRequest",
+                                                                      order_by="ExtensionRequest.id")
 
 
 class TicketEvent(Base):
@@ -112,3 +140,54 @@ class TicketReporter(Base):
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"), nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Hold(Base):
+    """One department's turn at a ticket (a dispatch): the deadline it held and how the turn ended.
+
+    Scores charge each turn to its department (谁丢分、谁受责), not the ticket to whoever leads it now."""
+
+    __tablename__ = "holds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    assignee_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    deadline_at: Mapped[datetime]                       # the deadline in force (an extension or HQ moves it)
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    end: Mapped[HoldEnd | None] = mapped_column(enum_column(HoldEnd), nullable=True)
+    return_reason: Mapped[str] = mapped_column(Text, default="")
+    return_accepted: Mapped[bool | None] = mapped_column(nullable=True)   # HQ's next step agreed with the return
+    reopened: Mapped[bool] = mapped_column(default=False)   # its resolution was reopened (rework)
+
+
+class ExtensionRequest(Base):
+    """A department's 延期 or 挂账 application and HQ's decision."""
+
+    __tablename__ = "extension_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    hold_id: Mapped[int] = mapped_column(ForeignKey("holds.id"), index=True)
+    kind: Mapped[ExtensionKind] = mapped_column(enum_column(ExtensionKind))
+    reason: Mapped[str] = mapped_column(Text)
+    proposed_deadline_at: Mapped[datetime]
+    asked_at: Mapped[datetime]
+    asked_by: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    decided_by: Mapped[str] = mapped_column(String(100), default="")
+    granted: Mapped[bool | None] = mapped_column(nullable=True)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class CoHandler(Base):
+    """A department HQ asked to help on a ticket (协办): it sees and comments; the lead stays accountable."""
+
+    __tablename__ = "co_handlers"
+    __table_args__ = (UniqueConstraint("ticket_id", "department_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)

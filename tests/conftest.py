@@ -22,7 +22,17 @@ from bot.config import load_config
 from bot.infra.db import make_engine, make_sessionmaker, migrate, transaction
 from bot.simulator.chat import ChatSimulator
 from models import Base
-from tests.support import BUILT, ROOT, classifier_for_tests, data_section, fake_api
+from tests.support import (
+    BUILT,
+    ROOT,
+    add_staff,
+    classifier_for_tests,
+    data_section,
+    fake_api,
+    logged_in,
+    report,
+    ticket_number,
+)
 
 # The vector wechatpy's own tests use for safe mode.
 AES_TOKEN = "123456"
@@ -327,3 +337,23 @@ def running_bot(tmp_path, database):
     bot = RunningBot(tmp_path, database)
     yield bot
     bot.stop()
+
+
+# The portal's people and a ticket to work ------------------------------------------------------------------------
+
+@pytest.fixture
+def accounts(sessions):
+    """Staff of 城管 (chen, boss), 水务 (liu), two town offices (zhao, he) and HQ (hq), all with PASSWORD."""
+    add_staff(sessions, ("chen", "urban_mgmt", "staff"), ("boss", "urban_mgmt", "admin"),
+              ("liu", "water_affairs", "admin"), ("zhao", "jinci_office", "staff"),
+              ("he", "yijing_office", "staff"), ("hq", "hq", "admin"))
+
+
+@pytest.fixture
+def clerk(app, accounts):
+    return lambda username: logged_in(app, username)
+
+
+@pytest.fixture
+def vending_ticket(resident) -> str:
+    return ticket_number(report(resident, photo="m-1"))

@@ -205,3 +205,10 @@ def civicbot(config: Path | str, *args: str, input: str | None = None) -> Result
     # The command records its config in CIVICBOT_CONFIG; listing it here has the runner put it back afterwards.
     return CliRunner().invoke(main, ["--config", str(config), *args], input=input, env={"CIVICBOT_CONFIG": None},
                               catch_exceptions=False)
+
+
+def status_of(sessions, number: str):
+    """The ticket's status as stored now."""
+    from models import Ticket
+    with sessions() as session:
+        return session.scalar(select(Ticket.status).where(Ticket.number == number))

@@ -80,9 +80,11 @@ def test_a_clerk_works_a_case_and_hq_verifies_it(portal, browser, tmp_path):
     clerk.click("form[data-action=accept] button")
     assert "已完成：接单处置" in clerk.inner_text("main")
     resolve = clerk.locator("form[data-action=resolve]")
-    resolve.locator("textarea").fill("已劝离摊贩，恢复通行")
+    resolve.locator("textarea[name=note]").fill("摊主已登记，第二次劝离")
+    resolve.locator("button[data-reply]").first.click()   # a canned reply of the category fills the answer
+    assert resolve.locator("textarea[name=reply]").input_value().startswith("已到现场劝离占道摊贩")
     resolve.locator("input[type=file]").set_input_files(str(after))
-    resolve.locator("button").click()
+    resolve.locator("button[type=submit]").click()
     assert "已完成：处置完成" in clerk.inner_text("main")
     assert clerk.locator("img[alt=处置后照片]").count() == 1
     clerk.screenshot(path=str(SHOTS / "03-ticket-resolved.png"), full_page=True)
@@ -95,7 +97,8 @@ def test_a_clerk_works_a_case_and_hq_verifies_it(portal, browser, tmp_path):
     hq.click("form[data-action=verify] button")
     assert "已完成：核查通过" in hq.inner_text("main")
     history = hq.inner_text("main")
-    assert "staff:chen" in history and "已劝离摊贩" in history and "staff:hq" in history
+    assert "chen（区城市管理局）" in history and "摊主已登记" in history and "hq（区创城指挥部）" in history
+    assert "已到现场劝离占道摊贩" in history
     hq.screenshot(path=str(SHOTS / "05-ticket-verified.png"), full_page=True)
     hq.goto(f"{base}/portal/scores")
     assert "区城市管理局" in hq.inner_text("main") and hq.locator("svg").count() >= 2

@@ -36,10 +36,12 @@ def test_each_step_reaches_the_resident_with_the_after_photo(app, fake_wechat):
     number = open_ticket(resident)
     chen = logged_in(app, "chen")
     chen.act(number, "accept")
-    chen.act(number, "resolve", note="已劝离摊贩", photos=[("after.jpg", images.jpeg())])
+    chen.act(number, "resolve", note="摊主王某，第三次劝离，已登记", reply="已劝离摊贩，路面已清理",
+             photos=[("after.jpg", images.jpeg())])
     sent = [m for m in fake_wechat.sent if m["touser"] == "o-notice"]
     assert "区城市管理局已接手" in sent[0]["text"]["content"] and number in sent[0]["text"]["content"]
-    assert "已劝离摊贩" in sent[1]["text"]["content"]
+    # The resident reads the reply; the department's own note stays among staff.
+    assert "已劝离摊贩，路面已清理" in sent[1]["text"]["content"] and "王某" not in sent[1]["text"]["content"]
     assert sent[2]["msgtype"] == "image" and sent[2]["image"]["media_id"].startswith("uploaded-")
     assert [n.status for n in notices(app)] == ["sent", "sent"]
     page = logged_in(app, "hq").page(f"/portal/tickets/{number}").get_data(as_text=True)

@@ -15,29 +15,16 @@ from bot.cases.workflow import RULES
 from models import Photo, StaffAccount, Ticket, TicketEvent, TicketStatus, utcnow
 from tests import images
 from tests.conftest import REDIS_URL
-from tests.support import CSRF, PASSWORD, Clerk, add_staff, civicbot, config_file, logged_in, report, ticket_number
-
-
-@pytest.fixture
-def accounts(sessions):
-    add_staff(sessions, ("chen", "urban_mgmt", "staff"), ("boss", "urban_mgmt", "admin"),
-              ("liu", "water_affairs", "admin"), ("zhao", "jinci_office", "staff"),
-              ("he", "yijing_office", "staff"), ("hq", "hq", "admin"))
-
-
-@pytest.fixture
-def clerk(app, accounts):
-    return lambda username: logged_in(app, username)
-
-
-@pytest.fixture
-def vending_ticket(resident) -> str:
-    return ticket_number(report(resident, photo="m-1"))
-
-
-def status_of(sessions, number: str) -> TicketStatus:
-    with sessions() as session:
-        return session.scalar(select(Ticket.status).where(Ticket.number == number))
+from tests.support import (
+    CSRF,
+    PASSWORD,
+    Clerk,
+    civicbot,
+    config_file,
+    report,
+    status_of,
+    ticket_number,
+)
 
 
 def test_pages_need_a_login_and_a_wrong_password_is_refused(app, accounts):
@@ -99,7 +86,8 @@ def test_the_whole_case_from_queue_to_closed(clerk, sessions, vending_ticket):
     assert "接单处置" in page and "晋祠镇花塔村路口有人摆摊" in page and "核查通过" not in page
     assert "已完成" in chen.act(vending_ticket, "accept").get_data(as_text=True)
     refused = chen.act(vending_ticket, "resolve", note="已劝离").get_data(as_text=True)
-    assert "至少一张处置后照片" in refused and status_of(sessions, vending_ticket) == TicketStatus.IN_PROGRESS
+    assert "请上传至少一张照片" in refused and status_of(sessions, vending_ticket) == TicketStatus.IN_PROGRESS
+    assert ">已劝离</textarea>" in refused   # what the clerk typed is still there
     chen.act(vending_ticket, "resolve", note="已劝离摊贩，路面已清理", photos=[("after.jpg", images.jpeg())])
     assert status_of(sessions, vending_ticket) == TicketStatus.RESOLVED
     with sessions() as session:
@@ -112,7 +100,8 @@ def test_the_whole_case_from_queue_to_closed(clerk, sessions, vending_ticket):
     hq.act(vending_ticket, "close", note="核查属实")
     assert status_of(sessions, vending_ticket) == TicketStatus.CLOSED
     history = hq.page(f"/portal/tickets/{vending_ticket}").get_data(as_text=True)
-    for step in ("staff:chen", "staff:hq", "已劝离摊贩", "附照片 1 张"):
+    # Who did what, by name and department, not by account id
+    for step in ("chen（区城市管理局）", "hq（区创城指挥部）", "已劝离摊贩", "附照片 1 张"):
         assert step in history
 
 

@@ -8,16 +8,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.cases.statuses import CLOCK_STATES, OPEN_STATES
-from bot.cases.workflow import SYSTEM_ACTOR, do_flag, do_transition
+from bot.cases.workflow import SYSTEM_ACTOR, Inputs, do_flag, do_transition
 from models import Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
 
 
 def overdue(ticket: Ticket, now: datetime) -> bool:
-    """Past the deadline of the department that holds it, or resolved after it; not while it waits on HQ."""
+    """Past the deadline of the department that holds it, or resolved after it; not while it waits on HQ
+    (held, returned, or an extension awaiting HQ's decision, during which the clock stands still)."""
     if ticket.status in OPEN_STATES:
-        return ticket.status in CLOCK_STATES and ticket.deadline_at < now
+        stopped = ticket.extension_asked_at
+        return ticket.status in CLOCK_STATES and ticket.deadline_at < (stopped or now)
     return ticket.resolved_at is not None and ticket.resolved_at > ticket.deadline_at
 
 
@@ -26,13 +28,15 @@ def do_check_deadlines(now: datetime, warn_within: timedelta, *, session: Sessio
     running = list(CLOCK_STATES)
     # Every job worker runs this check: rows another worker is flagging right now are its to flag, not ours.
     due_soon = session.scalars(select(Ticket).where(
-        Ticket.status.in_(running), Ticket.warned_at.is_(None), Ticket.deadline_at >= now,
+        Ticket.status.in_(running), Ticket.extension_asked_at.is_(None), Ticket.warned_at.is_(None),
+        Ticket.deadline_at >= now,
         Ticket.deadline_at < now + warn_within).with_for_update(skip_locked=True)).all()
     for ticket in due_soon:
         ticket.warned_at = now
         do_flag(ticket, "即将到期，请抓紧处置", now=now, session=session)
     overdue = session.scalars(select(Ticket).where(
-        Ticket.status.in_(running), Ticket.escalated_at.is_(None), Ticket.deadline_at < now)
+        Ticket.status.in_(running), Ticket.extension_asked_at.is_(None), Ticket.escalated_at.is_(None),
+        Ticket.deadline_at < now)
         .with_for_update(skip_locked=True)).all()
     for ticket in overdue:
         ticket.escalated_at = now
@@ -51,6 +55,6 @@ def do_close_unanswered(now: datetime, answer_within: timedelta, *, session: Ses
         .with_for_update(skip_locked=True)).all()
     for ticket in tickets:
         do_transition(ticket, SYSTEM_ACTOR, "verify", now=now, session=session,
-                      note="市民未在规定时间内回复，视为核查通过")
-        do_transition(ticket, SYSTEM_ACTOR, "close", now=now, session=session, note="自动结案")
+                      inputs=Inputs(note="市民未在规定时间内回复，视为核查通过"))
+        do_transition(ticket, SYSTEM_ACTOR, "close", now=now, session=session, inputs=Inputs(note="自动结案"))
     return len(tickets)

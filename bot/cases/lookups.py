@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.cases.reporters import reported_by
 from bot.catalogue.snapshot import CatalogueSnapshot
-from models import Department, DepartmentKind, PhotoStatus, Ticket, TicketStatus, Town
+from models import CoHandler, Department, DepartmentKind, PhotoStatus, Ticket, TicketStatus, Town
 
 
 def find_resident_ticket(number: str, resident_id: int, *, session: Session) -> Ticket | None:
@@ -23,14 +23,15 @@ def recent_resident_tickets(resident_id: int, limit: int, *, session: Session) -
 
 
 def visible_to(department: Department) -> ColumnElement[bool]:
-    """The SQL condition for the tickets a department may see: HQ all; a department those it leads;
-    a town office those in its town (and any it leads by a routing override)."""
+    """The SQL condition for the tickets a department may see: HQ all; a department those it leads or helps on
+    (协办); a town office also those in its town."""
     if department.kind == DepartmentKind.HQ:
         return true()
+    helping = Ticket.id.in_(select(CoHandler.ticket_id).where(CoHandler.department_code == department.code))
     if department.kind == DepartmentKind.TOWN:
         towns = select(Town.code).where(Town.office_code == department.code)
-        return or_(Ticket.town_code.in_(towns), Ticket.lead_department_code == department.code)
-    return Ticket.lead_department_code == department.code
+        return or_(Ticket.town_code.in_(towns), Ticket.lead_department_code == department.code, helping)
+    return or_(Ticket.lead_department_code == department.code, helping)
 
 
 def department_may_see(department: Department, ticket: Ticket, *, session: Session) -> bool:

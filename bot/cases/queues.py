@@ -20,10 +20,13 @@ TAB_TITLES = {
     Tab.RETURNED: "退回",
     Tab.RESOLVED: "待核查",
     Tab.TRIAGE: "待分拨",
+    Tab.URGED: "督办",
+    Tab.EXTENSIONS: "延期审批",
+    Tab.MINE: "我的工单",
     Tab.ALL: "全部",
 }
-HQ_TABS = (Tab.TRIAGE, Tab.RESOLVED, Tab.OVERDUE, Tab.DUE_SOON, Tab.RETURNED, Tab.ALL)
-DEPARTMENT_TABS = (Tab.NEW, Tab.IN_PROGRESS, Tab.DUE_SOON, Tab.OVERDUE, Tab.RETURNED, Tab.ALL)
+HQ_TABS = (Tab.TRIAGE, Tab.EXTENSIONS, Tab.RESOLVED, Tab.OVERDUE, Tab.DUE_SOON, Tab.URGED, Tab.RETURNED, Tab.ALL)
+DEPARTMENT_TABS = (Tab.MINE, Tab.NEW, Tab.IN_PROGRESS, Tab.URGED, Tab.DUE_SOON, Tab.OVERDUE, Tab.RETURNED, Tab.ALL)
 S = TicketStatus
 
 
@@ -43,15 +46,20 @@ def tabs_for(department: Department) -> tuple[Tab, ...]:
     return HQ_TABS if department.kind == DepartmentKind.HQ else DEPARTMENT_TABS
 
 
-def _tab_condition(tab: Tab, now: datetime, warn: timedelta) -> ColumnElement[bool] | None:
+def _tab_condition(tab: Tab, now: datetime, warn: timedelta, staff_id: int | None) -> ColumnElement[bool] | None:
     """The SQL condition for a tab: the statuses the status table puts in it, or a condition on time or triage."""
     statuses = statuses_in_tab(tab)
     if statuses:
         return Ticket.status.in_(statuses)
-    open_states, running = list(OPEN_STATES), list(CLOCK_STATES)
+    open_states = list(OPEN_STATES)
+    # An extension awaiting HQ stops the clock: such a ticket is neither due soon nor overdue meanwhile.
+    running = and_(Ticket.status.in_(list(CLOCK_STATES)), Ticket.extension_asked_at.is_(None))
     return {
-        Tab.DUE_SOON: and_(Ticket.status.in_(running), Ticket.deadline_at >= now, Ticket.deadline_at < now + warn),
-        Tab.OVERDUE: and_(Ticket.status.in_(running), Ticket.deadline_at < now),
+        Tab.DUE_SOON: and_(running, Ticket.deadline_at >= now, Ticket.deadline_at < now + warn),
+        Tab.OVERDUE: and_(running, Ticket.deadline_at < now),
+        Tab.URGED: and_(Ticket.status.in_(open_states), Ticket.urged_at.is_not(None)),
+        Tab.EXTENSIONS: Ticket.extension_asked_at.is_not(None),
+        Tab.MINE: and_(Ticket.status.in_(open_states), Ticket.assignee_staff_id == (staff_id or -1)),
         Tab.TRIAGE: or_(and_(Ticket.status.in_(open_states),
                              or_(Ticket.needs_triage.is_(True), Ticket.status.in_([S.RECEIVED, S.RETURNED]))),
                         # a resolution the resident rejected twice waits for HQ's review
@@ -60,10 +68,10 @@ def _tab_condition(tab: Tab, now: datetime, warn: timedelta) -> ColumnElement[bo
 
 
 def ticket_query(department: Department, filters: Filters, *, now: datetime, warn: timedelta,
-                 local_offset: timedelta) -> Select[Ticket]:
-    """The filtered, visible tickets, newest first (without paging)."""
+                 local_offset: timedelta, staff_id: int | None = None) -> Select[Ticket]:
+    """The filtered, visible tickets, newest first (without paging); "mine" is staff_id's."""
     query = select(Ticket).where(visible_to(department))
-    condition = _tab_condition(filters.tab, now, warn)
+    condition = _tab_condition(filters.tab, now, warn, staff_id)
     if condition is not None:
         query = query.where(condition)
     if filters.number:
@@ -91,9 +99,10 @@ def page_of(query: Select[Ticket], page: int, *, session: Session) -> tuple[list
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
-def tab_counts(department: Department, *, now: datetime, warn: timedelta, session: Session) -> dict[str, int]:
+def tab_counts(department: Department, *, now: datetime, warn: timedelta, session: Session,
+               staff_id: int | None = None) -> dict[str, int]:
     """How many tickets each tab holds, in one pass over the visible tickets."""
-    every_tab = {tab: _tab_condition(tab, now, warn) for tab in tabs_for(department)}
+    every_tab = {tab: _tab_condition(tab, now, warn, staff_id) for tab in tabs_for(department)}
     conditions = {tab: condition for tab, condition in every_tab.items() if condition is not None}
     row = session.execute(select(*(func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(tab)
                                    for tab, condition in conditions.items()))

@@ -81,3 +81,24 @@ def do_add_demo_accounts(*, session: Session) -> list[tuple[str, str, str]]:
                          display_name=f"演示-{department.name}")
             created.append((username, password, department.name))
     return created
+
+
+SYSTEM_NAMES = {"resident": "反映人", "system:router": "系统（自动分派）", "system:deadline": "系统（期限提醒）",
+                "system:feedback": "系统", "system:duplicates": "系统（重复反映）"}
+
+
+def actor_names(actors: set[str], department_names: dict[str, str], *, session: Session) -> dict[str, str]:
+    """What the audit trail shows for each actor id: a staff member's name and department, or what the system is."""
+    usernames = {actor.removeprefix("staff:") for actor in actors if actor.startswith("staff:")}
+    names = {actor: SYSTEM_NAMES.get(actor, actor) for actor in actors}
+    for staff in session.scalars(select(StaffAccount).where(StaffAccount.username.in_(usernames))):
+        department = department_names.get(staff.department_code, staff.department_code)
+        names[f"staff:{staff.username}"] = f"{staff.display_name or staff.username}（{department}）"
+    return names
+
+
+def department_staff(department_code: str, *, session: Session) -> list[StaffAccount]:
+    """The active staff of a department, to assign a ticket to."""
+    return list(session.scalars(select(StaffAccount).where(StaffAccount.department_code == department_code,
+                                                           StaffAccount.active.is_(True))
+                                .order_by(StaffAccount.display_name, StaffAccount.username)))

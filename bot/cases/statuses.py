@@ -18,6 +18,7 @@ class NoticeKind(enum.StrEnum):
     REJECTED = "rejected"
     REOPENED = "reopened"
     CLOSED = "closed"
+    REPLY = "reply"              # a department's or HQ's answer, whatever the status
 
 
 class Tab(enum.StrEnum):
@@ -30,6 +31,9 @@ class Tab(enum.StrEnum):
     RETURNED = "returned"
     RESOLVED = "resolved"
     TRIAGE = "triage"
+    URGED = "urged"              # HQ's 督办 the department has yet to answer by finishing its turn
+    EXTENSIONS = "extensions"    # 延期 / 挂账 applications awaiting HQ
+    MINE = "mine"                # assigned to the signed-in staff member
     ALL = "all"
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.cases.routing import RouteDecision, decide_route
-from bot.cases.workflow import ROUTER_ACTOR, do_transition
+from bot.cases.workflow import ROUTER_ACTOR, Inputs, do_transition
 from bot.catalogue.snapshot import CatalogueSnapshot
 from bot.infra.db import enqueue_after_commit
 from models import Department, Draft, DraftStatus, LocationSource, Ticket, TicketCounter, TicketEvent, TicketStatus
@@ -67,11 +67,11 @@ def do_open_ticket(draft: Draft, *, catalogue: CatalogueSnapshot, now: datetime,
                             to_status=TicketStatus.RECEIVED, reason="市民通过公众号提交"))
     if decision.lead_department_code != catalogue.routing.hq_code and not hold_reason:
         do_transition(ticket, ROUTER_ACTOR, "auto_register", now=now, session=session,
-                      note=f"自动立案：类别【{catalogue.category_name(category)}】"
-                           f"（置信度 {draft.category_confidence:.2f}）")
+                      inputs=Inputs(note=f"自动立案：类别【{catalogue.category_name(category)}】"
+                                         f"（置信度 {draft.category_confidence:.2f}）"))
         lead = session.scalar(select(Department).where(Department.code == decision.lead_department_code))
-        do_transition(ticket, ROUTER_ACTOR, "auto_dispatch", now=now, session=session, department=lead,
-                      note=_dispatch_reason(decision, catalogue), catalogue=catalogue)
+        do_transition(ticket, ROUTER_ACTOR, "auto_dispatch", now=now, session=session, catalogue=catalogue,
+                      inputs=Inputs(note=_dispatch_reason(decision, catalogue), department=lead))
     for photo in draft.photos:
         photo.ticket_id = ticket.id
     draft.status = DraftStatus.SUBMITTED

@@ -147,7 +147,7 @@ def do_load_catalogue(catalogue: CatalogueFiles, *, session: Session) -> dict[st
         "name": c["name"], "position": catalogue.categories.index(c),
         "lead_department_code": c["lead_department"], "deadline": c["deadline"],
         "national_code": c.get("national_code", ""), "keywords": list(c.get("keywords", [])),
-        "hints": list(c.get("hints", []))})
+        "hints": list(c.get("hints", [])), "replies": list(c.get("replies", []))})
     session.flush()
     session.execute(delete(GazetteerEntry))
     session.execute(delete(RoutingOverride))

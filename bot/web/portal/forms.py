@@ -14,12 +14,21 @@ class LoginForm(FlaskForm):
 
 
 class ActionForm(FlaskForm):
+    """Every input a workflow step may read; the ticket page shows each step only the fields it uses."""
+
     action = HiddenField(validators=[DataRequired()])
     note = TextAreaField("说明 / 理由", validators=[Optional(), Length(max=2000)])
+    reply = TextAreaField("答复市民", validators=[Optional(), Length(max=500)])
     department = SelectField("承办部门", validators=[Optional()], validate_choice=False)
     merge_number = StringField("原工单编号", validators=[Optional(), Length(max=20)])
-    photos = MultipleFileField("处置后照片", validators=[FileAllowed(["jpg", "jpeg", "png", "webp", "heic"],
-                                                                   "只能上传照片")])
+    # Parsed by the view, so that a malformed date gets a Chinese answer (WTForms' own is English).
+    deadline = StringField("日期", validators=[Optional(), Length(max=20)], render_kw={"type": "datetime-local"})
+    assignee = SelectField("承办人", validators=[Optional()], validate_choice=False)
+    priority = SelectField("优先级", validators=[Optional()], validate_choice=False)
+    category = SelectField("类别", validators=[Optional()], validate_choice=False)
+    town = SelectField("镇街", validators=[Optional()], validate_choice=False)
+    location = StringField("位置", validators=[Optional(), Length(max=200)])
+    photos = MultipleFileField("照片", validators=[FileAllowed(["jpg", "jpeg", "png", "webp", "heic"], "只能上传照片")])
 
 
 class LogoutForm(FlaskForm):

@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from bot.cases.scores import compute_scoreboard
 from bot.infra.db import transaction
+from bot.web import services
 from bot.web.portal import bp, hq_required, sessions
 from bot.web.portal.spreadsheet import csv_response
 from bot.web.portal.views import catalogue
@@ -34,7 +35,8 @@ def _period() -> tuple[date, date]:
 def _scores():
     start, end = _period()
     with transaction(sessions()) as db:
-        board = compute_scoreboard(start, end, utcnow(), session=db, catalogue=catalogue())
+        board = compute_scoreboard(start, end, utcnow(), session=db, catalogue=catalogue(),
+                                   return_window=timedelta(hours=services().settings.workflow.return_window_hours))
     return start, end, board.departments, board.towns
 
 

@@ -1,4 +1,4 @@
-"""Portal pages for working tickets: queues with filters, the ticket page and its actions, photos, CSV."""
+"""Portal pages for finding tickets (queues with filters, CSV), their photos, and HQ's block and split of reporters."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -7,36 +7,22 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot import texts
-from bot.cases.deadlines import overdue
 from bot.cases.exports import HEADER, ticket_rows
 from bot.cases.lookups import department_may_see
 from bot.cases.queues import TAB_TITLES, Filters, page_of, tab_counts, tabs_for, ticket_query
 from bot.cases.reports import split_reporter as do_split_reporter
 from bot.cases.statuses import CLOCK_STATES, OPEN_STATES, Tab, status_label
-from bot.cases.workflow import (
-    RULES_BY_ACTION,
-    TransitionRefused,
-    allowed_actions,
-    department_choices,
-    do_flag,
-    do_transition,
-)
+from bot.cases.workflow import do_flag
 from bot.infra.db import transaction
-from bot.photos.cleaning import ImageRefused, clean_image
-from bot.photos.storage import store_photo
 from bot.web import services
 from bot.web.photo_links import VARIANTS, image_response
 from bot.web.portal import bp, hq_required, login_required, sessions
-from bot.web.portal.forms import ActionForm, LogoutForm
+from bot.web.portal.forms import LogoutForm
 from bot.web.portal.spreadsheet import csv_response
 from models import (
     Category,
-    Department,
     DepartmentKind,
-    Notification,
     Photo,
-    PhotoKind,
     PhotoStatus,
     Resident,
     Ticket,
@@ -104,9 +90,10 @@ def queue():
     filters = _filters()
     now = utcnow()
     with transaction(sessions()) as db:
-        query = ticket_query(g.department, filters, now=now, warn=warn_window(), local_offset=local_offset())
+        query = ticket_query(g.department, filters, now=now, warn=warn_window(), local_offset=local_offset(),
+                             staff_id=g.staff.id)
         rows, has_next = page_of(query, filters.page, session=db)
-        counts = tab_counts(g.department, now=now, warn=warn_window(), session=db)
+        counts = tab_counts(g.department, now=now, warn=warn_window(), session=db, staff_id=g.staff.id)
         categories = list(db.scalars(select(Category).order_by(Category.position)))
         towns = list(db.scalars(select(Town).order_by(Town.id)))
         db.expunge_all()
@@ -121,96 +108,19 @@ def queue_csv():
     filters = _filters()
     now = utcnow()
     with transaction(sessions()) as db:
-        query = ticket_query(g.department, filters, now=now, warn=warn_window(), local_offset=local_offset())
+        query = ticket_query(g.department, filters, now=now, warn=warn_window(), local_offset=local_offset(),
+                             staff_id=g.staff.id)
         rows = list(ticket_rows(query, now=now, session=db, catalogue=catalogue()))
     return csv_response(HEADER, rows, "tickets.csv")
 
 
-def _visible_ticket(db, number: str) -> Ticket:
+def visible_ticket(db, number: str) -> Ticket:
     ticket = db.scalar(select(Ticket).where(Ticket.number == number.upper())
                        .options(selectinload(Ticket.events).selectinload(TicketEvent.photos),
                                 selectinload(Ticket.photos)))
     if ticket is None or not department_may_see(g.department, ticket, session=db):
         abort(404)  # the same answer for "no such ticket" and "not yours"
     return ticket
-
-
-@bp.get("/tickets/<number>")
-@login_required
-def ticket(number: str):
-    with transaction(sessions()) as db:
-        found = _visible_ticket(db, number)
-        actions = allowed_actions(found, g.actor)
-        departments = department_choices(db) if any(a.needs_department for a in actions) else []
-        duplicates = _duplicates_of(found, db)
-        notices = list(db.scalars(select(Notification).where(Notification.ticket_id == found.id)
-                                  .order_by(Notification.id)))
-        reporters = list(db.scalars(select(TicketReporter).where(TicketReporter.ticket_id == found.id)
-                                    .order_by(TicketReporter.id)))
-        reporter_blocked = bool(found.resident_id and db.get_one(Resident, found.resident_id).blocked)
-        db.expunge_all()
-    form = ActionForm()
-    form.department.choices = [(d.code, d.name) for d in departments]
-    return render_template("portal/ticket.html", ticket=found, actions=actions, form=form, duplicates=duplicates,
-                           notices=notices, reporter_blocked=reporter_blocked, reporters=reporters,
-                           overdue=overdue(found, utcnow()))
-
-
-def _duplicates_of(ticket: Ticket, db) -> list[Ticket]:
-    return list(db.scalars(select(Ticket).where(Ticket.merged_into_id == ticket.id).order_by(Ticket.id)))
-
-
-@bp.post("/tickets/<number>/act")
-@login_required
-def act(number: str):
-    form = ActionForm()
-    form.department.choices = []
-    if not form.validate_on_submit():
-        flash("提交的表单无效（可能已过期），请重试。" + "；".join(
-            message for messages in form.errors.values() for message in messages), "error")
-        return redirect(url_for("portal.ticket", number=number))
-    media = services().settings.media
-    cleaned = []
-    for upload in form.photos.data or []:
-        if not getattr(upload, "filename", ""):
-            continue
-        try:
-            cleaned.append(clean_image(upload.read(), max_bytes=media.max_bytes, max_pixels=media.max_pixels))
-        except ImageRefused as exc:
-            flash(f"照片“{upload.filename}”无法使用：{texts.photo_refused(exc.reason, max_bytes=media.max_bytes)}",
-                  "error")
-            return redirect(url_for("portal.ticket", number=number))
-    storage = services().storage
-    try:
-        with transaction(sessions()) as db:
-            found = _visible_ticket(db, number)
-            department = db.scalar(select(Department).where(Department.code == form.department.data)) \
-                if form.department.data else None
-            target = db.scalar(select(Ticket).where(Ticket.number == (form.merge_number.data or "").strip().upper())) \
-                if form.merge_number.data else None
-            if target is not None and not department_may_see(g.department, target, session=db):
-                target = None
-            photos = [_after_photo(clean, found, db, storage) for clean in cleaned]
-            event = do_transition(found, g.actor, form.action.data, now=utcnow(), session=db,
-                                  note=form.note.data or "", photos=photos, department=department,
-                                  merge_target=target, catalogue=catalogue())
-            label = event.action
-    except TransitionRefused as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("portal.ticket", number=number))
-    flash(f"已完成：{RULES_BY_ACTION[label].label}", "ok")
-    return redirect(url_for("portal.ticket", number=number))
-
-
-def _after_photo(clean, ticket: Ticket, db, storage) -> Photo:
-    photo = Photo(kind=PhotoKind.AFTER, staff_id=g.staff.id, ticket_id=ticket.id,
-                  media_id=f"portal-{utcnow():%Y%m%d%H%M%S%f}", status=PhotoStatus.STORED,
-                  width=clean.width, height=clean.height, source_format=clean.source_format,
-                  phash=clean.phash, processed_at=utcnow())
-    db.add(photo)
-    db.flush()
-    photo.display_key, photo.thumbnail_key = store_photo(storage, photo.id, clean.display, clean.thumbnail)
-    return photo
 
 
 @bp.get("/photos/<int:photo_id>/<variant>")
@@ -236,7 +146,7 @@ def block_reporter(number: str):
         abort(400)
     block = request.form.get("block") == "1"
     with transaction(sessions()) as db:
-        found = _visible_ticket(db, number)
+        found = visible_ticket(db, number)
         if found.resident_id is None:
             flash("该工单的市民身份已删除，无法屏蔽。", "error")
             return redirect(url_for("portal.ticket", number=number))
@@ -254,7 +164,7 @@ def split_reporter(number: str, reporter_id: int):
     if not LogoutForm().validate_on_submit():
         abort(400)
     with transaction(sessions()) as db:
-        found = _visible_ticket(db, number)
+        found = visible_ticket(db, number)
         reporter = db.get(TicketReporter, reporter_id)
         if reporter is None or reporter.ticket_id != found.id or reporter.draft_id is None:
             abort(404)

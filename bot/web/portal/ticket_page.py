@@ -1,0 +1,170 @@
+"""The ticket page: the case, its history with names, and a form for each workflow step the clerk may take."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import flash, g, redirect, render_template, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import texts
+from bot.cases.actors import HQ_ADMIN
+from bot.cases.deadlines import overdue
+from bot.cases.effects import EXTENSION_LABELS, PRIORITY_LABELS
+from bot.cases.lookups import department_may_see
+from bot.cases.staff import actor_names, department_staff
+from bot.cases.workflow import (
+    RULES_BY_ACTION,
+    Input,
+    Inputs,
+    Rule,
+    TransitionRefused,
+    allowed_actions,
+    department_choices,
+    do_transition,
+)
+from bot.infra.db import transaction
+from bot.photos.cleaning import CleanImage, ImageRefused, clean_image
+from bot.photos.storage import store_photo
+from bot.web import services
+from bot.web.portal import bp, login_required, sessions
+from bot.web.portal.forms import ActionForm
+from bot.web.portal.views import catalogue, visible_ticket
+from models import (
+    Department,
+    Notification,
+    Photo,
+    PhotoKind,
+    PhotoStatus,
+    Priority,
+    Resident,
+    StaffAccount,
+    Ticket,
+    TicketReporter,
+    utcnow,
+)
+
+
+def action_form(ticket: Ticket, actions: list[Rule], *, session: Session, form: ActionForm | None = None) -> ActionForm:
+    """The form with the choices the offered steps need (departments, the lead's staff, categories, towns)."""
+    form = form or ActionForm(formdata=None)
+    wanted = set().union(*(rule.inputs_all for rule in actions)) if actions else set()
+    form.department.choices = [(d.code, d.name) for d in department_choices(session)] \
+        if Input.DEPARTMENT in wanted else []
+    form.assignee.choices = [(str(s.id), s.display_name or s.username)
+                             for s in department_staff(ticket.lead_department_code, session=session)] \
+        if Input.ASSIGNEE in wanted else []
+    form.priority.choices = [(p.value, label) for p, label in PRIORITY_LABELS.items()]
+    form.category.choices = [(c.code, c.name) for c in catalogue().categories.values()]
+    form.town.choices = sorted(catalogue().routing.town_names.items())
+    return form
+
+
+def _page(number: str, *, form: ActionForm | None = None, failed: str = "", status: int = 200):
+    with transaction(sessions()) as db:
+        found = visible_ticket(db, number)
+        actions = allowed_actions(found, g.actor)
+        form = action_form(found, actions, session=db, form=form)
+        duplicates = list(db.scalars(select(Ticket).where(Ticket.merged_into_id == found.id).order_by(Ticket.id)))
+        notices = list(db.scalars(select(Notification).where(Notification.ticket_id == found.id)
+                                  .order_by(Notification.id)))
+        reporters = list(db.scalars(select(TicketReporter).where(TicketReporter.ticket_id == found.id)
+                                    .order_by(TicketReporter.id)))
+        reporter_blocked = bool(found.resident_id and db.get_one(Resident, found.resident_id).blocked)
+        names = actor_names({e.actor for e in found.events} | {r.asked_by for r in found.extension_requests},
+                            catalogue().routing.department_names, session=db)
+        assignee = db.get(StaffAccount, found.assignee_staff_id) if found.assignee_staff_id else None
+        co_handlers = [c.department_code for c in found.co_handlers]
+        requests = list(found.extension_requests)
+        db.expunge_all()
+    category = catalogue().categories.get(found.category_code)
+    return render_template("portal/ticket.html", ticket=found, actions=actions, form=form, failed=failed,
+                           duplicates=duplicates, notices=notices, reporter_blocked=reporter_blocked,
+                           reporters=reporters, overdue=overdue(found, utcnow()), actor_names=names,
+                           assignee=assignee, co_handlers=co_handlers, requests=requests,
+                           replies=category.replies if category else [], priority_labels=PRIORITY_LABELS,
+                           extension_labels=EXTENSION_LABELS, Input=Input,
+                           labels={action: rule.label for action, rule in RULES_BY_ACTION.items()}), status
+
+
+@bp.get("/tickets/<number>")
+@login_required
+def ticket(number: str):
+    return _page(number)
+
+
+def _local_to_utc(value: str) -> datetime | None:
+    """A datetime-local field's value (district time) as naive UTC; None when blank or malformed."""
+    try:
+        moment = datetime.strptime(value.strip(), "%Y-%m-%dT%H:%M")
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=catalogue().calendar.zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def _inputs(form: ActionForm, ticket: Ticket, db: Session) -> Inputs:
+    department = db.scalar(select(Department).where(Department.code == form.department.data)) \
+        if form.department.data else None
+    target = db.scalar(select(Ticket).where(Ticket.number == (form.merge_number.data or "").strip().upper())) \
+        if form.merge_number.data else None
+    if target is not None and not department_may_see(g.department, target, session=db):
+        target = None
+    assignee = db.get(StaffAccount, int(form.assignee.data)) if (form.assignee.data or "").isdigit() else None
+    priority = form.priority.data if form.priority.data in {p.value for p in Priority} else None
+    return Inputs(note=form.note.data or "", reply=form.reply.data or "", department=department,
+                  merge_target=target, deadline=_local_to_utc(form.deadline.data or ""), assignee=assignee,
+                  priority=Priority(priority) if priority else None, category_code=form.category.data or "",
+                  town_code=form.town.data or "", location=form.location.data or "")
+
+
+def _refused(number: str, form: ActionForm, message: str):
+    """Say what is wrong on the same page, with what the clerk typed still in the form."""
+    flash(message, "error")
+    return _page(number, form=form, failed=form.action.data or "", status=422)
+
+
+@bp.post("/tickets/<number>/act")
+@login_required
+def act(number: str):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return _refused(number, form, "提交的表单无效（可能已过期），请重试。" + "；".join(
+            message for messages in form.errors.values() for message in messages))
+    media = services().settings.media
+    cleaned: list[CleanImage] = []
+    for upload in form.photos.data or []:
+        if not getattr(upload, "filename", ""):
+            continue
+        try:
+            cleaned.append(clean_image(upload.read(), max_bytes=media.max_bytes, max_pixels=media.max_pixels))
+        except ImageRefused as exc:
+            return _refused(number, form, f"照片“{upload.filename}”无法使用："
+                                          f"{texts.photo_refused(exc.reason, max_bytes=media.max_bytes)}")
+    if (form.deadline.data or "").strip() and _local_to_utc(form.deadline.data or "") is None:
+        return _refused(number, form, "日期格式不对，请用日期选择器重新选择。")
+    storage = services().storage
+    try:
+        with transaction(sessions()) as db:
+            found = visible_ticket(db, number)
+            photos = [_photo(clean, found, db, storage) for clean in cleaned]
+            event = do_transition(found, g.actor, form.action.data or "", now=utcnow(), session=db,
+                                  inputs=_inputs(form, found, db), photos=photos, catalogue=catalogue(),
+                                  verify_needs_photo=services().settings.workflow.verify_needs_photo)
+            label = RULES_BY_ACTION[event.action].label
+    except TransitionRefused as exc:
+        return _refused(number, form, str(exc))
+    flash(f"已完成：{label}", "ok")
+    return redirect(url_for("portal.ticket", number=number))
+
+
+def _photo(clean: CleanImage, ticket: Ticket, db: Session, storage) -> Photo:
+    """A department's after-photo, or HQ's on-site photo taken when verifying."""
+    kind = PhotoKind.ON_SITE if g.actor.workflow_role == HQ_ADMIN else PhotoKind.AFTER
+    photo = Photo(kind=kind, staff_id=g.staff.id, ticket_id=ticket.id,
+                  media_id=f"portal-{utcnow():%Y%m%d%H%M%S%f}", status=PhotoStatus.STORED,
+                  width=clean.width, height=clean.height, source_format=clean.source_format,
+                  phash=clean.phash, processed_at=utcnow())
+    db.add(photo)
+    db.flush()
+    photo.display_key, photo.thumbnail_key = store_photo(storage, photo.id, clean.display, clean.thumbnail)
+    return photo
