@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -15,7 +17,18 @@ from bot.cases.workflow import RULES
 from models import Photo, StaffAccount, Ticket, TicketEvent, TicketStatus, utcnow
 from tests import images
 from tests.conftest import REDIS_URL
-from tests.support import CSRF, PASSWORD, Clerk, add_staff, civicbot, config_file, logged_in, report, ticket_number
+from tests.support import (
+    CSRF,
+    PASSWORD,
+    TICKET_NUMBER,
+    Clerk,
+    add_staff,
+    civicbot,
+    config_file,
+    logged_in,
+    report,
+    ticket_number,
+)
 
 
 @pytest.fixture
@@ -284,3 +297,88 @@ def test_the_ticket_export_carries_what_a_city_platform_needs_and_no_formula_run
     assert cells["类别"] == "占道经营" and cells["国标大类代码"] == "05" and cells["属地"] == "晋祠镇"
     assert cells["是否超期"] == "否" and cells["处理时限"]
     assert chen.page("/portal/tickets.csv?tab=all").status_code == 200
+
+
+# Lists as staff work them all day: sorting, and filters kept in links ----------------------------------------------
+
+S = TicketStatus
+
+
+def ticket_at(sessions, number: str, status: TicketStatus = S.DISPATCHED, *, lead: str = "urban_mgmt",
+              due_in: timedelta = timedelta(days=1), triage: bool = False) -> str:
+    """A ticket as the router or earlier steps left it, set up directly so that a list has chosen deadlines."""
+    now = utcnow()
+    with sessions() as session, session.begin():
+        session.add(Ticket(number=number, description="花塔村路口有人摆摊", category_code="street_vending",
+                           town_code="jinci", lead_department_code=lead, status=status, needs_triage=triage,
+                           deadline_at=now + due_in, created_at=now, updated_at=now))
+    return number
+
+
+def numbers_in(page: str) -> list[str]:
+    """The ticket numbers a list shows, top to bottom."""
+    return list(dict.fromkeys(TICKET_NUMBER.findall(page.split("<tbody>", 1)[1])))
+
+
+def hrefs(page: str, around: str) -> list[str]:
+    """The links inside the first element that starts with `around` (e.g. '<nav class="tabs">')."""
+    part = page.split(around, 1)[1].split("</nav>", 1)[0].split("</form>", 1)[0]
+    return [html.unescape(link) for link in re.findall(r'href="([^"]+)"', part)]
+
+
+def args_of(url: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+def test_sorting_by_deadline_puts_the_most_urgent_first(clerk, sessions):
+    later = ticket_at(sessions, "JY-20260301-0001", due_in=timedelta(days=3))
+    soonest = ticket_at(sessions, "JY-20260301-0002", due_in=timedelta(hours=1))
+    middle = ticket_at(sessions, "JY-20260301-0003", due_in=timedelta(days=1))
+    hq = clerk("hq")
+    by_deadline = hq.page("/portal/tickets?tab=all&sort=deadline").get_data(as_text=True)
+    assert numbers_in(by_deadline) == [soonest, middle, later]
+    assert '<option value="deadline" selected>' in by_deadline
+    assert numbers_in(hq.page("/portal/tickets?tab=all").get_data(as_text=True)) == [middle, soonest, later]
+    assert numbers_in(hq.page("/portal/tickets?tab=all&sort=oldest").get_data(as_text=True)) == [later, soonest,
+                                                                                                middle]
+    export = hq.page("/portal/tickets.csv?tab=all&sort=deadline").get_data(as_text=True)
+    assert TICKET_NUMBER.findall(export) == [soonest, middle, later]   # the export is in the list's order
+
+
+def test_filters_stay_in_tab_page_and_export_links_and_on_the_way_back_from_a_ticket(clerk, sessions):
+    for serial in range(1, 53):
+        ticket_at(sessions, f"JY-20260302-{serial:04d}", due_in=timedelta(hours=serial))
+    hq = clerk("hq")
+    kept = {"category": "street_vending", "town": "jinci", "sort": "deadline"}
+    first = hq.page("/portal/tickets?tab=all&category=street_vending&town=jinci&sort=deadline").get_data(as_text=True)
+    assert numbers_in(first)[0] == "JY-20260302-0001" and len(numbers_in(first)) == 50
+    for link in hrefs(first, '<nav class="tabs">'):
+        assert args_of(link).items() >= kept.items(), link
+    export = next(link for link in hrefs(first, '<form class="filters"') if "tickets.csv" in link)
+    assert args_of(export).items() >= kept.items()
+    next_page = hrefs(first, '<nav class="pager">')[-1]
+    assert args_of(next_page) == {"tab": "all", **kept, "page": "2"}
+    second = hq.page(next_page).get_data(as_text=True)
+    assert numbers_in(second) == ["JY-20260302-0051", "JY-20260302-0052"]
+    # A clerk opens a ticket from page 2, works it, and goes back: the same page of the same list.
+    opened = next(link for link in re.findall(r'href="([^"]+)"', second) if "JY-20260302-0051" in link)
+    ticket_page = hq.page(html.unescape(opened)).get_data(as_text=True)
+    assert args_of(hrefs(ticket_page, '<p class="back">')[0]) == args_of(next_page)
+    worked = hq.act("JY-20260302-0051", "dispatch", department="water_affairs").get_data(as_text=True)
+    assert "已完成" in worked
+    back = hrefs(worked, '<p class="back">')[0]
+    assert args_of(back) == args_of(next_page)
+
+
+def test_a_wild_page_number_or_unknown_filter_shows_a_list_not_an_error(clerk, vending_ticket):
+    hq = clerk("hq")
+    for query in ("page=99999999999999999999", "page=-4", "page=abc", "page=" + "9" * 5000, "sort=loudest",
+                  "tab=nope", "status=lost", "category=%3Cscript%3E", "town=atlantis", "from=9999-12-31",
+                  "to=0001-01-01", "from=2026-02-30", "q=%25", "q=" + "X" * 500):
+        response = hq.page(f"/portal/tickets?{query}")
+        assert response.status_code == 200, query
+        assert hq.page(f"/portal/tickets.csv?{query}").status_code == 200, query
+    huge = hq.page("/portal/tickets?tab=all&page=99999999999999999999").get_data(as_text=True)
+    assert "第 10000 页" in huge and "本页没有工单" in huge
+    ignored = hq.page("/portal/tickets?tab=all&category=nonsense&sort=loudest").get_data(as_text=True)
+    assert vending_ticket in ignored     # an unknown category or sort is left out, not applied

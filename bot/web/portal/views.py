@@ -1,9 +1,9 @@
 """Portal pages for working tickets: queues with filters, the ticket page and its actions, photos, CSV."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -11,9 +11,9 @@ from bot import texts
 from bot.cases.deadlines import overdue
 from bot.cases.exports import HEADER, ticket_rows
 from bot.cases.lookups import department_may_see
-from bot.cases.queues import TAB_TITLES, Filters, page_of, tab_counts, tabs_for, ticket_query
+from bot.cases.queues import SORT_TITLES, TAB_TITLES, Filters, page_of, tab_counts, tabs_for, ticket_query
 from bot.cases.reports import split_reporter as do_split_reporter
-from bot.cases.statuses import CLOCK_STATES, OPEN_STATES, Tab, status_label
+from bot.cases.statuses import CLOCK_STATES, OPEN_STATES, status_label
 from bot.cases.workflow import (
     RULES_BY_ACTION,
     TransitionRefused,
@@ -28,12 +28,12 @@ from bot.photos.storage import store_photo
 from bot.web import services
 from bot.web.photo_links import VARIANTS, image_response
 from bot.web.portal import bp, hq_required, login_required, sessions
+from bot.web.portal.filters import filter_args, list_from, list_url, read_filters
 from bot.web.portal.forms import ActionForm, LogoutForm
 from bot.web.portal.spreadsheet import csv_response
 from models import (
     Category,
     Department,
-    DepartmentKind,
     Notification,
     Photo,
     PhotoKind,
@@ -46,6 +46,8 @@ from models import (
     Town,
     utcnow,
 )
+
+LIST = "list"   # the session's key for the last list the clerk looked at: the ticket page's way back
 
 
 def catalogue():
@@ -75,21 +77,14 @@ def portal_helpers():
 
 
 def _filters() -> Filters:
-    args = request.args
-    default_tab = Tab.TRIAGE if g.department.kind == DepartmentKind.HQ else Tab.NEW
-    tab = args.get("tab", default_tab)
-    return Filters(tab=Tab(tab) if tab in Tab.__members__.values() else Tab.ALL,
-                   category=args.get("category", ""), town=args.get("town", ""),
-                   status=args.get("status", "") if args.get("status", "") in {s.value for s in TicketStatus} else "",
-                   date_from=_date(args.get("from")), date_to=_date(args.get("to")), number=args.get("q", ""),
-                   page=max(1, args.get("page", 1, type=int) or 1))
+    return read_filters(request.args, department=g.department, catalogue=catalogue())
 
 
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+def _back_to_list() -> str:
+    """Where the ticket page's 返回列表 leads: the list it was opened from, else the last list seen, else the queue."""
+    def rebuilt(target):
+        return list_from(target, department=g.department, catalogue=catalogue())
+    return rebuilt(request.args.get("next")) or rebuilt(session.get(LIST)) or url_for("portal.queue")
 
 
 @bp.get("/")
@@ -110,9 +105,12 @@ def queue():
         categories = list(db.scalars(select(Category).order_by(Category.position)))
         towns = list(db.scalars(select(Town).order_by(Town.id)))
         db.expunge_all()
+    here = list_url(filters)
+    session[LIST] = here
     return render_template("portal/queue.html", rows=rows, has_next=has_next, filters=filters, counts=counts,
                            tabs=[(tab, TAB_TITLES[tab]) for tab in tabs_for(g.department)], categories=categories,
-                           towns=towns, statuses=list(TicketStatus), warn=warn_window())
+                           towns=towns, statuses=list(TicketStatus), warn=warn_window(), sorts=SORT_TITLES.items(),
+                           here=here, list_url=list_url, filter_args=filter_args)
 
 
 @bp.get("/tickets.csv")
@@ -153,7 +151,7 @@ def ticket(number: str):
     form.department.choices = [(d.code, d.name) for d in departments]
     return render_template("portal/ticket.html", ticket=found, actions=actions, form=form, duplicates=duplicates,
                            notices=notices, reporter_blocked=reporter_blocked, reporters=reporters,
-                           overdue=overdue(found, utcnow()))
+                           overdue=overdue(found, utcnow()), back_to_list=_back_to_list())
 
 
 def _duplicates_of(ticket: Ticket, db) -> list[Ticket]:
