@@ -299,7 +299,7 @@ def test_the_ticket_export_carries_what_a_city_platform_needs_and_no_formula_run
     assert chen.page("/portal/tickets.csv?tab=all").status_code == 200
 
 
-# Lists as staff work them all day: sorting, and filters kept in links ----------------------------------------------
+# Lists as staff work them all day: sorting, the header search, filters kept in links --------------------------------
 
 S = TicketStatus
 
@@ -382,3 +382,22 @@ def test_a_wild_page_number_or_unknown_filter_shows_a_list_not_an_error(clerk, v
     assert "第 10000 页" in huge and "本页没有工单" in huge
     ignored = hq.page("/portal/tickets?tab=all&category=nonsense&sort=loudest").get_data(as_text=True)
     assert vending_ticket in ignored     # an unknown category or sort is left out, not applied
+
+
+def test_the_header_search_opens_a_ticket_and_never_reveals_another_departments(clerk, vending_ticket):
+    chen, liu = clerk("chen"), clerk("liu")
+    full_width = "".join(chr(ord(character) + 0xFEE0) for character in vending_ticket)   # ＪＹ－２０…
+    for typed in (f"+{vending_ticket.lower()}+", full_width):
+        opened = chen.page(f"/portal/search?number={typed}")
+        assert opened.status_code == 302 and opened.location == f"/portal/tickets/{vending_ticket}", typed
+    partial = chen.client.get(f"/portal/search?number={vending_ticket[-6:]}", follow_redirects=True)
+    assert args_of(partial.request.url) == {"tab": "all", "q": vending_ticket[-6:]}
+    assert vending_ticket in numbers_in(partial.get_data(as_text=True))
+    not_theirs = liu.client.get(f"/portal/search?number={vending_ticket}", follow_redirects=True)
+    assert f"未找到工单 {vending_ticket}" in not_theirs.get_data(as_text=True)
+    assert f'href="/portal/tickets/{vending_ticket}' not in not_theirs.get_data(as_text=True)
+    missing = liu.client.get("/portal/search?number=JY-20010101-0001", follow_redirects=True)
+    # The same answer, word for word (but for the number asked and the form's signed token).
+    assert (CSRF.sub("", not_theirs.get_data(as_text=True)).replace(vending_ticket, "N")
+            == CSRF.sub("", missing.get_data(as_text=True)).replace("JY-20010101-0001", "N"))
+    assert 'action="/portal/search"' in chen.page(f"/portal/tickets/{vending_ticket}").get_data(as_text=True)

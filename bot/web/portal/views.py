@@ -1,4 +1,5 @@
-"""Portal pages for working tickets: queues with filters, the ticket page and its actions, photos, CSV."""
+"""Portal pages for working tickets: queues with filters, the search by number, the ticket page and its actions,
+photos, CSV."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -10,10 +11,10 @@ from sqlalchemy.orm import selectinload
 from bot import texts
 from bot.cases.deadlines import overdue
 from bot.cases.exports import HEADER, ticket_rows
-from bot.cases.lookups import department_may_see
+from bot.cases.lookups import department_may_see, visible_to
 from bot.cases.queues import SORT_TITLES, TAB_TITLES, Filters, page_of, tab_counts, tabs_for, ticket_query
 from bot.cases.reports import split_reporter as do_split_reporter
-from bot.cases.statuses import CLOCK_STATES, OPEN_STATES, status_label
+from bot.cases.statuses import CLOCK_STATES, OPEN_STATES, Tab, status_label
 from bot.cases.workflow import (
     RULES_BY_ACTION,
     TransitionRefused,
@@ -28,7 +29,7 @@ from bot.photos.storage import store_photo
 from bot.web import services
 from bot.web.photo_links import VARIANTS, image_response
 from bot.web.portal import bp, hq_required, login_required, sessions
-from bot.web.portal.filters import filter_args, list_from, list_url, read_filters
+from bot.web.portal.filters import filter_args, list_from, list_url, read_filters, ticket_number
 from bot.web.portal.forms import ActionForm, LogoutForm
 from bot.web.portal.spreadsheet import csv_response
 from models import (
@@ -122,6 +123,21 @@ def queue_csv():
         query = ticket_query(g.department, filters, now=now, warn=warn_window(), local_offset=local_offset())
         rows = list(ticket_rows(query, now=now, session=db, catalogue=catalogue()))
     return csv_response(HEADER, rows, "tickets.csv")
+
+
+@bp.get("/search")
+@login_required
+def search():
+    """The header's search box: an exact number the clerk may see opens that ticket; anything else lists the
+    numbers containing it on the "all" tab, which says 未找到工单 when none is theirs (whether it exists or not)."""
+    number = ticket_number(request.args.get("number"))
+    if not number:
+        return redirect(url_for("portal.queue"))
+    with transaction(sessions()) as db:
+        found = db.scalar(select(Ticket.number).where(Ticket.number == number, visible_to(g.department)))
+    if found is not None:
+        return redirect(url_for("portal.ticket", number=found))
+    return redirect(list_url(Filters(tab=Tab.ALL, number=number)))
 
 
 def _visible_ticket(db, number: str) -> Ticket:
