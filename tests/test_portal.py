@@ -13,7 +13,8 @@ import pytest
 import requests
 from sqlalchemy import select, update
 
-from bot.cases.workflow import RULES
+from bot.cases.workflow import BULK_ACTIONS, RULES, RULES_BY_ACTION
+from bot.web.portal.bulk import BULK_LIMIT, fits_bulk
 from models import Photo, StaffAccount, Ticket, TicketEvent, TicketStatus, utcnow
 from tests import images
 from tests.conftest import REDIS_URL
@@ -299,7 +300,7 @@ def test_the_ticket_export_carries_what_a_city_platform_needs_and_no_formula_run
     assert chen.page("/portal/tickets.csv?tab=all").status_code == 200
 
 
-# Lists as staff work them all day: sorting, the header search, filters kept in links --------------------------------
+# Lists as staff work them all day: sorting, the header search, filters kept in links, bulk actions -----------------
 
 S = TicketStatus
 
@@ -401,3 +402,57 @@ def test_the_header_search_opens_a_ticket_and_never_reveals_another_departments(
     assert (CSRF.sub("", not_theirs.get_data(as_text=True)).replace(vending_ticket, "N")
             == CSRF.sub("", missing.get_data(as_text=True)).replace("JY-20010101-0001", "N"))
     assert 'action="/portal/search"' in chen.page(f"/portal/tickets/{vending_ticket}").get_data(as_text=True)
+
+
+def test_hq_dispatches_many_at_once_and_is_told_which_were_refused_and_why(clerk, sessions):
+    first = ticket_at(sessions, "JY-20260303-0001", S.REGISTERED, lead="hq", triage=True)
+    second = ticket_at(sessions, "JY-20260303-0002", S.RECEIVED, lead="hq", triage=True)
+    closed = ticket_at(sessions, "JY-20260303-0003", S.CLOSED, lead="hq")
+    hq = clerk("hq")
+    triage = hq.page("/portal/tickets?tab=triage&sort=deadline").get_data(as_text=True)
+    assert triage.count('name="numbers"') == 2 and "派遣 / 改派" in triage
+    everything = hq.page("/portal/tickets?tab=all").get_data(as_text=True)
+    assert f'value="{closed}"' not in everything       # nothing to do with a closed ticket: no checkbox
+    done = hq.bulk("dispatch", [first, second, closed], department="urban_mgmt",
+                   back="/portal/tickets?tab=triage&sort=deadline")
+    page = done.get_data(as_text=True)
+    assert "成功 2 张" in page and "未办理 1 张" in page
+    assert f"未办理 {closed}：当前状态或权限下不能“派遣 / 改派”。" in page
+    assert args_of(done.request.url) == {"tab": "triage", "sort": "deadline"}   # back on the same list
+    with sessions() as session:
+        for number in (first, second):
+            ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+            assert ticket.status == S.DISPATCHED and ticket.lead_department_code == "urban_mgmt"
+            event = session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
+                                                             TicketEvent.action == "dispatch"))
+            assert event.actor == "staff:hq" and event.reason == "派往区城市管理局"
+        assert session.scalar(select(Ticket.status).where(Ticket.number == closed)) == S.CLOSED
+
+
+def test_a_department_admin_accepts_in_bulk_and_staff_get_no_checkboxes(clerk, sessions, vending_ticket):
+    other = ticket_at(sessions, "JY-20260304-0001")
+    theirs = ticket_at(sessions, "JY-20260304-0002", lead="water_affairs")
+    chen, boss = clerk("chen"), clerk("boss")
+    assert 'name="numbers"' not in chen.page("/portal/tickets?tab=new").get_data(as_text=True)
+    assert chen.bulk("accept", [vending_ticket], back="/portal/tickets?tab=new").status_code == 403
+    assert 'name="numbers"' in boss.page("/portal/tickets?tab=new").get_data(as_text=True)
+    page = boss.bulk("accept", [vending_ticket, other, theirs], back="/portal/tickets?tab=new").get_data(as_text=True)
+    assert "成功 2 张" in page and f"未办理 {theirs}：未找到该工单。" in page
+    assert status_of(sessions, vending_ticket) == status_of(sessions, other) == S.IN_PROGRESS
+    assert status_of(sessions, theirs) == S.DISPATCHED
+
+
+def test_bulk_needs_the_csrf_token_a_department_and_at_most_the_batch_limit(clerk, sessions):
+    number = ticket_at(sessions, "JY-20260305-0001", S.REGISTERED, lead="hq", triage=True)
+    hq = clerk("hq")
+    forged = hq.client.post("/portal/tickets/bulk", data={"action": "dispatch", "numbers": [number],
+                                                          "department": "urban_mgmt"})
+    assert forged.status_code == 400
+    no_department = hq.bulk("dispatch", [number]).get_data(as_text=True)
+    assert "请选择承办部门" in no_department
+    too_many = [f"JY-20260305-{serial:04d}" for serial in range(1, BULK_LIMIT + 2)]
+    assert f"一次最多批量办理 {BULK_LIMIT} 张" in hq.bulk("dispatch", too_many, department="urban_mgmt").get_data(
+        as_text=True)
+    assert status_of(sessions, number) == S.REGISTERED
+    # Every action offered in bulk needs nothing a batch cannot give (a note, a photo, a ticket to merge into).
+    assert BULK_ACTIONS and all(fits_bulk(RULES_BY_ACTION[action]) for action in BULK_ACTIONS)

@@ -166,6 +166,9 @@ RULES: tuple[Rule, ...] = (
 RULES_BY_ACTION = {rule.action: rule for rule in RULES}
 SYSTEM_ACTOR = Actor("system:feedback", "", SYSTEM, "")
 ROUTER_ACTOR = Actor("system:router", "", ROUTER, "")
+# The actions the portal also offers on many tickets at once, each ticket still through do_transition. Only rules
+# that need no note, photo or merge target fit (a department is chosen once for all); the portal skips others.
+BULK_ACTIONS = ("dispatch", "accept")
 
 
 class TransitionRefused(Exception):

@@ -29,6 +29,7 @@ from bot.photos.storage import store_photo
 from bot.web import services
 from bot.web.photo_links import VARIANTS, image_response
 from bot.web.portal import bp, hq_required, login_required, sessions
+from bot.web.portal.bulk import BULK_LIMIT, bulk_form, selectable
 from bot.web.portal.filters import filter_args, list_from, list_url, read_filters, ticket_number
 from bot.web.portal.forms import ActionForm, LogoutForm
 from bot.web.portal.spreadsheet import csv_response
@@ -105,13 +106,18 @@ def queue():
         counts = tab_counts(g.department, now=now, warn=warn_window(), session=db)
         categories = list(db.scalars(select(Category).order_by(Category.position)))
         towns = list(db.scalars(select(Town).order_by(Town.id)))
+        bulk = bulk_form(g.actor, session=db)
+        ticked = selectable(rows, g.actor) if bulk else set()
         db.expunge_all()
     here = list_url(filters)
     session[LIST] = here
+    if bulk:
+        bulk.next.data = here
     return render_template("portal/queue.html", rows=rows, has_next=has_next, filters=filters, counts=counts,
                            tabs=[(tab, TAB_TITLES[tab]) for tab in tabs_for(g.department)], categories=categories,
                            towns=towns, statuses=list(TicketStatus), warn=warn_window(), sorts=SORT_TITLES.items(),
-                           here=here, list_url=list_url, filter_args=filter_args)
+                           here=here, list_url=list_url, filter_args=filter_args, bulk=bulk, selectable=ticked,
+                           bulk_limit=BULK_LIMIT)
 
 
 @bp.get("/tickets.csv")
