@@ -79,6 +79,9 @@ def main() -> None:
                    "/portal/tickets?tab=all&category=street_vending&town=jinci", clerk),
                   (username, "queue (search by number)", f"/portal/tickets?tab=all&q={number[-6:]}", clerk),
                   (username, "queue (page 50)", "/portal/tickets?tab=all&page=50", clerk),
+                  (username, "queue (all, by deadline)", "/portal/tickets?tab=all&sort=deadline", clerk),
+                  (username, "queue (all, by category)", "/portal/tickets?tab=all&sort=category", clerk),
+                  (username, "queue (all, by town)", "/portal/tickets?tab=all&sort=town", clerk),
                   (username, "ticket page", f"/portal/tickets/{number}", clerk)]
     print(f"server time per request, median (max) of {REQUESTS}, {TICKETS:,} tickets, SQLite:")
     for username, title, path, clerk in pages:

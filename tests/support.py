@@ -158,6 +158,12 @@ class Clerk:
         return self.client.post(f"/portal/tickets/{number}/act", data=data, content_type="multipart/form-data",
                                 follow_redirects=True)
 
+    def bulk(self, action: str, numbers, department: str = "", back: str = "/portal/tickets?tab=all", **fields):
+        """Tick these tickets in the list at back, choose the action (and department or person) and submit."""
+        data = {"action": action, "numbers": list(numbers), "department": department, "next": back,
+                "csrf_token": self.csrf(back), **fields}
+        return self.client.post("/portal/tickets/bulk", data=data, follow_redirects=True)
+
 
 def logged_in(app, username: str) -> Clerk:
     """A clerk who has logged in to the portal with PASSWORD."""

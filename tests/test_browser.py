@@ -1,4 +1,5 @@
-"""The portal in a real browser (headless Chromium through Playwright): a clerk's whole case and an isolation try.
+"""The portal in a real browser (headless Chromium through Playwright): a clerk's whole case, an isolation try, and
+bulk actions and lists on a desktop and on phones.
 
 Screenshots of the main pages are written to var/screenshots/ for a reviewer to look at.
 """
@@ -41,8 +42,8 @@ def browser():
 
 @pytest.fixture
 def portal(running_bot):
-    for username, department, role in [("chen", "urban_mgmt", "staff"), ("liu", "water_affairs", "admin"),
-                                       ("hq", "hq", "admin")]:
+    for username, department, role in [("chen", "urban_mgmt", "staff"), ("boss", "urban_mgmt", "admin"),
+                                       ("liu", "water_affairs", "admin"), ("hq", "hq", "admin")]:
         added = civicbot(running_bot.config, "staff", "add", username, "--department", department, "--role", role,
                          "--password", PASSWORD)
         assert added.exit_code == 0, added.stderr
@@ -115,3 +116,60 @@ def test_another_department_cannot_open_the_ticket_in_the_browser(portal, browse
     assert response.status == 404
     outsider.goto(f"{base}/portal/login")
     outsider.screenshot(path=str(SHOTS / "00-login.png"))
+
+
+def report_to_triage(bot, openid: str) -> str:
+    """A resident names only a long street, which does not settle the town: the ticket waits in HQ's triage."""
+    resident = ChatSimulator(bot.url, WeChatSettings(token=TOKEN), openid=openid)
+    return ticket_number(report(resident, "长风西大街上有人乱停车堵住了人行道"))
+
+
+def fits_the_screen(page) -> bool:
+    """Nothing on the page is wider than the screen it was opened on: no sideways scrolling (a phone's browser would
+    zoom out to show the overflow, so the window's own width is no judge)."""
+    return page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)") \
+        <= page.viewport_size["width"]
+
+
+def test_hq_dispatches_two_triage_tickets_at_once_on_a_desktop_and_on_a_phone(portal, browser):
+    base = f"http://127.0.0.1:{portal.port}"
+    first, second = report_to_triage(portal, "o-browser-first"), report_to_triage(portal, "o-browser-second")
+
+    hq = browser.new_page(viewport={"width": 1280, "height": 900})
+    log_in(hq, base, "hq")                               # HQ's list opens on triage
+    hq.check(f"input[name=numbers][value='{first}']")
+    hq.check(f"input[name=numbers][value='{second}']")
+    assert hq.inner_text("#picked") == "2"
+    hq.select_option("#bulk select[name=action]", "dispatch")
+    hq.select_option("#bulk select[name=department]", "urban_mgmt")
+    hq.screenshot(path=str(SHOTS / "07-hq-bulk-dispatch.png"), full_page=True)
+    hq.click("#bulk button[type=submit]")
+    assert "批量“派遣 / 改派”：成功 2 张。" in hq.inner_text("main")
+    hq.screenshot(path=str(SHOTS / "08-hq-bulk-dispatched.png"), full_page=True)
+    hq.select_option("form.filters select[name=sort]", "deadline")
+    hq.click("form.filters button[type=submit]")
+    hq.click("nav.tabs >> text=全部")
+    assert "sort=deadline" in hq.url and "tab=all" in hq.url    # the tab link kept the chosen order
+    assert "区城市管理局" in hq.inner_text("table")
+
+    for width in (360, 414):
+        phone = browser.new_page(viewport={"width": width, "height": 800}, is_mobile=True, has_touch=True)
+        log_in(phone, base, "chen")
+        phone.goto(f"{base}/portal/tickets?tab=new&sort=deadline")
+        assert first in phone.inner_text("main") and fits_the_screen(phone), width
+        phone.fill("header input[name=number]", first)
+        phone.press("header input[name=number]", "Enter")
+        phone.wait_for_url(re.compile(rf".*/portal/tickets/{first}$"))
+        assert fits_the_screen(phone), width
+        phone.click("text=← 返回列表")
+        assert "sort=deadline" in phone.url and fits_the_screen(phone)
+        phone.screenshot(path=str(SHOTS / f"09-phone-{width}-department-queue.png"), full_page=True)
+        phone.close()
+
+    boss = browser.new_page(viewport={"width": 360, "height": 800}, is_mobile=True, has_touch=True)
+    log_in(boss, base, "boss")                           # the department's admin takes both up from the phone
+    boss.check("#select-all")
+    assert boss.inner_text("#picked") == "2" and fits_the_screen(boss)
+    boss.screenshot(path=str(SHOTS / "10-phone-360-bulk-accept.png"), full_page=True)
+    boss.click("#bulk button[type=submit]")
+    assert "批量“接单处置”：成功 2 张。" in boss.inner_text("main") and fits_the_screen(boss)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.catalogue.snapshot import load_snapshot
 from models import Notification, StaffAccount, Ticket, TicketEvent, TicketStatus, utcnow
 from tests import images
-from tests.support import status_of
+from tests.support import report, status_of, ticket_number
 
 
 def ticket_row(sessions, number: str) -> Ticket:
@@ -136,5 +136,16 @@ def test_an_admin_assigns_a_ticket_and_it_is_in_the_staff_members_own_tab(clerk,
     boss.act(vending_ticket, "assign", assignee=str(chen_id))
     assert vending_ticket in chen.page("/portal/tickets?tab=mine").get_data(as_text=True)
     boss.act(vending_ticket, "set_priority", priority="urgent", note="学校门口")
-    queue = chen.page("/portal/tickets?tab=mine").get_data(as_text=True)
-    assert "紧急" in queue
+    assert "紧急" in chen.page("/portal/tickets?tab=mine").get_data(as_text=True)
+
+
+def test_an_admin_assigns_tickets_in_bulk_to_a_staff_member(clerk, sessions, resident):
+    first = ticket_number(report(resident, photo="m-1"))
+    second = ticket_number(report(resident, "晋祠镇王郭村路口有人卖水果摆摊"))
+    chen, boss = clerk("chen"), clerk("boss")
+    with sessions() as session:
+        chen_id = session.scalar(select(StaffAccount.id).where(StaffAccount.username == "chen"))
+    page = boss.bulk("assign", [first, second], assignee=str(chen_id)).get_data(as_text=True)
+    assert "成功 2 张" in page
+    mine = chen.page("/portal/tickets?tab=mine").get_data(as_text=True)
+    assert first in mine and second in mine

@@ -2,22 +2,26 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from sqlalchemy import select, update
 
-from bot.cases.workflow import RULES
+from bot.cases.workflow import BULK_ACTIONS, RULES, RULES_BY_ACTION
+from bot.web.portal.bulk import BULK_LIMIT, fits_bulk
 from models import Photo, StaffAccount, Ticket, TicketEvent, TicketStatus, utcnow
 from tests import images
 from tests.conftest import REDIS_URL
 from tests.support import (
     CSRF,
     PASSWORD,
+    TICKET_NUMBER,
     Clerk,
     civicbot,
     config_file,
@@ -273,3 +277,161 @@ def test_the_ticket_export_carries_what_a_city_platform_needs_and_no_formula_run
     assert cells["类别"] == "占道经营" and cells["国标大类代码"] == "05" and cells["属地"] == "晋祠镇"
     assert cells["是否超期"] == "否" and cells["处理时限"]
     assert chen.page("/portal/tickets.csv?tab=all").status_code == 200
+
+
+# Lists as staff work them all day: sorting, the header search, filters kept in links, bulk actions -----------------
+
+S = TicketStatus
+
+
+def ticket_at(sessions, number: str, status: TicketStatus = S.DISPATCHED, *, lead: str = "urban_mgmt",
+              due_in: timedelta = timedelta(days=1), triage: bool = False) -> str:
+    """A ticket as the router or earlier steps left it, set up directly so that a list has chosen deadlines."""
+    now = utcnow()
+    with sessions() as session, session.begin():
+        session.add(Ticket(number=number, description="花塔村路口有人摆摊", category_code="street_vending",
+                           town_code="jinci", lead_department_code=lead, status=status, needs_triage=triage,
+                           deadline_at=now + due_in, created_at=now, updated_at=now))
+    return number
+
+
+def numbers_in(page: str) -> list[str]:
+    """The ticket numbers a list shows, top to bottom."""
+    return list(dict.fromkeys(TICKET_NUMBER.findall(page.split("<tbody>", 1)[1])))
+
+
+def hrefs(page: str, around: str) -> list[str]:
+    """The links inside the first element that starts with `around` (e.g. '<nav class="tabs">')."""
+    part = page.split(around, 1)[1].split("</nav>", 1)[0].split("</form>", 1)[0]
+    return [html.unescape(link) for link in re.findall(r'href="([^"]+)"', part)]
+
+
+def args_of(url: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+def test_sorting_by_deadline_puts_the_most_urgent_first(clerk, sessions):
+    later = ticket_at(sessions, "JY-20260301-0001", due_in=timedelta(days=3))
+    soonest = ticket_at(sessions, "JY-20260301-0002", due_in=timedelta(hours=1))
+    middle = ticket_at(sessions, "JY-20260301-0003", due_in=timedelta(days=1))
+    hq = clerk("hq")
+    by_deadline = hq.page("/portal/tickets?tab=all&sort=deadline").get_data(as_text=True)
+    assert numbers_in(by_deadline) == [soonest, middle, later]
+    assert '<option value="deadline" selected>' in by_deadline
+    assert numbers_in(hq.page("/portal/tickets?tab=all").get_data(as_text=True)) == [middle, soonest, later]
+    assert numbers_in(hq.page("/portal/tickets?tab=all&sort=oldest").get_data(as_text=True)) == [later, soonest,
+                                                                                                middle]
+    export = hq.page("/portal/tickets.csv?tab=all&sort=deadline").get_data(as_text=True)
+    assert TICKET_NUMBER.findall(export) == [soonest, middle, later]   # the export is in the list's order
+
+
+def test_filters_stay_in_tab_page_and_export_links_and_on_the_way_back_from_a_ticket(clerk, sessions):
+    for serial in range(1, 53):
+        ticket_at(sessions, f"JY-20260302-{serial:04d}", due_in=timedelta(hours=serial))
+    hq = clerk("hq")
+    kept = {"category": "street_vending", "town": "jinci", "sort": "deadline"}
+    first = hq.page("/portal/tickets?tab=all&category=street_vending&town=jinci&sort=deadline").get_data(as_text=True)
+    assert numbers_in(first)[0] == "JY-20260302-0001" and len(numbers_in(first)) == 50
+    for link in hrefs(first, '<nav class="tabs">'):
+        assert args_of(link).items() >= kept.items(), link
+    export = next(link for link in hrefs(first, '<form class="filters"') if "tickets.csv" in link)
+    assert args_of(export).items() >= kept.items()
+    next_page = hrefs(first, '<nav class="pager">')[-1]
+    assert args_of(next_page) == {"tab": "all", **kept, "page": "2"}
+    second = hq.page(next_page).get_data(as_text=True)
+    assert numbers_in(second) == ["JY-20260302-0051", "JY-20260302-0052"]
+    # A clerk opens a ticket from page 2, works it, and goes back: the same page of the same list.
+    opened = next(link for link in re.findall(r'href="([^"]+)"', second) if "JY-20260302-0051" in link)
+    ticket_page = hq.page(html.unescape(opened)).get_data(as_text=True)
+    assert args_of(hrefs(ticket_page, '<p class="back">')[0]) == args_of(next_page)
+    worked = hq.act("JY-20260302-0051", "dispatch", department="water_affairs").get_data(as_text=True)
+    assert "已完成" in worked
+    back = hrefs(worked, '<p class="back">')[0]
+    assert args_of(back) == args_of(next_page)
+
+
+def test_a_wild_page_number_or_unknown_filter_shows_a_list_not_an_error(clerk, vending_ticket):
+    hq = clerk("hq")
+    for query in ("page=99999999999999999999", "page=-4", "page=abc", "page=" + "9" * 5000, "sort=loudest",
+                  "tab=nope", "status=lost", "category=%3Cscript%3E", "town=atlantis", "from=9999-12-31",
+                  "to=0001-01-01", "from=2026-02-30", "q=%25", "q=" + "X" * 500):
+        response = hq.page(f"/portal/tickets?{query}")
+        assert response.status_code == 200, query
+        assert hq.page(f"/portal/tickets.csv?{query}").status_code == 200, query
+    huge = hq.page("/portal/tickets?tab=all&page=99999999999999999999").get_data(as_text=True)
+    assert "第 10000 页" in huge and "本页没有工单" in huge
+    ignored = hq.page("/portal/tickets?tab=all&category=nonsense&sort=loudest").get_data(as_text=True)
+    assert vending_ticket in ignored     # an unknown category or sort is left out, not applied
+
+
+def test_the_header_search_opens_a_ticket_and_never_reveals_another_departments(clerk, vending_ticket):
+    chen, liu = clerk("chen"), clerk("liu")
+    full_width = "".join(chr(ord(character) + 0xFEE0) for character in vending_ticket)   # ＪＹ－２０…
+    for typed in (f"+{vending_ticket.lower()}+", full_width):
+        opened = chen.page(f"/portal/search?number={typed}")
+        assert opened.status_code == 302 and opened.location == f"/portal/tickets/{vending_ticket}", typed
+    partial = chen.client.get(f"/portal/search?number={vending_ticket[-6:]}", follow_redirects=True)
+    assert args_of(partial.request.url) == {"tab": "all", "q": vending_ticket[-6:]}
+    assert vending_ticket in numbers_in(partial.get_data(as_text=True))
+    not_theirs = liu.client.get(f"/portal/search?number={vending_ticket}", follow_redirects=True)
+    assert f"未找到工单 {vending_ticket}" in not_theirs.get_data(as_text=True)
+    assert f'href="/portal/tickets/{vending_ticket}' not in not_theirs.get_data(as_text=True)
+    missing = liu.client.get("/portal/search?number=JY-20010101-0001", follow_redirects=True)
+    # The same answer, word for word (but for the number asked and the form's signed token).
+    assert (CSRF.sub("", not_theirs.get_data(as_text=True)).replace(vending_ticket, "N")
+            == CSRF.sub("", missing.get_data(as_text=True)).replace("JY-20010101-0001", "N"))
+    assert 'action="/portal/search"' in chen.page(f"/portal/tickets/{vending_ticket}").get_data(as_text=True)
+
+
+def test_hq_dispatches_many_at_once_and_is_told_which_were_refused_and_why(clerk, sessions):
+    first = ticket_at(sessions, "JY-20260303-0001", S.REGISTERED, lead="hq", triage=True)
+    second = ticket_at(sessions, "JY-20260303-0002", S.RECEIVED, lead="hq", triage=True)
+    closed = ticket_at(sessions, "JY-20260303-0003", S.CLOSED, lead="hq")
+    hq = clerk("hq")
+    triage = hq.page("/portal/tickets?tab=triage&sort=deadline").get_data(as_text=True)
+    assert triage.count('name="numbers"') == 2 and "派遣 / 改派" in triage
+    everything = hq.page("/portal/tickets?tab=all").get_data(as_text=True)
+    assert f'value="{closed}"' not in everything       # nothing to do with a closed ticket: no checkbox
+    done = hq.bulk("dispatch", [first, second, closed], department="urban_mgmt",
+                   back="/portal/tickets?tab=triage&sort=deadline")
+    page = done.get_data(as_text=True)
+    assert "成功 2 张" in page and "未办理 1 张" in page
+    assert f"未办理 {closed}：当前状态或权限下不能“派遣 / 改派”。" in page
+    assert args_of(done.request.url) == {"tab": "triage", "sort": "deadline"}   # back on the same list
+    with sessions() as session:
+        for number in (first, second):
+            ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+            assert ticket.status == S.DISPATCHED and ticket.lead_department_code == "urban_mgmt"
+            event = session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
+                                                             TicketEvent.action == "dispatch"))
+            assert event.actor == "staff:hq" and event.reason == "派往区城市管理局"
+        assert session.scalar(select(Ticket.status).where(Ticket.number == closed)) == S.CLOSED
+
+
+def test_a_department_admin_accepts_in_bulk_and_staff_get_no_checkboxes(clerk, sessions, vending_ticket):
+    other = ticket_at(sessions, "JY-20260304-0001")
+    theirs = ticket_at(sessions, "JY-20260304-0002", lead="water_affairs")
+    chen, boss = clerk("chen"), clerk("boss")
+    assert 'name="numbers"' not in chen.page("/portal/tickets?tab=new").get_data(as_text=True)
+    assert chen.bulk("accept", [vending_ticket], back="/portal/tickets?tab=new").status_code == 403
+    assert 'name="numbers"' in boss.page("/portal/tickets?tab=new").get_data(as_text=True)
+    page = boss.bulk("accept", [vending_ticket, other, theirs], back="/portal/tickets?tab=new").get_data(as_text=True)
+    assert "成功 2 张" in page and f"未办理 {theirs}：未找到该工单。" in page
+    assert status_of(sessions, vending_ticket) == status_of(sessions, other) == S.IN_PROGRESS
+    assert status_of(sessions, theirs) == S.DISPATCHED
+
+
+def test_bulk_needs_the_csrf_token_a_department_and_at_most_the_batch_limit(clerk, sessions):
+    number = ticket_at(sessions, "JY-20260305-0001", S.REGISTERED, lead="hq", triage=True)
+    hq = clerk("hq")
+    forged = hq.client.post("/portal/tickets/bulk", data={"action": "dispatch", "numbers": [number],
+                                                          "department": "urban_mgmt"})
+    assert forged.status_code == 400
+    no_department = hq.bulk("dispatch", [number]).get_data(as_text=True)
+    assert "请选择承办部门" in no_department
+    too_many = [f"JY-20260305-{serial:04d}" for serial in range(1, BULK_LIMIT + 2)]
+    assert f"一次最多批量办理 {BULK_LIMIT} 张" in hq.bulk("dispatch", too_many, department="urban_mgmt").get_data(
+        as_text=True)
+    assert status_of(sessions, number) == S.REGISTERED
+    # Every action offered in bulk needs nothing a batch cannot give (a note, a photo, a ticket to merge into).
+    assert BULK_ACTIONS and all(fits_bulk(RULES_BY_ACTION[action]) for action in BULK_ACTIONS)

@@ -1,17 +1,21 @@
-"""Ticket lists for the portal and exports: queues (tabs), filters, search by number, pages."""
+"""Ticket lists for the portal and exports: queues (tabs), filters, search by number, sort orders, pages."""
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.cases.lookups import visible_to
 from bot.cases.statuses import CLOCK_STATES, OPEN_STATES, Tab, statuses_in_tab
-from models import Department, DepartmentKind, Ticket, TicketStatus
+from models import Category, Department, DepartmentKind, Ticket, TicketStatus, Town
 
 PAGE_SIZE = 50
+# Beyond any real list (500,000 tickets), and small enough that the offset stays a 64-bit integer.
+MAX_PAGE = 10_000
 TAB_TITLES = {
     Tab.NEW: "新派遣",
     Tab.IN_PROGRESS: "处置中",
@@ -30,6 +34,25 @@ DEPARTMENT_TABS = (Tab.MINE, Tab.NEW, Tab.IN_PROGRESS, Tab.URGED, Tab.DUE_SOON, 
 S = TicketStatus
 
 
+class Sort(enum.StrEnum):
+    """The orders a list can be read in; each ends on the ticket id, so a page never shifts between requests."""
+
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    DEADLINE = "deadline"
+    CATEGORY = "category"
+    TOWN = "town"
+
+
+SORT_TITLES = {
+    Sort.NEWEST: "最新受理在前",
+    Sort.OLDEST: "最早受理在前",
+    Sort.DEADLINE: "处理时限最近在前",
+    Sort.CATEGORY: "按类别",
+    Sort.TOWN: "按属地",
+}
+
+
 @dataclass
 class Filters:
     tab: Tab = Tab.ALL
@@ -39,6 +62,7 @@ class Filters:
     date_from: date | None = None
     date_to: date | None = None
     number: str = ""
+    sort: Sort = Sort.NEWEST
     page: int = 1
 
 
@@ -69,13 +93,13 @@ def _tab_condition(tab: Tab, now: datetime, warn: timedelta, staff_id: int | Non
 
 def ticket_query(department: Department, filters: Filters, *, now: datetime, warn: timedelta,
                  local_offset: timedelta, staff_id: int | None = None) -> Select[Ticket]:
-    """The filtered, visible tickets, newest first (without paging); "mine" is staff_id's."""
+    """The filtered, visible tickets in the filters' order (without paging); "mine" is staff_id's."""
     query = select(Ticket).where(visible_to(department))
     condition = _tab_condition(filters.tab, now, warn, staff_id)
     if condition is not None:
         query = query.where(condition)
     if filters.number:
-        query = query.where(Ticket.number.contains(filters.number.strip().upper()))
+        query = query.where(Ticket.number.contains(filters.number.strip().upper(), autoescape=True))
     if filters.category:
         query = query.where(Ticket.category_code == filters.category)
     if filters.town:
@@ -90,12 +114,30 @@ def ticket_query(department: Department, filters: Filters, *, now: datetime, war
     if filters.date_to:
         query = query.where(Ticket.created_at < datetime.combine(filters.date_to + timedelta(days=1),
                                                                  datetime.min.time()) - local_offset)
-    return query.order_by(Ticket.id.desc())
+    return query.order_by(*_order(filters.sort))
+
+
+def _order(sort: Sort) -> tuple[ColumnElement[Any], ...]:
+    """ORDER BY terms for a sort, ending on the id (the order tickets were opened in). Category and town follow the
+    catalogue's order, as the filter menus list them, read by subqueries so that the query still selects from
+    tickets alone (the export relies on it); tickets without a town come last."""
+    if sort == Sort.OLDEST:
+        return (Ticket.id.asc(),)
+    if sort == Sort.DEADLINE:
+        return Ticket.deadline_at.asc(), Ticket.id.asc()
+    if sort == Sort.CATEGORY:
+        position = select(Category.position).where(Category.code == Ticket.category_code).scalar_subquery()
+        return position.asc(), Ticket.id.desc()
+    if sort == Sort.TOWN:
+        town = select(Town.id).where(Town.code == Ticket.town_code).scalar_subquery()
+        return case((Ticket.town_code.is_(None), 1), else_=0), town.asc(), Ticket.id.desc()
+    return (Ticket.id.desc(),)
 
 
 def page_of(query: Select[Ticket], page: int, *, session: Session) -> tuple[list[Ticket], bool]:
     """One page of tickets and whether there is a next one (no COUNT over the whole table)."""
-    rows = list(session.scalars(query.offset((max(page, 1) - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    page = min(max(page, 1), MAX_PAGE)
+    rows = list(session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 

@@ -182,9 +182,12 @@ RULES: tuple[Rule, ...] = (
 )
 RULES_BY_ACTION = {rule.action: rule for rule in RULES}
 NO_INPUTS = Inputs()
-__all__ = ["DEPT_ADMIN", "DEPT_STAFF", "HQ_ADMIN", "RESIDENT", "ROUTER", "ROUTER_ACTOR", "SYSTEM", "SYSTEM_ACTOR",
-           "Actor", "Change", "Input", "Inputs", "Rule", "TransitionRefused", "allowed_actions", "check_transition",
-           "do_flag", "do_transition"]
+# The actions the portal also offers on many tickets at once, each ticket still through do_transition. Only rules
+# whose inputs are one choice for all (a department, a person) fit; the portal skips others.
+BULK_ACTIONS = ("dispatch", "accept", "assign")
+__all__ = ["BULK_ACTIONS", "DEPT_ADMIN", "DEPT_STAFF", "HQ_ADMIN", "RESIDENT", "ROUTER", "ROUTER_ACTOR", "SYSTEM",
+           "SYSTEM_ACTOR", "Actor", "Change", "Input", "Inputs", "Rule", "TransitionRefused", "allowed_actions",
+           "check_transition", "do_flag", "do_transition"]
 
 
 class TransitionRefused(Exception):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, MultipleFileField
-from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -29,6 +29,16 @@ class ActionForm(FlaskForm):
     town = SelectField("镇街", validators=[Optional()], validate_choice=False)
     location = StringField("位置", validators=[Optional(), Length(max=200)])
     photos = MultipleFileField("照片", validators=[FileAllowed(["jpg", "jpeg", "png", "webp", "heic"], "只能上传照片")])
+
+
+class BulkForm(FlaskForm):
+    """One action on the tickets ticked in the queue; the choices are set per clerk, and checked by the view."""
+
+    action = SelectField("批量办理", validate_choice=False)
+    department = SelectField("承办部门", validators=[Optional()], validate_choice=False)
+    assignee = SelectField("承办人", validators=[Optional()], validate_choice=False)
+    numbers = SelectMultipleField("工单", validate_choice=False)
+    next = HiddenField()
 
 
 class LogoutForm(FlaskForm):

@@ -29,7 +29,7 @@ from bot.photos.storage import store_photo
 from bot.web import services
 from bot.web.portal import bp, login_required, sessions
 from bot.web.portal.forms import ActionForm
-from bot.web.portal.views import catalogue, visible_ticket
+from bot.web.portal.views import back_to_list, catalogue, visible_ticket
 from models import (
     Department,
     Notification,
@@ -84,7 +84,8 @@ def _page(number: str, *, form: ActionForm | None = None, failed: str = "", stat
                            assignee=assignee, co_handlers=co_handlers, requests=requests,
                            replies=category.replies if category else [], priority_labels=PRIORITY_LABELS,
                            extension_labels=EXTENSION_LABELS, Input=Input,
-                           labels={action: rule.label for action, rule in RULES_BY_ACTION.items()}), status
+                           labels={action: rule.label for action, rule in RULES_BY_ACTION.items()},
+                           back_to_list=back_to_list()), status
 
 
 @bp.get("/tickets/<number>")

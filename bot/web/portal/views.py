@@ -1,27 +1,31 @@
-"""Portal pages for finding tickets (queues with filters, CSV), their photos, and HQ's block and split of reporters."""
+"""Portal pages for finding tickets (queues with filters, the search by number, CSV), their photos, and HQ's block
+and split of reporters."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.cases.exports import HEADER, ticket_rows
-from bot.cases.lookups import department_may_see
-from bot.cases.queues import TAB_TITLES, Filters, page_of, tab_counts, tabs_for, ticket_query
+from bot.cases.lookups import department_may_see, visible_to
+from bot.cases.queues import SORT_TITLES, TAB_TITLES, Filters, page_of, tab_counts, tabs_for, ticket_query
 from bot.cases.reports import split_reporter as do_split_reporter
 from bot.cases.statuses import CLOCK_STATES, OPEN_STATES, Tab, status_label
-from bot.cases.workflow import do_flag
+from bot.cases.workflow import (
+    do_flag,
+)
 from bot.infra.db import transaction
 from bot.web import services
 from bot.web.photo_links import VARIANTS, image_response
 from bot.web.portal import bp, hq_required, login_required, sessions
+from bot.web.portal.bulk import BULK_LIMIT, bulk_form, selectable
+from bot.web.portal.filters import filter_args, list_from, list_url, read_filters, ticket_number
 from bot.web.portal.forms import LogoutForm
 from bot.web.portal.spreadsheet import csv_response
 from models import (
     Category,
-    DepartmentKind,
     Photo,
     PhotoStatus,
     Resident,
@@ -32,6 +36,8 @@ from models import (
     Town,
     utcnow,
 )
+
+LIST = "list"   # the session's key for the last list the clerk looked at: the ticket page's way back
 
 
 def catalogue():
@@ -61,21 +67,14 @@ def portal_helpers():
 
 
 def _filters() -> Filters:
-    args = request.args
-    default_tab = Tab.TRIAGE if g.department.kind == DepartmentKind.HQ else Tab.NEW
-    tab = args.get("tab", default_tab)
-    return Filters(tab=Tab(tab) if tab in Tab.__members__.values() else Tab.ALL,
-                   category=args.get("category", ""), town=args.get("town", ""),
-                   status=args.get("status", "") if args.get("status", "") in {s.value for s in TicketStatus} else "",
-                   date_from=_date(args.get("from")), date_to=_date(args.get("to")), number=args.get("q", ""),
-                   page=max(1, args.get("page", 1, type=int) or 1))
+    return read_filters(request.args, department=g.department, catalogue=catalogue())
 
 
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+def back_to_list() -> str:
+    """Where the ticket page's 返回列表 leads: the list it was opened from, else the last list seen, else the queue."""
+    def rebuilt(target):
+        return list_from(target, department=g.department, catalogue=catalogue())
+    return rebuilt(request.args.get("next")) or rebuilt(session.get(LIST)) or url_for("portal.queue")
 
 
 @bp.get("/")
@@ -96,10 +95,18 @@ def queue():
         counts = tab_counts(g.department, now=now, warn=warn_window(), session=db, staff_id=g.staff.id)
         categories = list(db.scalars(select(Category).order_by(Category.position)))
         towns = list(db.scalars(select(Town).order_by(Town.id)))
+        bulk = bulk_form(g.actor, session=db)
+        ticked = selectable(rows, g.actor) if bulk else set()
         db.expunge_all()
+    here = list_url(filters)
+    session[LIST] = here
+    if bulk:
+        bulk.next.data = here
     return render_template("portal/queue.html", rows=rows, has_next=has_next, filters=filters, counts=counts,
                            tabs=[(tab, TAB_TITLES[tab]) for tab in tabs_for(g.department)], categories=categories,
-                           towns=towns, statuses=list(TicketStatus), warn=warn_window())
+                           towns=towns, statuses=list(TicketStatus), warn=warn_window(), sorts=SORT_TITLES.items(),
+                           here=here, list_url=list_url, filter_args=filter_args, bulk=bulk, selectable=ticked,
+                           bulk_limit=BULK_LIMIT)
 
 
 @bp.get("/tickets.csv")
@@ -112,6 +119,21 @@ def queue_csv():
                              staff_id=g.staff.id)
         rows = list(ticket_rows(query, now=now, session=db, catalogue=catalogue()))
     return csv_response(HEADER, rows, "tickets.csv")
+
+
+@bp.get("/search")
+@login_required
+def search():
+    """The header's search box: an exact number the clerk may see opens that ticket; anything else lists the
+    numbers containing it on the "all" tab, which says 未找到工单 when none is theirs (whether it exists or not)."""
+    number = ticket_number(request.args.get("number"))
+    if not number:
+        return redirect(url_for("portal.queue"))
+    with transaction(sessions()) as db:
+        found = db.scalar(select(Ticket.number).where(Ticket.number == number, visible_to(g.department)))
+    if found is not None:
+        return redirect(url_for("portal.ticket", number=found))
+    return redirect(list_url(Filters(tab=Tab.ALL, number=number)))
 
 
 def visible_ticket(db, number: str) -> Ticket:
