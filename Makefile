@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SCALE_INSTALLED := $(VENV)/.installed-scale
 
-.PHONY: run test test-fast lint test-scale browser wrk serve migrate model bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback valgrind clean
+.PHONY: run test test-fast lint test-scale browser documents wrk serve migrate model bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback valgrind clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ model: $(INSTALLED) config.toml
 	@if [ -f data/corpus/messages.tsv ] && { [ ! -f var/classifier.npz ] || [ data/corpus/messages.tsv -nt var/classifier.npz ]; }; then \
 	  $(BIN)/civicbot train; fi
 
-run: migrate model
+run: migrate model documents
 	$(BIN)/civicbot serve
 
 bench-classify: model
@@ -64,11 +64,11 @@ valgrind:
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
-test: $(INSTALLED) browser lint
+test: $(INSTALLED) browser documents lint
 	$(BIN)/python -m pytest -q
 
-# Style and types, part of `make test`: ruff over code, tests and benchmarks; mypy, strict on bot/cases and
-# bot/conversation (pyproject.toml).
+# Style and types, part of `make test`: ruff over code, tests and benchmarks; mypy, strict on bot/cases,
+# bot/conversation and bot/bulletin (pyproject.toml).
 lint: $(INSTALLED)
 	$(BIN)/ruff check bot handlers models tests bench
 	$(BIN)/mypy bot handlers models
@@ -79,7 +79,7 @@ test-fast: $(INSTALLED)
 
 # The same suite on a private PostgreSQL and Redis (tests/scale/services.sh installs, starts and always stops them),
 # then the load benchmark on them. The tests' status is the target's; a benchmark that breaks fails it too.
-test-scale: $(SCALE_INSTALLED) browser wrk model
+test-scale: $(SCALE_INSTALLED) browser documents wrk model
 	tests/scale/services.sh sh -c '$(BIN)/python -m pytest -q; tests=$$?; \
 	  $(BIN)/python bench/load.py --database-url "$$CIVICBOT_BENCH_DATABASE_URL" \
 	    --queue redis --redis-url "$$CIVICBOT_BENCH_REDIS_URL" || [ $$tests -ne 0 ] || tests=1; exit $$tests'
@@ -91,6 +91,21 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	      chromium fonts-noto-cjk >/dev/null; \
 	  else echo "browser tests need: sudo apt-get install chromium fonts-noto-cjk"; fi; \
+	fi
+
+# The 通报 (`civicbot report`, the scoreboard's downloads): LibreOffice makes its PDF, the charts and the PDF need a
+# CJK font, and the tests render the PDF with poppler-utils. Debian 12 calls the GUI-less Writer
+# libreoffice-writer-nogui; where that name is unknown, libreoffice-writer.
+documents:
+	@if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 || \
+	    ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq; writer=libreoffice-writer-nogui; \
+	    apt-cache show --no-all-versions $$writer 2>/dev/null | grep -q '^Package:' || writer=libreoffice-writer; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      $$writer poppler-utils fonts-noto-cjk >/dev/null; \
+	  else echo "the 通报's PDF needs: sudo apt-get install --no-install-recommends" \
+	    "libreoffice-writer-nogui poppler-utils fonts-noto-cjk"; fi; \
 	fi
 
 clean:

@@ -1,4 +1,4 @@
-"""The `civicbot` command: migrate, load the catalogue, serve, run jobs, list tickets, chat, classify.
+"""The `civicbot` command: migrate, load the catalogue, serve, run jobs, list tickets, chat, classify, report.
 
 Each command imports what it needs when it runs: `civicbot --help` starts without the web app or scikit-learn."""
 from __future__ import annotations
@@ -14,30 +14,13 @@ import time
 import click
 from sqlalchemy import select
 
-from bot.config import ConfigError, Settings, config_path, load_config
-from bot.infra.db import make_engine, make_sessionmaker, migrate, transaction
+from bot.cli_report import report
+from bot.cli_support import catalogue_or_exit as _catalogue
+from bot.cli_support import sessions_for as _sessions
+from bot.cli_support import settings_or_exit as _settings
+from bot.config import config_path
+from bot.infra.db import migrate, transaction
 from models import CategoryCorrection, CorrectionReview, Department, DepartmentKind, Photo, PhotoStatus, TicketStatus
-
-
-def _settings() -> Settings:
-    try:
-        return load_config()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-def _sessions(settings: Settings):
-    return make_sessionmaker(make_engine(settings))
-
-
-def _catalogue(settings: Settings, sessions):
-    from bot.catalogue.snapshot import CatalogueNotLoaded, load_snapshot
-
-    try:
-        with transaction(sessions) as session:
-            return load_snapshot(settings, session=session)
-    except CatalogueNotLoaded as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 @click.group()
@@ -47,6 +30,9 @@ def main(config_file: str | None) -> None:
     """civicbot: WeChat reports of city-management problems, routed to departments as tickets."""
     if config_file:
         os.environ["CIVICBOT_CONFIG"] = os.path.abspath(config_file)
+
+
+main.add_command(report)   # bot/cli_report.py: HQ's 创城工作通报 as Word and PDF
 
 
 @main.command("migrate")

@@ -1,10 +1,13 @@
-"""HQ's scoreboard pages: per department and per town, as a table, charts and CSV."""
+"""HQ's scoreboard pages: per department and per town, as a table, charts, CSV and the 通报 (Word, PDF)."""
 from __future__ import annotations
 
+import io
+import tempfile
 from datetime import date, timedelta
+from pathlib import Path
 
 import pygal
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, send_file, url_for
 from markupsafe import Markup
 
 from bot.cases.scores import compute_scoreboard
@@ -109,3 +112,58 @@ def scoreboard_csv():
 
 def _pct(value: float | None) -> str:
     return "" if value is None else f"{100 * value:.1f}%"
+
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@bp.get("/scores/bulletin.docx")
+@hq_required
+def scoreboard_bulletin_docx():
+    """The 创城工作通报 for the shown period as Word; the period's title is its range of days (or its week/month)."""
+    from bot.bulletin.fonts import NoCjkFont
+    from bot.bulletin.publish import render
+
+    period, board, now = _bulletin_figures()
+    try:
+        content = render(board, period, now, catalogue().calendar.zone)
+    except NoCjkFont as exc:
+        return _bulletin_failed(period, str(exc))
+    return send_file(io.BytesIO(content), mimetype=DOCX_TYPE, as_attachment=True,
+                     download_name=f"晋源区创城工作通报（{period.name}）.docx")
+
+
+@bp.get("/scores/bulletin.pdf")
+@hq_required
+def scoreboard_bulletin_pdf():
+    """The same 通报 as PDF, made by LibreOffice (a few seconds); back to the scores with the reason if it fails."""
+    from bot.bulletin.fonts import NoCjkFont
+    from bot.bulletin.publish import write_bulletin
+
+    period, board, now = _bulletin_figures()
+    with tempfile.TemporaryDirectory(prefix="civicbot-bulletin-") as folder:
+        try:
+            written = write_bulletin(board, period, now, catalogue().calendar.zone,
+                                     Path(folder, f"{period.stem}.docx"))
+        except NoCjkFont as exc:
+            return _bulletin_failed(period, str(exc))
+        if written.pdf is None:
+            return _bulletin_failed(period, str(written.pdf_problem))
+        content = written.pdf.read_bytes()
+    return send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"晋源区创城工作通报（{period.name}）.pdf")
+
+
+def _bulletin_figures():
+    from bot.bulletin.periods import range_of
+
+    start, end = _period()
+    now = utcnow()
+    with transaction(sessions()) as db:
+        board = compute_scoreboard(start, end, now, session=db, catalogue=catalogue())
+    return range_of(start, end), board, now
+
+
+def _bulletin_failed(period, reason: str):
+    flash(f"通报未能生成：{reason}", "error")
+    return redirect(url_for("portal.scoreboard", **{"from": period.first_day, "to": period.last_day}))
