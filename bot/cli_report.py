@@ -4,7 +4,7 @@ Like the other commands it imports its heavy parts (matplotlib, python-docx, the
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -43,7 +43,8 @@ def report(kind: Literal["week", "month"], day: datetime | None, out: Path | Non
     period = period_for(kind, day.date() if day else None, catalogue.calendar.local(now).date())
     out = out or Path(settings.var_dir) / "reports" / f"{period.stem}.docx"
     with transaction(sessions) as session:
-        board = compute_scoreboard(period.first_day, period.last_day, now, session=session, catalogue=catalogue)
+        board = compute_scoreboard(period.first_day, period.last_day, now, session=session, catalogue=catalogue,
+                                   return_window=timedelta(hours=settings.workflow.return_window_hours))
     try:
         written = write_bulletin(board, period, now, catalogue.calendar.zone, out)
     except NoCjkFont as exc:

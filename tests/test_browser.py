@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -173,3 +175,89 @@ def test_hq_dispatches_two_triage_tickets_at_once_on_a_desktop_and_on_a_phone(po
     boss.screenshot(path=str(SHOTS / "10-phone-360-bulk-accept.png"), full_page=True)
     boss.click("#bulk button[type=submit]")
     assert "批量“接单处置”：成功 2 张。" in boss.inner_text("main") and fits_the_screen(boss)
+
+
+def report_from(bot, openid: str, words: str) -> str:
+    resident = ChatSimulator(bot.url, WeChatSettings(token=TOKEN), openid=openid)
+    return ticket_number(report(resident, words))
+
+
+def open_step(page, label: str):
+    """The form of a step folded under its title on the ticket page, unfolded."""
+    page.click(f"summary:text-is('{label}')")
+    return page.locator(f"details[open] form:has(button:text-is('{label}'))")
+
+
+def score_row(page, table_title: str, name: str) -> list[str]:
+    card = page.locator(f".card:has(h3:text-is('{table_title}'))")
+    return card.locator(f"tr:has(td:text-is('{name}')) td").all_inner_texts()
+
+
+def test_hq_extends_urges_reassigns_and_recategorises_and_the_scores_and_bulletin_say_so(portal, browser):
+    from docx import Document
+
+    base = f"http://127.0.0.1:{portal.port}"
+    stall = report_through(portal)
+    dumped = report_from(portal, "o-browser-river", "晋祠镇赤桥村桥下有人摆摊卖鱼，内脏直接倒进河里")
+    in_five_days = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
+
+    clerk = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    log_in(clerk, base, "chen")                          # the officer on the street, on a phone
+    clerk.goto(f"{base}/portal/tickets/{stall}")
+    clerk.click("form[data-action=accept] button")
+    ask = open_step(clerk, "申请延期")
+    ask.locator("input[name=deadline]").fill(in_five_days)
+    ask.locator("textarea[name=note]").fill("摊主答应本周内搬走，需要时间联系市场")
+    ask.locator("button[type=submit]").click()
+    assert "延期待审批，暂停计时" in clerk.inner_text("main") and fits_the_screen(clerk)
+    clerk.screenshot(path=str(SHOTS / "11-phone-extension-asked.png"), full_page=True)
+
+    hq = browser.new_page(viewport={"width": 1280, "height": 900})
+    log_in(hq, base, "hq")
+    hq.goto(f"{base}/portal/tickets?tab=extensions")
+    assert stall in hq.inner_text("table")
+    hq.click(f"text={stall}")
+    open_step(hq, "批准延期 / 挂账").locator("button[type=submit]").click()
+    assert "已完成：批准延期 / 挂账" in hq.inner_text("main") and "已同意" in hq.inner_text("main")
+    urge = open_step(hq, "督办")
+    urge.locator("textarea[name=note]").fill("群众反映强烈，请抓紧处置")
+    urge.locator("button[type=submit]").click()
+    hq.screenshot(path=str(SHOTS / "12-hq-extension-granted-and-urged.png"), full_page=True)
+
+    clerk.goto(f"{base}/portal/tickets?tab=urged")
+    assert stall in clerk.inner_text("main") and "督办" in clerk.inner_text("main") and fits_the_screen(clerk)
+    clerk.screenshot(path=str(SHOTS / "13-phone-urged-queue.png"), full_page=True)
+
+    hq.goto(f"{base}/portal/tickets/{stall}")            # 城管 has accepted it: HQ still reassigns it
+    reassign = hq.locator("form[data-action=dispatch]")
+    reassign.locator("select[name=department]").select_option("water_affairs")
+    reassign.locator("textarea[name=note]").fill("摊位在河道管理范围内")
+    reassign.locator("button[type=submit]").click()
+    assert "已完成：派遣 / 改派" in hq.inner_text("main")
+    hq.goto(f"{base}/portal/tickets/{dumped}")
+    fix = open_step(hq, "更正类别")
+    fix.locator("select[name=category]").select_option("waterway")
+    fix.locator("textarea[name=note]").fill("主要问题是向河道倾倒垃圾")
+    fix.locator("button[type=submit]").click()
+    page = hq.inner_text("main")
+    assert "已完成：更正类别" in page and "占道经营 → 河道水体" in page and "区水务局" in page
+    hq.screenshot(path=str(SHOTS / "14-hq-category-corrected.png"), full_page=True)
+
+    water = browser.new_page(viewport={"width": 1280, "height": 900})
+    log_in(water, base, "liu")
+    water.goto(f"{base}/portal/tickets?tab=new")
+    assert stall in water.inner_text("table") and dumped in water.inner_text("table")
+
+    hq.goto(f"{base}/portal/scores")
+    # 城管 held both tickets for a turn, asked one extension (granted) and was urged once; 水务 holds both now.
+    assert score_row(hq, "责任部门", "区城市管理局")[1:8] == ["2", "0", "—", "0", "1 / 1", "0（0）", "1"]
+    assert score_row(hq, "责任部门", "区水务局")[1:8] == ["2", "0", "—", "0", "0 / 0", "0（0）", "0"]
+    assert stall in hq.locator(".card:has(h3:text-is('督办'))").inner_text()
+    hq.screenshot(path=str(SHOTS / "15-hq-scoreboard.png"), full_page=True)
+    with hq.expect_download() as download:
+        hq.click("text=下载通报（Word）")
+    bulletin = Document(download.value.path())
+    rows = {cells[1]: cells for cells in ([c.text for c in row.cells] for table in bulletin.tables
+                                          for row in table.rows) if len(cells) > 9}
+    assert rows["区城市管理局"][2] == "2" and rows["区城市管理局"][9] == "1"    # 受理, 督办
+    assert "本期区创城指挥部共督办1件" in "\n".join(p.text for p in bulletin.paragraphs)

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pytest
 from docx import Document
 from PIL import Image
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.app import create_app
 from bot.bulletin import fonts, pdf, wording
@@ -25,7 +25,7 @@ from bot.bulletin.publish import render
 from bot.cases.scoreboard_figures import OverdueCase, Score, UrgeRecord
 from bot.cases.scores import compute_scoreboard
 from bot.infra.db import transaction
-from models import Ticket, utcnow
+from models import Hold, Ticket, utcnow
 from tests import images
 from tests.conftest import Resident, copy_database, drop_database, make_settings
 from tests.support import add_staff, civicbot, config_file, logged_in, report, ticket_number
@@ -45,7 +45,8 @@ class History:
     def board(self, first_day: date, last_day: date):
         services = self.app.extensions["civicbot"]
         with transaction(services.sessions) as session:
-            return compute_scoreboard(first_day, last_day, utcnow(), session=session, catalogue=services.catalogue)
+            return compute_scoreboard(first_day, last_day, utcnow(), session=session, catalogue=services.catalogue,
+                                      return_window=timedelta(hours=24))
 
     @property
     def today(self) -> date:
@@ -67,8 +68,9 @@ def history(tmp_path_factory, template_database):
     chen.act(numbers["stall"], "accept")
     chen.act(numbers["stall"], "resolve", note="已清理", photos=[("after.jpg", images.jpeg())])
     with transaction(sessions) as session:   # the manhole's deadline passed two days ago, untouched
-        session.execute(update(Ticket).where(Ticket.number == numbers["manhole"])
-                        .values(deadline_at=utcnow() - timedelta(days=2)))
+        manhole = session.scalar(select(Ticket.id).where(Ticket.number == numbers["manhole"]))
+        session.execute(update(Ticket).where(Ticket.id == manhole).values(deadline_at=utcnow() - timedelta(days=2)))
+        session.execute(update(Hold).where(Hold.ticket_id == manhole).values(deadline_at=utcnow() - timedelta(days=2)))
     yield History(app, settings, numbers)
     drop_database(url)
 
@@ -154,10 +156,18 @@ def test_categories_are_listed_most_first_and_three_charts_are_embedded_as_png(b
     assert captions == ["图1　问题类别分布（件）", "图2　责任单位按时办结率（%）", "图3　责任单位超期案件（件）"]
 
 
-def test_empty_lists_are_said_in_a_sentence_not_shown_as_empty_tables(bulletin):
-    text = text_of(bulletin)
+def test_empty_lists_are_said_in_a_sentence_not_shown_as_empty_tables(history, week):
+    board = dataclasses.replace(history.board(week.first_day, week.last_day), overdue_cases=[], urges=[], people=[])
+    document = Document(io.BytesIO(render(board, week, utcnow(),
+                                          history.app.extensions["civicbot"].catalogue.calendar.zone)))
+    text = text_of(document)
     assert wording.NO_OVERDUE_CASES in text and wording.NO_URGES in text
-    assert not tables_headed(bulletin, "序号")[1:] and "附件" not in text   # no overdue, urge or people table
+    assert len(tables_headed(document, "序号")) == 1 and "附件" not in text   # the categories: no overdue or urge table
+
+
+def test_the_late_case_is_listed_under_the_department_that_held_it(bulletin, history):
+    (overdue,) = [rows for rows in tables_headed(bulletin, "序号") if "超期天数" in "".join(rows[0])]
+    assert [row[1] for row in overdue[1:]] == [history.numbers["manhole"]] and HOUSING in overdue[1]
 
 
 def test_a_period_without_tickets_still_renders_and_says_so(history):

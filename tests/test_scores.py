@@ -20,6 +20,7 @@ CLERK = Actor("staff:clerk-s", "urban_mgmt", "department", "staff", 802)
 WATER = Actor("staff:water-s", "water_affairs", "department", "admin", 803)
 REPORTER = Actor("resident", "", "resident", "", resident_id=1)
 HOUR = timedelta(hours=1)
+RETURN_WINDOW = timedelta(hours=24)   # [workflow] return_window_hours' default
 
 
 class History:
@@ -75,7 +76,7 @@ def world(sessions):
             session.flush()
             today = catalogue.calendar.local(utcnow()).date()
             return compute_scoreboard(today - timedelta(days=20), today, now or utcnow(), session=session,
-                                      catalogue=catalogue)
+                                      catalogue=catalogue, return_window=RETURN_WINDOW)
 
         yield session, catalogue, start, board
 

@@ -33,7 +33,6 @@ S = TicketStatus
 DONE = states_in(Stage.RESOLVED, Stage.FINISHED)   # the department's work is done
 FINISHED = states_in(Stage.FINISHED)
 WORST_OVERDUE = 20                                 # the 通报 lists this many overdue cases
-DEFAULT_RETURN_WINDOW = timedelta(hours=24)
 
 
 def period_bounds(first_day: date, last_day: date, catalogue: CatalogueSnapshot) -> tuple[datetime, datetime]:
@@ -45,9 +44,9 @@ def period_bounds(first_day: date, last_day: date, catalogue: CatalogueSnapshot)
 
 
 def compute_scoreboard(first_day: date, last_day: date, now: datetime, *, session: Session,
-                       catalogue: CatalogueSnapshot,
-                       return_window: timedelta = DEFAULT_RETURN_WINDOW) -> Scoreboard:
-    """Everything the scoreboard, its CSV and the 通报 show for the period."""
+                       catalogue: CatalogueSnapshot, return_window: timedelta) -> Scoreboard:
+    """Everything the scoreboard, its CSV and the 通报 show for the period; return_window is
+    [workflow] return_window_hours, which every caller passes so that page, CSV and 通报 agree."""
     start, end = period_bounds(first_day, last_day, catalogue)
     totals, categories = _totals(start, end, now, session=session, catalogue=catalogue)
     urges = _urges(start, session=session)

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import io
 import tempfile
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pygal
 from flask import flash, redirect, render_template, request, send_file, url_for
 from markupsafe import Markup
 
+from bot.cases.scoreboard_figures import Scoreboard
 from bot.cases.scores import compute_scoreboard
 from bot.infra.db import transaction
 from bot.web import services
@@ -35,12 +36,16 @@ def _period() -> tuple[date, date]:
     return (start, end) if start <= end else (end, start)
 
 
+def _board(start: date, end: date, now: datetime) -> Scoreboard:
+    with transaction(sessions()) as db:
+        return compute_scoreboard(start, end, now, session=db, catalogue=catalogue(),
+                                  return_window=timedelta(hours=services().settings.workflow.return_window_hours))
+
+
 def _scores():
     start, end = _period()
-    with transaction(sessions()) as db:
-        board = compute_scoreboard(start, end, utcnow(), session=db, catalogue=catalogue(),
-                                   return_window=timedelta(hours=services().settings.workflow.return_window_hours))
-    return start, end, board.departments, board.towns
+    board = _board(start, end, utcnow())
+    return start, end, board
 
 
 NO_TICKETS = "所选时段内没有工单，暂无图表。"
@@ -91,22 +96,23 @@ def _charts(title: str, scores) -> list[Markup]:
 @bp.get("/scores")
 @hq_required
 def scoreboard():
-    start, end, departments, towns = _scores()
-    return render_template("portal/scores.html", start=start, end=end, departments=departments, towns=towns,
-                           department_charts=_charts("责任部门", departments), town_charts=_charts("镇街", towns),
-                           no_tickets=NO_TICKETS)
+    start, end, board = _scores()
+    return render_template("portal/scores.html", start=start, end=end, board=board, departments=board.departments,
+                           towns=board.towns, department_charts=_charts("责任部门", board.departments),
+                           town_charts=_charts("镇街", board.towns), no_tickets=NO_TICKETS)
 
 
 @bp.get("/scores.csv")
 @hq_required
 def scoreboard_csv():
-    start, end, departments, towns = _scores()
+    start, end, board = _scores()
     header = ["类型", "名称", "受理", "办结", "按时办结率", "超期", "处置中位时长(小时)", "重开率", "满意度", "退回",
               "申请延期", "获准延期", "督办", "统计期"]
     rows = [[kind, s.name, s.received, s.closed, _pct(s.on_time_rate), s.overdue,
              f"{s.median_hours:.1f}" if s.median_hours is not None else "", _pct(s.reopen_rate), _pct(s.satisfaction),
              s.returns, s.extensions_asked, s.extensions_granted, s.urged, f"{start}~{end}"]
-            for kind, scores in (("部门", departments), ("镇街", towns)) for s in scores]
+            for kind, scores in (("部门", board.departments), ("镇街", board.towns), ("人员", board.people))
+            for s in scores]
     return csv_response(header, rows, f"scores-{start}-{end}.csv")
 
 
@@ -159,9 +165,7 @@ def _bulletin_figures():
 
     start, end = _period()
     now = utcnow()
-    with transaction(sessions()) as db:
-        board = compute_scoreboard(start, end, now, session=db, catalogue=catalogue())
-    return range_of(start, end), board, now
+    return range_of(start, end), _board(start, end, now), now
 
 
 def _bulletin_failed(period, reason: str):
