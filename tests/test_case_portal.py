@@ -1,6 +1,8 @@
 """The case lifecycle in the portal: 延期, 督办, 协办, assignment, HQ's corrections, notes and replies."""
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -25,6 +27,13 @@ def local_input(sessions, moment) -> str:
     return calendar.local(moment).strftime("%Y-%m-%dT%H:%M")
 
 
+def export_row(clerk, number: str) -> dict[str, str]:
+    """The ticket's row of the list's CSV export, by column title."""
+    rows = list(csv.reader(io.StringIO(clerk.page("/portal/tickets.csv?tab=all").get_data(as_text=True)
+                                       .lstrip("\ufeff"))))
+    return dict(zip(rows[0], next(row for row in rows[1:] if row[0] == number), strict=True))
+
+
 def reasons(sessions, number: str) -> list[str]:
     with sessions() as session:
         return list(session.scalars(select(TicketEvent.reason).join(Ticket).where(Ticket.number == number)
@@ -44,6 +53,9 @@ def test_a_department_asks_for_an_extension_and_hq_grants_it(clerk, sessions, ve
     assert abs(ticket.deadline_at - wanted) < timedelta(minutes=1) and ticket.extension_asked_at is None
     assert vending_ticket not in hq.page("/portal/tickets?tab=extensions").get_data(as_text=True)
     assert any("同意延期" in reason for reason in reasons(sessions, vending_ticket))
+    hq.act(vending_ticket, "urge", note="请抓紧")
+    row = export_row(hq, vending_ticket)
+    assert "摊主答应三天内搬走" in row["延期/挂账申请"] and row["督办次数"] == "1"
 
 
 def test_an_extension_to_a_date_before_the_deadline_is_refused_and_the_reason_kept(clerk, sessions, vending_ticket):
