@@ -114,7 +114,7 @@ NOTICES = {
     "rejected": "很抱歉，您反映的问题（编号 {number}）未予受理。原因：{note}",
     "reopened": "您反映的问题（编号 {number}）已重新交办处理，我们会继续跟进。",
     "closed": "您反映的问题（编号 {number}）已办结。感谢您对文明城市建设的支持！",
-    "reply": "关于您反映的问题（编号 {number}），{department}答复：{note}",
+    "reply": "关于您反映的问题（编号 {number}），答复如下：{note}",
 }
 
 

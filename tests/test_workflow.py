@@ -227,3 +227,21 @@ def test_hq_reassigns_an_accepted_ticket_and_a_reopened_one_its_department_takes
         assert reopened.needs_triage
         do_transition(reopened, ACTORS[DEPT_STAFF], "accept", now=utcnow(), session=session)
         assert reopened.status == S.IN_PROGRESS and not reopened.needs_triage
+
+
+def test_hq_verification_needs_an_on_site_photo_when_the_district_asks_for_one(sessions):
+    with transaction(sessions) as session:
+        ticket = make_ticket(session, S.RESOLVED, "JY-20260101-0050")
+        with pytest.raises(TransitionRefused, match="照片"):
+            do_transition(ticket, ACTORS[HQ_ADMIN], "verify", now=utcnow(), session=session,
+                          inputs=Inputs(note="现场已清理"), verify_needs_photo=True)
+        photo = Photo(kind="on_site", media_id="on-site-1", status="stored")
+        session.add(photo)
+        session.flush()
+        do_transition(ticket, ACTORS[HQ_ADMIN], "verify", now=utcnow(), session=session,
+                      inputs=Inputs(note="现场已清理"), photos=[photo], verify_needs_photo=True)
+        assert ticket.status == S.VERIFIED and photo.ticket_id == ticket.id
+        # The resident's own confirmation never needs one.
+        other = make_ticket(session, S.RESOLVED, "JY-20260101-0051")
+        do_transition(other, ACTORS[RESIDENT], "verify", now=utcnow(), session=session, verify_needs_photo=True)
+        assert other.status == S.VERIFIED
