@@ -202,3 +202,23 @@ def test_a_fault_while_answering_keeps_the_message_and_answers_kindly(app, resid
         assert "花塔村" in kept.body and "simulated fault" in kept.error
     monkeypatch.undo()
     assert "【占道经营】" in resident.says("晋祠镇花塔村路口有人摆摊占了半条路")
+
+
+CLOSER = "]]>"
+
+
+@pytest.mark.parametrize("mode", ["app", "safe_app"])
+def test_a_reply_parses_whatever_the_resident_typed(request, mode):
+    person = Resident(request.getfixturevalue(mode), f"o-cdata-{mode}", aes=mode == "safe_app")
+    # The simulator reads every reply with a real XML parser: a reply that does not parse fails here.
+    first = person.text(f"晋祠镇花塔村路口有人摆摊{CLOSER}<b>占道\x07")
+    assert CLOSER in first and "<b>占道" in first and "\x07" not in first
+    assert CLOSER in person.location(37.715, 112.475, label=f"晋祠镇{CLOSER}花塔村")
+    assert CLOSER in person.voice(f"还有垃圾{CLOSER}没人管。")
+    assert "JY-" in person.text("提交")
+
+
+@pytest.mark.parametrize("event", ["subscribe_msg_popup_event", "templatesendjobfinish", "view_miniprogram"])
+def test_an_event_the_bot_does_not_act_on_gets_success_and_opens_nothing(resident, sessions, event):
+    assert resident.event(event) == ""    # WeChat shows nothing; a text reply to an event would be noise
+    assert count(sessions, Draft) == 0

@@ -55,12 +55,12 @@ RATINGS = {"1": 1, "满意": 1, "非常满意": 1, "2": 2, "基本满意": 2, "�
 
 def intent_of(inbound: Inbound, catalogue: CatalogueSnapshot) -> Intent:
     """Say what the resident wants from this message, before looking at the draft."""
-    if not inbound.known:
-        return Intent.UNSUPPORTED
-    if inbound.kind == "event":
-        if inbound.event == "click":
+    if inbound.kind == "event":   # an event no resident typed: only the ones we act on get more than success
+        if inbound.event == "click" and inbound.known:
             return MENU_KEYS.get(inbound.event_key.upper(), Intent.HELP)
         return EVENTS.get(inbound.event, Intent.IGNORE)
+    if not inbound.known:
+        return Intent.UNSUPPORTED
     if inbound.kind in {"text", "voice"}:
         if inbound.kind == "voice" and not inbound.content:
             return Intent.EMPTY_VOICE

@@ -18,6 +18,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
 from bot.config import WeChatSettings
+from bot.wechat.cdata import cdata_safe
 
 ACCOUNT = "gh_civicbot_sim"
 
@@ -56,12 +57,12 @@ class ChatSimulator:
         self._msg_ids = itertools.count(random.randrange(10**15, 9 * 10**15))
 
     def text(self, content: str) -> str:
-        return self.send("text", f"<Content><![CDATA[{content}]]></Content>")
+        return self.send("text", f"<Content><![CDATA[{cdata_safe(content)}]]></Content>")
 
     def voice(self, recognition: str) -> str:
         media = "sim_voice_" + secrets.token_hex(8)
         return self.send("voice", f"<MediaId><![CDATA[{media}]]></MediaId><Format><![CDATA[amr]]></Format>"
-                                  f"<Recognition><![CDATA[{recognition}]]></Recognition>")
+                                  f"<Recognition><![CDATA[{cdata_safe(recognition)}]]></Recognition>")
 
     def photo(self, path: str) -> str:
         data = Path(path).read_bytes()
@@ -74,7 +75,7 @@ class ChatSimulator:
 
     def location(self, latitude: float, longitude: float, label: str = "") -> str:
         return self.send("location", f"<Location_X>{latitude}</Location_X><Location_Y>{longitude}</Location_Y>"
-                                     f"<Scale>16</Scale><Label><![CDATA[{label}]]></Label>")
+                                     f"<Scale>16</Scale><Label><![CDATA[{cdata_safe(label)}]]></Label>")
 
     def event(self, event: str, key: str = "") -> str:
         return self.send("event", f"<Event><![CDATA[{event}]]></Event><EventKey><![CDATA[{key}]]></EventKey>",

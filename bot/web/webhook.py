@@ -11,7 +11,6 @@ from flask import Blueprint, Response, abort, request
 from sqlalchemy.exc import OperationalError
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
-from wechatpy.replies import TextReply
 from wechatpy.utils import WeChatSigner
 from werkzeug.exceptions import HTTPException
 
@@ -22,6 +21,7 @@ from bot.infra.observability import record_delivery
 from bot.services import Services
 from bot.web import services
 from bot.web.photo_links import resident_photo_url
+from bot.wechat.cdata import text_reply_xml
 from bot.wechat.inbound import MalformedMessage, parse_inbound
 from bot.wechat.redelivery import record_failure, reply_once
 
@@ -100,7 +100,7 @@ def _answer() -> tuple[Response, str, str]:
         reply, replayed = record_failure(inbound, found.engine, texts.FAILED, f"{type(exc).__name__}: {exc}"), False
     if not reply:
         return Response(SUCCESS, mimetype="text/plain"), inbound.kind, "replayed" if replayed else "success"
-    xml_reply = TextReply(source=inbound.account, target=inbound.openid, content=reply).render()
+    xml_reply = text_reply_xml(account=inbound.account, openid=inbound.openid, content=reply)
     if encrypted:
         xml_reply = _crypto(wechat).encrypt_message(xml_reply, request.args.get("nonce", secrets.token_hex(8)))
     return Response(xml_reply, mimetype="application/xml"), inbound.kind, "replayed" if replayed else "replied"
