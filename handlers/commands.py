@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot import texts
 from bot.cases.deadlines import overdue
-from bot.cases.lookups import find_resident_ticket, recent_resident_tickets
+from bot.cases.lookups import find_resident_ticket, recent_resident_tickets, ticket_number_in
 from bot.cases.reports import Outcome, submit_report
 from bot.cases.statuses import status_label
 from bot.conversation.intents import QUERY_COMMAND
@@ -67,7 +67,7 @@ def query(turn: Turn) -> Reply:
     match = QUERY_COMMAND.match(turn.inbound.content)
     if not match:
         return Reply(texts.QUERY_USAGE)
-    number = match.group(1)
+    number = ticket_number_in(match.group(1)) or match.group(1)
     ticket = find_resident_ticket(number, turn.resident.id, session=turn.session)
     if ticket is None:
         return Reply(texts.QUERY_NOT_FOUND.format(number=number))

@@ -127,6 +127,18 @@ def test_query_shows_status_only_to_the_reporter(resident, another_resident):
     assert "查询 编号" in resident.says("查询")
 
 
+@pytest.mark.parametrize("typed", ["查询 {full_width}", "查询编号 {number}", "查询工单：{lower}", "查询 {em_dashes}",
+                                   "查询 {spaced}"])
+def test_query_understands_the_number_however_it_is_typed(resident, typed):
+    resident.says("晋祠镇花塔村路口有人摆摊占了半条路")
+    number = ticket_number(resident.says("提交"))
+    day, serial = number.split("-")[1:]
+    forms = {"number": number, "full_width": f"ＪＹ－{day}－{serial}", "lower": number.lower(),
+             "em_dashes": f"JY—{day}—{serial}", "spaced": f"JY {day} {serial}"}
+    answer = resident.says(typed.format(**forms))
+    assert number in answer and "已派遣" in answer
+
+
 def test_my_tickets_lists_recent_ones(resident):
     assert "还没有提交过" in resident.says("我的")
     resident.says("晋祠镇花塔村路口有人摆摊占了半条路")

@@ -105,3 +105,14 @@ def test_the_same_resident_reporting_again_is_not_counted_twice(app):
     again = report(app, "o-first", NEARBY, words="又来摆摊了")
     assert "您已经反映过这个问题" in again and number in again and tickets(app) == 1
     assert "已有 2 人反映" in report(app, "o-second", NEARBY)
+
+
+def test_a_joined_reporter_sees_the_ticket_in_their_data_and_erasing_unlinks_them(app):
+    number = ticket_number(report(app, "o-first", HUATA))
+    report(app, "o-joined", NEARBY, words="花塔村那儿又摆上摊了")
+    joined = Resident(app, "o-joined")
+    assert "工单：1 件" in joined.says("我的数据")
+    assert "1 件工单已与您解除关联" in (joined.says("删除我的数据") and joined.says("确认删除"))
+    with app.extensions["civicbot"].sessions() as session:
+        assert session.scalars(select(TicketReporter.resident_id)).all() == [None]
+    assert number in Resident(app, "o-first").says("我的")

@@ -83,6 +83,7 @@ def test_a_bad_image_is_refused_kindly_and_the_report_kept(app, resident, sessio
     assert words in fake_wechat.sent[-1]["text"]["content"]
     assert fake_wechat.sent[-1]["touser"] == resident.openid
     assert "JY-" in resident.says("提交")
+    assert "照片：0 张" in resident.says("我的数据")   # a refused photo is not a photo we keep
 
 
 def test_an_expired_media_id_fails_at_once_and_the_resident_is_told(app, resident, sessions, fake_wechat):

@@ -1,6 +1,8 @@
 """Find tickets: a resident's own, and those a department may see; and the ticket as departments see it."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select, true
@@ -9,6 +11,16 @@ from sqlalchemy.orm import Session, selectinload
 from bot.cases.reporters import reported_by
 from bot.catalogue.snapshot import CatalogueSnapshot
 from models import CoHandler, Department, DepartmentKind, PhotoStatus, Ticket, TicketStatus, Town
+
+# JY, the district day and the day's sequence (four digits, more on a day past 9,999), whatever joins them:
+# full-width or other dashes, spaces, or 一 typed for a dash.
+_NUMBER_IN_TEXT = re.compile(r"JY[\W_一]{0,3}(\d{8})[\W_一]{0,3}(\d{4,6})(?!\d)")
+
+
+def ticket_number_in(text: str) -> str | None:
+    """The ticket number a resident typed, as stored (JY-YYYYMMDD-NNNN), however they wrote it; None if none."""
+    found = _NUMBER_IN_TEXT.search(unicodedata.normalize("NFKC", text).upper())
+    return f"JY-{found.group(1)}-{found.group(2)}" if found else None
 
 
 def find_resident_ticket(number: str, resident_id: int, *, session: Session) -> Ticket | None:

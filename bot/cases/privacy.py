@@ -8,7 +8,19 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from models import CategoryCorrection, Draft, DraftStatus, InboundMessage, Notification, Photo, Resident, Ticket
+from bot.cases.reporters import reported_by
+from models import (
+    CategoryCorrection,
+    Draft,
+    DraftStatus,
+    InboundMessage,
+    Notification,
+    Photo,
+    PhotoStatus,
+    Resident,
+    Ticket,
+    TicketReporter,
+)
 
 
 @dataclass(frozen=True)
@@ -24,8 +36,8 @@ def what_we_hold(resident_id: int, openid: str, *, session: Session) -> Holdings
         return session.scalar(select(func.count()).select_from(model).where(condition)) or 0
 
     return Holdings(messages=count(InboundMessage, InboundMessage.openid == openid),
-                    tickets=count(Ticket, Ticket.resident_id == resident_id),
-                    photos=count(Photo, Photo.resident_id == resident_id),
+                    tickets=count(Ticket, reported_by(resident_id)),   # the ones they joined too
+                    photos=count(Photo, (Photo.resident_id == resident_id) & (Photo.status != PhotoStatus.FAILED)),
                     drafts=count(Draft, (Draft.resident_id == resident_id) & (Draft.status == DraftStatus.OPEN)))
 
 
@@ -36,9 +48,12 @@ def do_erase_identity(resident_id: int, openid: str, *, session: Session) -> int
     # which has the rowcount (https://github.com/sqlalchemy/sqlalchemy/issues/9185).
     unlinked = cast(CursorResult[Any], session.execute(update(Ticket).where(Ticket.resident_id == resident_id)
                                                        .values(resident_id=None))).rowcount
+    unlinked += cast(CursorResult[Any], session.execute(update(TicketReporter).where(
+        TicketReporter.resident_id == resident_id).values(resident_id=None))).rowcount
     session.execute(update(Photo).where(Photo.resident_id == resident_id).values(resident_id=None))
     drafts = select(Draft.id).where(Draft.resident_id == resident_id)
     session.execute(update(Ticket).where(Ticket.draft_id.in_(drafts)).values(draft_id=None))
+    session.execute(update(TicketReporter).where(TicketReporter.draft_id.in_(drafts)).values(draft_id=None))
     session.execute(update(Photo).where(Photo.draft_id.in_(drafts)).values(draft_id=None))
     session.execute(delete(CategoryCorrection).where(CategoryCorrection.draft_id.in_(drafts)))
     session.execute(delete(Draft).where(Draft.resident_id == resident_id))

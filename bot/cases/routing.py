@@ -43,7 +43,7 @@ def decide_route(category_code: str, town_code: str | None, place_reason: str, t
         lead = table.hq_code
         reasons.append(f"【{category_name}】无主管部门，转{table.department_names[lead]}分拨")
     if town_code:
-        reasons.append(f"属地：{table.town_names[town_code]}（{place_reason}）")
+        reasons.append(f"属地：{table.town_names[town_code]}" + (f"（{place_reason}）" if place_reason else ""))
     else:
         reasons.append(f"属地未确定（{place_reason or '无位置'}），待指挥部确认")
     needs_triage = lead == table.hq_code or town_code is None

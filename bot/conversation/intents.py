@@ -35,7 +35,7 @@ class Intent(enum.StrEnum):
     UNSUPPORTED = "unsupported"
 
 
-QUERY_COMMAND = re.compile(r"^\s*查询\s*[:：]?\s*(\S+)\s*$")
+QUERY_COMMAND = re.compile(r"^\s*查询\s*(?:工单|编号|单号|工单编号)?\s*[:：]?\s*(\S.*?)\s*$")
 RECATEGORISE_COMMAND = re.compile(r"^\s*(?:改为|改成|类别改为|改类别|更改类别|换类别)\s*[:：]?\s*(.*?)\s*$")
 CHOICE = re.compile(r"^\s*(\d{1,2})\s*[.。、]?\s*$")
 
