@@ -203,8 +203,10 @@ def submitted(*, number: str, category_name: str, department_name: str, town_nam
 
 def ticket_status(*, number: str, status_name: str, category_name: str, department_name: str,
                   town_name: str | None, deadline_local: datetime, overdue: bool,
-                  photo_links: Sequence[str] = ()) -> str:
+                  photo_links: Sequence[str] = (), reply: str = "", department_links: Sequence[str] = ()) -> str:
+    """What 查询 shows a reporter: the ticket, the department's public reply and after-photos, and their own photos."""
     photos = ["您的照片（仅您本人可见，链接限时有效）："] + [f"{link} " for link in photo_links] if photo_links else []
+    after = [f"{department_name}的处置后照片："] + [f"{link} " for link in department_links] if department_links else []
     return "\n".join([
         f"工单 {number}",
         f"状态：{status_name}",
@@ -212,6 +214,8 @@ def ticket_status(*, number: str, status_name: str, category_name: str, departme
         f"承办部门：{department_name}",
         f"属地：{town_name or '待指挥部确认'}",
         f"处理时限：{when(deadline_local)} 前" + ("（已超期，已提请指挥部督办）" if overdue else ""),
+        *([f"处理情况：{reply}"] if reply else []),
+        *after,
         *photos,
     ])
 

@@ -72,11 +72,19 @@ def query(turn: Turn) -> Reply:
     if ticket is None:
         return Reply(texts.QUERY_NOT_FOUND.format(number=number))
     catalogue = turn.catalogue
-    links = [turn.photo_url(p.id) for p in ticket.photos
-             if p.status == PhotoStatus.STORED and p.kind != PhotoKind.ON_SITE][:MAX_PHOTO_LINKS] \
-        if turn.photo_url else []
+    stored = [p for p in ticket.photos if p.status == PhotoStatus.STORED]
+    # Their own photos and the department's after-photos; never another reporter's photos or HQ's check photos.
+    own = [p for p in stored if p.kind == PhotoKind.REPORT and p.resident_id == turn.resident.id]
+    after = [p for p in stored if p.kind == PhotoKind.AFTER]
+    link = turn.photo_url
+
+    def links(photos):
+        return [link(p.id) for p in photos][:MAX_PHOTO_LINKS] if link else []
+
+    replies = [event.reply for event in ticket.events if event.reply]
     return Reply(texts.ticket_status(
-        number=ticket.number, status_name=status_label(ticket.status), photo_links=links,
+        number=ticket.number, status_name=status_label(ticket.status), photo_links=links(own),
+        department_links=links(after), reply=replies[-1] if replies else "",
         category_name=catalogue.category_name(ticket.category_code),
         department_name=catalogue.routing.department_names[ticket.lead_department_code],
         town_name=catalogue.places.town_name(ticket.town_code),

@@ -112,6 +112,7 @@ class TicketEvent(Base):
     from_status: Mapped[TicketStatus | None] = mapped_column(enum_column(TicketStatus), nullable=True)
     to_status: Mapped[TicketStatus] = mapped_column(enum_column(TicketStatus))
     reason: Mapped[str] = mapped_column(Text, default="")
+    reply: Mapped[str] = mapped_column(Text, default="")   # what the reporters were told in words (public)
     action: Mapped[str] = mapped_column(String(32), default="")
     department_code: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the actor's, or the new lead
 

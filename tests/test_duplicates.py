@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import create_app
-from models import Ticket, TicketReporter
+from bot.web.photo_links import resident_photo_url
+from models import Photo, Ticket, TicketReporter
 from tests import images
 from tests.conftest import Resident, make_settings
 from tests.support import add_staff, count, fake_api, logged_in, ticket_number
@@ -116,3 +117,26 @@ def test_a_joined_reporter_sees_the_ticket_in_their_data_and_erasing_unlinks_the
     with app.extensions["civicbot"].sessions() as session:
         assert session.scalars(select(TicketReporter.resident_id)).all() == [None]
     assert number in Resident(app, "o-first").says("我的")
+
+
+def test_each_reporter_sees_their_own_photos_and_the_departments_reply_never_anothers(app, fake_wechat):
+    fake_wechat.add_media("m-first", images.jpeg(images.scene(51)))
+    fake_wechat.add_media("m-second", images.jpeg(images.scene(52)))
+    number = ticket_number(report(app, "o-first", HUATA, photo="m-first"))
+    report(app, "o-second", NEARBY, words="花塔村那儿又摆上摊了", photo="m-second")
+    with app.extensions["civicbot"].sessions() as session:
+        first_photo, second_photo = session.scalars(select(Photo.id).order_by(Photo.id)).all()
+    services = app.extensions["civicbot"]
+
+    def link(photo_id):
+        return resident_photo_url(services.settings, services.signer, photo_id)
+
+    chen = logged_in(app, "chen")
+    chen.act(number, "accept")
+    chen.act(number, "resolve", note="摊主王某已登记", reply="已劝离摊贩，路面已清理",
+             photos=[("after.jpg", images.jpeg())])
+    for openid, own, other in (("o-first", first_photo, second_photo), ("o-second", second_photo, first_photo)):
+        answer = Resident(app, openid).says(f"查询 {number}")
+        assert "处理情况：已劝离摊贩，路面已清理" in answer and "王某" not in answer
+        assert "区城市管理局的处置后照片" in answer
+        assert link(own) in answer and link(other) not in answer

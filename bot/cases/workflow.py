@@ -255,7 +255,7 @@ def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, s
     ticket.updated_at = now
     event = TicketEvent(ticket_id=ticket.id, at=now, actor=actor.name, from_status=from_status,
                         to_status=ticket.status, reason=rule.reason(change), action=action,
-                        department_code=rule.concerns(change))
+                        department_code=rule.concerns(change), reply=inputs.reply.strip())
     session.add(event)
     session.flush()
     for photo in photos:

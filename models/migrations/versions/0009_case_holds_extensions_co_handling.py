@@ -75,6 +75,9 @@ def upgrade() -> None:
     with op.batch_alter_table('categories', schema=None) as batch_op:
         batch_op.add_column(sa.Column('replies', sa.JSON(), nullable=False, server_default='[]'))
 
+    with op.batch_alter_table('ticket_events', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reply', sa.Text(), nullable=False, server_default=''))
+
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.add_column(sa.Column('assignee_staff_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('priority', sa.Enum('normal', 'urgent', name='priority', native_enum=False, length=16), nullable=False,
@@ -104,6 +107,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('categories', schema=None) as batch_op:
         batch_op.drop_column('replies')
+
+    with op.batch_alter_table('ticket_events', schema=None) as batch_op:
+        batch_op.drop_column('reply')
 
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_tickets_assignee_staff_id_staff_accounts'), type_='foreignkey')
