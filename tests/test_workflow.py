@@ -62,11 +62,21 @@ def make_ticket(session, status: TicketStatus, number: str) -> Ticket:
     return ticket
 
 
+_CATALOGUES: list = []
+
+
+def catalogue_of(session):
+    """The catalogue snapshot, read once: every test database is a copy of the same template."""
+    if not _CATALOGUES:
+        _CATALOGUES.append(load_snapshot(session=session))
+    return _CATALOGUES[0]
+
+
 def requirements(rule, session, ticket):
     """What the rule needs, given; and whatever must be true first (a pending extension for HQ to decide)."""
     given: dict = {}
     photos = []
-    catalogue = load_snapshot(session=session)
+    catalogue = catalogue_of(session)
     if Input.NOTE in rule.needs:
         given["note"] = "现场核实情况说明"
     if Input.REPLY in rule.needs:
