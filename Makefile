@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SCALE_INSTALLED := $(VENV)/.installed-scale
 
-.PHONY: run test test-fast lint test-scale browser documents wrk serve migrate model bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback valgrind clean
+.PHONY: run test test-fast lint test-scale browser documents wrk serve migrate model bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench-portal: $(INSTALLED)
 
 bench-feedback: $(INSTALLED)
 	$(BIN)/python bench/feedback_loop.py
+
+# The labelled resident dialogues (tests/dialogues/) replayed through the webhook: how many end as expected.
+bench-dialogues: model
+	$(BIN)/python bench/dialogues.py
 
 bench-load: model wrk
 	$(BIN)/python bench/load.py
