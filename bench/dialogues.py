@@ -128,7 +128,8 @@ def report(outcomes: list[Outcome], show: int) -> None:
     reports = [o for o in outcomes if o.expected["kind"] == "tickets"]
     non_reports = [o for o in outcomes if o.expected["kind"] in ("answer", "small_talk", "emergency")]
     vague = [o for o in outcomes if o.expected["kind"] == "no_ticket"]
-    print(f"dialogues: {len(outcomes)} ({', '.join(f'{k} {v}' for k, v in Counter(o.expected['kind'] for o in outcomes).items())})")
+    kinds = Counter(o.expected["kind"] for o in outcomes)
+    print(f"dialogues: {len(outcomes)} ({', '.join(f'{kind} {count}' for kind, count in kinds.items())})")
     print(f"ended as expected: {share(sum(o.as_expected for o in outcomes), len(outcomes))}")
     for kind in ("tickets", "answer", "emergency", "small_talk", "no_ticket"):
         group = [o for o in outcomes if o.expected["kind"] == kind]
