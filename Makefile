@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SCALE_INSTALLED := $(VENV)/.installed-scale
 
-.PHONY: run test test-fast lint test-scale browser documents wrk serve migrate model bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean
+.PHONY: run test test-fast lint test-scale browser documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,13 @@ model: $(INSTALLED) config.toml
 	@if [ -f data/corpus/messages.tsv ] && { [ ! -f var/classifier.npz ] || [ data/corpus/messages.tsv -nt var/classifier.npz ]; }; then \
 	  $(BIN)/civicbot train; fi
 
-run: migrate model documents
+# With the demo config (portal.demo_accounts on), two months of demo tickets for the portal, the scores and the 通报,
+# made once: the command says so and does nothing where demo data is already there, and never adds any to a
+# database that holds real tickets (it says so too, and `make run` goes on).
+demo-data: migrate model
+	$(BIN)/civicbot demo-data
+
+run: migrate model demo-data documents
 	$(BIN)/civicbot serve
 
 bench-classify: model

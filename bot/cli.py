@@ -14,6 +14,7 @@ import time
 import click
 from sqlalchemy import select
 
+from bot.cli_demo import demo_data
 from bot.cli_report import report
 from bot.cli_support import catalogue_or_exit as _catalogue
 from bot.cli_support import sessions_for as _sessions
@@ -33,6 +34,7 @@ def main(config_file: str | None) -> None:
 
 
 main.add_command(report)   # bot/cli_report.py: HQ's 创城工作通报 as Word and PDF
+main.add_command(demo_data)   # bot/cli_demo.py: weeks of demo tickets for the demo portal
 
 
 @main.command("migrate")

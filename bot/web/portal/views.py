@@ -16,7 +16,8 @@ from bot.cases.statuses import CLOCK_STATES, OPEN_STATES, Tab, status_label
 from bot.cases.workflow import (
     do_flag,
 )
-from bot.infra.db import transaction
+from bot.demo import DEMO_SETTING
+from bot.infra.db import reading, transaction
 from bot.web import services
 from bot.web.photo_links import VARIANTS, image_response
 from bot.web.portal import bp, hq_required, login_required, sessions
@@ -29,6 +30,7 @@ from models import (
     Photo,
     PhotoStatus,
     Resident,
+    Setting,
     Ticket,
     TicketEvent,
     TicketReporter,
@@ -63,7 +65,13 @@ def portal_helpers():
             "category_name": catalogue().category_name, "town_name": catalogue().places.town_name,
             "department_name": lambda code: catalogue().routing.department_names.get(code, code or ""),
             "logout_form": LogoutForm(), "now": utcnow(), "open_states": OPEN_STATES,
-            "clock_states": CLOCK_STATES}
+            "clock_states": CLOCK_STATES, "demo_data": holds_demo_data()}
+
+
+def holds_demo_data() -> bool:
+    """Whether `civicbot demo-data` filled this database: then every page says 演示数据."""
+    with reading(services().engine) as connection:
+        return connection.execute(select(Setting.key).where(Setting.key == DEMO_SETTING)).first() is not None
 
 
 def _filters() -> Filters:
