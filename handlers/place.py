@@ -13,6 +13,8 @@ from models import LocationSource
 # Words that say the resident is correcting the place: then even a road may replace a village.
 CORRECTION = re.compile(r"说错|打错|写错|记错|搞错|弄错|不对|更正|纠正|不是|改成|改为|改到|换成|应该是|应该在|"
                         r"地点|位置")
+# What is left of a correction once the place and the correcting words are gone: politeness and particles.
+_FILLER = re.compile(r"不好意思|抱歉|对不起|刚才|那个|应该|我|哦|噢|啊|呀|哎|唉|了|是|在|的|就|说|写|发|地址|地方")
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ def take_place(turn: Turn, words: str) -> bool:
     if before and before.settles_town and not named.settles_town and not correcting:
         return False
     draft.place_text = named.place_text
-    return correcting and before is not None and not turn.catalogue.classify(words).is_report
+    return correcting and before is not None and len(
+        _FILLER.sub("", CORRECTION.sub("", turn.catalogue.places.without_places(words)))) <= 3
 
 
 def where(turn: Turn) -> Where:

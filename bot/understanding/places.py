@@ -154,6 +154,13 @@ class PlaceResolver:
             reasons.append("未能确定镇街")
         return Place(town, label[:200], "；".join(reasons), kind)
 
+    def without_places(self, text: str) -> str:
+        """The text with every known name and address taken out (folded, without punctuation)."""
+        _, masked = self._known(_chunks(text))
+        for address in _addresses(masked):
+            masked = masked.replace(address, "")
+        return masked.replace("\0", "").replace("|", "")
+
     def vague_in(self, text: str) -> str | None:
         """The words that point at a place without naming it (俺们村口, 我家楼下), if any: to say what we lack."""
         match = _VAGUE.search(_chunks(text))
