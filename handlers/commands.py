@@ -23,6 +23,8 @@ def submit(turn: Turn) -> Reply:
     if missing:
         return Reply(texts.cannot_submit(missing))
     found = where(turn)
+    if not found.has_point and found.words is None:  # a place kept from before the words had to resolve
+        return Reply(texts.cannot_submit(["location"]))
     if found.conflict:  # the resident says which place is right before it becomes a ticket
         return Reply(conflict_question(turn, found))
     understand(turn)  # the words may have changed since the last summary; the category chosen stays

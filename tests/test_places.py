@@ -179,3 +179,15 @@ def test_place_resolution_on_the_labelled_set():
     misses = [(text, got) for text, expected, got in result["answers"] if expected != got]
     assert result["vague_placed"] == 0, misses
     assert result["correct"] >= 0.95 * len(result["answers"]), misses
+
+
+def test_a_point_is_described_by_the_nearest_known_place_with_coordinates():
+    from bot import texts
+    from bot.understanding.places import PlaceResolver, TownArea
+
+    places = PlaceResolver([TownArea("jinci", "晋祠镇", ("晋祠",), None)], [("难老泉", "jinci"), ("花塔村", "jinci")],
+                           {"难老泉": (37.7046, 112.4390)})
+    assert places.nearest(37.7050, 112.4400) == "难老泉"          # about 100 m away
+    assert places.nearest(37.7500, 112.4400) is None               # 5 km away: too far to describe it by
+    said = texts.point_place(photo=True, near="难老泉", town_name="晋祠镇")
+    assert "照片拍摄地点" in said and "难老泉" in said and "37." not in said
