@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SCALE_INSTALLED := $(VENV)/.installed-scale
 
-.PHONY: run test test-fast lint test-scale browser documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean
+.PHONY: run test test-fast lint test-scale browser documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean bench-places
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,9 @@ bench-feedback: $(INSTALLED)
 # The labelled resident dialogues (tests/dialogues/) replayed through the webhook: how many end as expected.
 bench-dialogues: model
 	$(BIN)/python bench/dialogues.py
+
+bench-places: $(INSTALLED)
+	$(BIN)/python bench/places.py
 
 bench-load: model wrk
 	$(BIN)/python bench/load.py

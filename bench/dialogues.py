@@ -31,6 +31,7 @@ class Outcome:
     drafts_opened: int
     held: int                                        # tickets held for HQ's review as spam or abuse
     placeless: int                                   # tickets with neither a pin nor a known town
+    unplaced: int                                    # tickets with neither a pin nor a place the words resolve to
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -67,9 +68,11 @@ def replay(dialogue: dict, app, sessions, index: int) -> Outcome:
             if resident_id else []
         drafts = session.scalar(select(func.count()).select_from(Draft).where(Draft.resident_id == resident_id)) \
             if resident_id else 0
+    places = app.extensions["civicbot"].catalogue.places
     outcome = Outcome(dialogue, replies, [(t.category_code, t.town_code, t.lead_department_code) for t in tickets],
                       drafts or 0, sum(t.held for t in tickets),
-                      sum(t.town_code is None and t.latitude is None for t in tickets))
+                      sum(t.town_code is None and t.latitude is None for t in tickets),
+                      sum(t.latitude is None and places.from_text(t.place_text or "") is None for t in tickets))
     judge(outcome)
     return outcome
 
@@ -134,7 +137,12 @@ def report(outcomes: list[Outcome], show: int) -> None:
     for kind in ("tickets", "answer", "emergency", "small_talk", "no_ticket"):
         group = [o for o in outcomes if o.expected["kind"] == kind]
         print(f"  {kind:10} {share(sum(o.as_expected for o in group), len(group))}")
-    print(f"tickets without a real place (no pin, no town): {sum(o.placeless for o in outcomes)} "
+    groups = Counter(o.dialogue.get("group", "") for o in outcomes)
+    print("by group: " + ", ".join(
+        f"{group} {share(sum(o.as_expected for o in outcomes if o.dialogue.get('group') == group), count)}"
+        for group, count in groups.items()))
+    print(f"tickets without a real place (no pin, no known place in the words): {sum(o.unplaced for o in outcomes)}")
+    print(f"tickets without a town (no pin, no town; roads across towns too): {sum(o.placeless for o in outcomes)} "
           f"(of which from never-placed dialogues: {sum(bool(o.tickets) for o in vague)})")
     print(f"non-reports that opened a draft: {share(sum(o.drafts_opened > 0 for o in non_reports), len(non_reports))}")
     print(f"genuine reports held by moderation: {sum(o.held for o in reports)}")

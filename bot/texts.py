@@ -132,7 +132,8 @@ REVIEW_BY_HQ = "已收到您的意见。工单 {number} 已重新处理过一次
 
 MISSING_PARTS = {
     "description": "问题说明（发文字或语音）",
-    "location": "位置（点“+”→“位置”，或写明地点）",
+    "location": "位置（点“+”→“位置”发送定位，或写明村、小区、路名或附近的地标）",
+    "place_choice": "确认位置（回复 1 或 2，见下）",
 }
 
 
@@ -142,13 +143,15 @@ def when(moment_local: datetime) -> str:
 
 def draft_summary(*, category_name: str | None, description: str, place: str, town_name: str | None,
                   photo_count: int, missing: list[str], outside_district: bool = False,
-                  choosing: bool = False) -> str:
+                  choosing: bool = False, place_note: str = "") -> str:
     """Say what we understood so far and what is still missing."""
     lines = [f"收到，这是一条【{category_name}】反映。" if category_name else "收到。"]
     if description:
         lines.append(f"· 问题：{_short(description)}")
     if place:
         lines.append(f"· 位置：{place}" + (f"（{town_name}）" if town_name and town_name not in place else ""))
+    if place_note:
+        lines.append(f"  {place_note}")
     if outside_district:
         lines.append("  （这个位置似乎不在晋源区范围内，提交后将由区创城指挥部确认）")
     lines.append(f"· 照片：{photo_count} 张" if photo_count else "· 照片：暂无（可选，建议拍一张）")
@@ -232,3 +235,38 @@ def ticket_list(rows: list[tuple[str, str, str, datetime]]) -> str:
 def _short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+# --- Places that are places (issue 16, part 1) ---
+
+PLACE_TO_CONFIRM = "待确认（见下）"
+
+PLACE_SETTLED = "好的，位置以{place}为准。"
+
+
+def vague_place(words: str) -> str:
+    """What the summary says when the words only point at a place (俺们村口, 我家楼下)."""
+    return f"“{words}”不够具体，还不知道是哪里"
+
+
+def place_not_settled(place: str, *, spans: bool) -> str:
+    """Asked once, when the place named is a road across towns or an address we cannot place in a town."""
+    why = "跨好几个镇街" if spans else "还确定不了属于哪个镇街"
+    return (f"“{place}”{why}。方便的话请点“+”→“位置”发送定位，或说一个附近的村、小区或地标；"
+            "没有的话直接回复“提交”，由区创城指挥部确定属地。")
+
+
+def point_place(*, photo: bool, near: str | None, town_name: str | None) -> str:
+    """A point with no label, in words: the nearest known place, else its town, never raw coordinates."""
+    what = "照片拍摄地点" if photo else "已收到定位"
+    if near:
+        return f"{what}，在“{near}”附近" + (f"（{town_name}）" if town_name else "")
+    return f"{what}，在{town_name}境内" if town_name else f"{what}（不在晋源区范围内）"
+
+
+def place_question(*, point: str, point_town: str, words: str, words_town: str) -> str:
+    """The shared point and the words name different towns: show both, ask which is right."""
+    return (f"您发送的定位和文字里说的地点不在同一个镇街：\n"
+            f"1. 定位：{point}" + ("" if point_town in point else f"（{point_town}）") + "\n"
+            f"2. 文字：{words}" + ("" if words_town in words else f"（{words_town}）") + "\n"
+            "哪个对？请回复 1 或 2；也可以重新发送定位。")

@@ -5,6 +5,7 @@ from bot import texts
 from bot.conversation.intents import CHOICE, RECATEGORISE_COMMAND
 from bot.conversation.turn import Reply, Turn
 from handlers.draft import summary
+from handlers.text import add_description
 from models import CategoryCorrection, CategorySource, Step
 
 
@@ -43,6 +44,8 @@ def recategorise(turn: Turn) -> Reply:
             draft.menu = list(turn.catalogue.categories)
         return _pick(turn, int(wanted))
     code = _by_name(turn, wanted)
+    if code is None and turn.catalogue.place_in(wanted):
+        return add_description(turn, turn.inbound.content)  # 改成金胜村: the place, not the category, changes
     if code is None:
         menu = _open_full_menu(turn)
         return Reply(texts.UNKNOWN_CATEGORY.format(name=wanted) + "\n" + menu.text, menu.step)

@@ -9,6 +9,7 @@ from bot.cases.statuses import status_label
 from bot.conversation.intents import QUERY_COMMAND
 from bot.conversation.turn import Reply, Turn
 from handlers.draft import missing_parts, understand
+from handlers.place import conflict_question, where
 from models import DraftStatus, PhotoKind, PhotoStatus, Step
 
 MAX_PHOTO_LINKS = 3
@@ -21,6 +22,11 @@ def submit(turn: Turn) -> Reply:
     missing = missing_parts(draft)
     if missing:
         return Reply(texts.cannot_submit(missing))
+    found = where(turn)
+    if not found.has_point and found.words is None:  # a place kept from before the words had to resolve
+        return Reply(texts.cannot_submit(["location"]))
+    if found.conflict:  # the resident says which place is right before it becomes a ticket
+        return Reply(conflict_question(turn, found))
     understand(turn)  # the words may have changed since the last summary; the category chosen stays
     submission = submit_report(turn.orm_draft(), catalogue=turn.catalogue, settings=turn.settings, now=turn.now,
                                session=turn.session)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from bot import texts
 from bot.conversation.store import DraftState
 from bot.conversation.turn import Reply, Turn
+from handlers.place import conflict_question, place_line, settle_town
 from models import CategorySource, Step
 
 MENU_SIZE = 3
@@ -24,19 +25,10 @@ def understand(turn: Turn) -> Step:
     the step the dialogue goes to: a menu when the category is unsure, otherwise on collecting."""
     draft = turn.draft
     assert draft is not None  # the table calls this only while a draft is open
-    catalogue = turn.catalogue
     step = turn.step
-    text_town = None
-    if draft.description:
-        if draft.category_source != CategorySource.RESIDENT:
-            step = _classify(turn)
-        place = catalogue.place_in(draft.description)
-        if place:
-            draft.place_text = place.place_text
-            text_town = place.town_code
-    point_town = (catalogue.places.from_point(draft.latitude, draft.longitude)
-                  if draft.latitude is not None and draft.longitude is not None else None)
-    draft.town_code = point_town or text_town
+    if draft.description and draft.category_source != CategorySource.RESIDENT:
+        step = _classify(turn)
+    settle_town(turn)  # the place in words was taken message by message (handlers/place.py)
     return step
 
 
@@ -62,20 +54,21 @@ def summary(turn: Turn, step: Step) -> Reply:
     draft = turn.draft
     assert draft is not None  # the table calls this only while a draft is open
     catalogue = turn.catalogue
-    place = draft.location_label or draft.place_text
-    if draft.latitude is not None and not draft.location_label:
-        place = f"已收到定位（{draft.latitude:.5f}, {draft.longitude:.5f}）"
+    found = settle_town(turn)
+    place, place_note = place_line(turn, found)
+    missing = missing_parts(draft) + (["place_choice"] if found.conflict else [])
     choosing = step == Step.CHOOSING
     text = texts.draft_summary(
         category_name=catalogue.category_name(draft.category_code) if draft.description and not choosing else None,
         description=draft.description, place=place,
-        town_name=catalogue.places.town_name(draft.town_code),
-        photo_count=draft.photo_count, missing=missing_parts(draft),
-        outside_district=draft.latitude is not None and draft.longitude is not None
-        and catalogue.places.from_point(draft.latitude, draft.longitude) is None, choosing=choosing)
+        town_name=None if found.conflict else catalogue.places.town_name(draft.town_code),
+        photo_count=draft.photo_count, missing=missing,
+        outside_district=found.has_point and found.point_town is None, choosing=choosing, place_note=place_note)
     if choosing:
         names = [catalogue.category_name(code) for code in draft.menu]
         text += "\n" + texts.category_menu(names, unsure=True)
+    elif found.conflict:
+        text += "\n" + conflict_question(turn, found)
     return Reply(text, step)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from bot import texts
 from bot.conversation.turn import Reply, Turn
 from handlers.draft import summary, take_in
+from handlers.place import take_place
 
 MAX_DESCRIPTION_CHARS = 2000
 # Thanks deserve an answer in kind, not the account's introduction again.
@@ -14,7 +15,8 @@ def add_description(turn: Turn, words: str) -> Reply:
     """Append the resident's words to the draft's description and say what we understood."""
     draft = turn.open_draft()
     words = words.strip()
-    if words and words not in draft.description:
+    only_a_place = take_place(turn, words)
+    if words and words not in draft.description and not only_a_place:
         draft.description = (draft.description + "\n" + words).strip()[:MAX_DESCRIPTION_CHARS]
     return take_in(turn)
 

@@ -47,8 +47,10 @@ def do_open_ticket(draft: Draft, *, catalogue: CatalogueSnapshot, now: datetime,
     if not draft.description.strip() or not draft.has_location:
         raise IncompleteDraft()
     category = draft.category_code or "other"
-    place = catalogue.place_in(draft.description)
-    place_reason = _place_reason(draft, place.reason if place else "")
+    place = catalogue.place_in(draft.place_text) if draft.place_text else None
+    point_town = (catalogue.places.from_point(draft.latitude, draft.longitude)
+                  if draft.latitude is not None and draft.longitude is not None else None)
+    place_reason = _place_reason(draft, point_town, place.reason if place else "")
     decision = decide_route(category, draft.town_code, place_reason, catalogue.routing)
     deadline = catalogue.calendar.due_at(now, catalogue.categories[category].deadline)
     ticket = Ticket(
@@ -79,11 +81,13 @@ def do_open_ticket(draft: Draft, *, catalogue: CatalogueSnapshot, now: datetime,
     return ticket
 
 
-def _place_reason(draft: Draft, text_reason: str) -> str:
-    if draft.latitude is not None and draft.town_code and draft.location_source == LocationSource.SHARED:
-        return "共享位置落在该镇街范围内" if not text_reason else f"共享位置；{text_reason}"
-    if draft.latitude is not None and not draft.town_code:
-        return "共享位置不在任何镇街范围内" + (f"；{text_reason}" if text_reason else "")
+def _place_reason(draft: Draft, point_town: str | None, text_reason: str) -> str:
+    """Why the ticket is in its town, in words: the shared point or the photo's, then the place in the text."""
+    point = {LocationSource.SHARED: "共享位置", LocationSource.PHOTO: "照片拍摄位置"}.get(draft.location_source, "定位")
+    if draft.latitude is not None and point_town:
+        return f"{point}落在该镇街范围内" + (f"；{text_reason}" if text_reason else "")
+    if draft.latitude is not None:
+        return f"{point}不在任何镇街范围内" + (f"；{text_reason}" if text_reason else "")
     return text_reason
 
 

@@ -110,6 +110,10 @@ def check_catalogue(catalogue: CatalogueFiles) -> None:
     for row in catalogue.gazetteer:
         if row.get("town"):
             _refers(row["town"], town_codes, f"gazetteer {row['name']} town")
+        try:
+            gazetteer_point(row)
+        except ValueError as exc:
+            raise CatalogueError(f"gazetteer {row['name']}: latitude and longitude must be numbers") from exc
     for rule in catalogue.overrides:
         _refers(rule.get("town"), town_codes, "routing_override town")
         _refers(rule.get("category"), category_codes, "routing_override category")
@@ -118,6 +122,12 @@ def check_catalogue(catalogue: CatalogueFiles) -> None:
         check_calendar(catalogue.calendar)
     except ValueError as exc:
         raise CatalogueError(f"calendar: {exc}") from exc
+
+
+def gazetteer_point(row: dict) -> list[float] | None:
+    """A gazetteer row's optional coordinates (latitude, longitude columns), or None when it has none."""
+    latitude, longitude = (row.get("latitude") or "").strip(), (row.get("longitude") or "").strip()
+    return [float(latitude), float(longitude)] if latitude and longitude else None
 
 
 def _unique_codes(rows: list[dict], what: str) -> set[str]:
@@ -159,6 +169,9 @@ def do_load_catalogue(catalogue: CatalogueFiles, *, session: Session) -> dict[st
     _put_setting(session, "calendar", catalogue.calendar)
     _put_setting(session, "non_report_phrases", {"phrases": catalogue.non_report_phrases})
     _put_setting(session, "moderation", catalogue.moderation)
+    # Where a known place is (GCJ-02), for the few the district has given coordinates: describes a shared point.
+    _put_setting(session, "gazetteer_points", {row["name"].strip(): point for row in catalogue.gazetteer
+                                               if (point := gazetteer_point(row))})
     return {"departments": len(catalogue.departments), "towns": len(catalogue.towns),
             "categories": len(catalogue.categories), "gazetteer": len(catalogue.gazetteer),
             "routing_overrides": len(catalogue.overrides)}

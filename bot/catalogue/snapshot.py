@@ -70,7 +70,8 @@ def load_snapshot(settings: Settings | None = None, *, session: Session) -> Cata
                                  stored.get("non_report_phrases", {}).get("phrases", []))
     places = PlaceResolver(
         [TownArea(t.code, t.name, tuple(t.short_names), t.boundary) for t in towns],
-        [(g.name, g.town_code) for g in session.scalars(select(GazetteerEntry).order_by(GazetteerEntry.id))])
+        [(g.name, g.town_code) for g in session.scalars(select(GazetteerEntry).order_by(GazetteerEntry.id))],
+        {name: (point[0], point[1]) for name, point in stored.get("gazetteer_points", {}).items()})
     routing = RoutingTable(
         lead_by_category={c.code: c.lead_department_code for c in categories},
         overrides={(r.town_code, r.category_code): r.department_code

@@ -5,6 +5,9 @@
         └──────────── “取消” / 30 min silence ────┘  │  └─ a number picks the category ─┐
                                                      └─ category unsure, or “改为” ──▶ choosing_category
 
+While collecting, a bare number answers the place question (1 the shared point, 2 the place in words) when the
+two name different towns; otherwise it only shows the draft again.
+
 Help, query, my tickets, menu clicks, subscribe and unsupported kinds are
 fallbacks: they answer the same in every step and leave the draft alone.
 """
@@ -64,7 +67,7 @@ CONVERSATION: dict[Step, dict[Intent, Move]] = {
         Intent.PHOTO: go(image.add_photo, COLLECTING, CHOOSING),
         Intent.LOCATION: go(location.add_location, COLLECTING, CHOOSING),
         Intent.SMALL_TALK: go(text.show_draft, COLLECTING, CHOOSING),
-        Intent.CHOOSE: go(text.show_draft, COLLECTING, CHOOSING),
+        Intent.CHOOSE: go(location.choose_place, COLLECTING, CHOOSING),
         Intent.RECATEGORISE: go(category.recategorise, COLLECTING, CHOOSING),
         Intent.SUBMIT: go(commands.submit, COLLECTING, IDLE),
         Intent.CANCEL: go(commands.cancel, IDLE),

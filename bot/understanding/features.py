@@ -71,6 +71,11 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower().translate(_traditional_to_simplified())
 
 
+def fold(text: str) -> str:
+    """Fold width, case and traditional characters, keeping spaces and punctuation (place names need them)."""
+    return _fold(text)
+
+
 def normalise(text: str) -> str:
     """Fold width, case and traditional characters; drop spaces and punctuation."""
     return _NOISE.sub("", _fold(text))
