@@ -20,6 +20,7 @@ shared and noisy.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import json
 import random
@@ -475,6 +476,13 @@ class Story:
         t["closed_at"] = at
 
 
+def scratch(purpose: str) -> Path:
+    """A temporary folder, removed when the process ends (a run's copy of the database is 200 MB)."""
+    folder = Path(tempfile.mkdtemp(prefix=f"civicbot-scores-{purpose}-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
 def _settings(folder: Path, database: Path) -> Any:
     """Settings for a bench database: the repo's data files, jobs run at once, no trained classifier (the scores
     never classify; tests.conftest.make_settings would train the tests' model first)."""
@@ -512,7 +520,7 @@ def build(path: Path) -> dict[str, Any]:
     )
 
     started = time.perf_counter()
-    folder = Path(tempfile.mkdtemp(prefix="civicbot-scores-build-"))
+    folder = scratch("build")
     settings = _settings(folder, path)
     migrate(settings)
     engine = make_engine(settings)
@@ -601,7 +609,6 @@ def build(path: Path) -> dict[str, Any]:
             for begin in range(0, len(rows), 20_000):
                 connection.execute(insert(model), rows[begin:begin + 20_000])
     engine.dispose()   # the last connection checkpoints the WAL into the file
-    shutil.rmtree(folder, ignore_errors=True)
     return {"version": BUILD_VERSION, "now": now.isoformat(), "tickets": len(world.tickets),
             "events": len(world.events), "holds": len(world.holds), "extension_requests": len(world.requests),
             "co_handlers": len(world.co_handlers), "generate_seconds": round(generated, 1),
@@ -697,7 +704,7 @@ def memory_probe(database: str, first: str, last: str, now: str) -> None:
     from bot.catalogue.snapshot import load_snapshot
     from bot.infra.db import make_engine, make_sessionmaker
 
-    folder = Path(tempfile.mkdtemp(prefix="civicbot-scores-memory-"))
+    folder = scratch("memory")
     sessions = make_sessionmaker(make_engine(_settings(folder, Path(database))))
     with sessions() as session:
         catalogue = load_snapshot(session=session)
@@ -736,7 +743,7 @@ def main() -> None:
 
     logging.disable(logging.WARNING)
     cached, facts = cached_database(options.rebuild)
-    folder = Path(tempfile.mkdtemp(prefix="civicbot-scores-bench-"))
+    folder = scratch("bench")
     database = folder / "civicbot.db"
     shutil.copy(cached, database)   # the run logs in and so writes: the cached file stays as built
     settings = _settings(folder, database)
