@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
@@ -104,6 +104,7 @@ class TicketEvent(Base):
     """One step of a ticket's history: who moved it from which state to which, and why."""
 
     __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_action_at", "action", "at"),)   # the 督办 since a day (scores)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)

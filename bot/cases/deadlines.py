@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +15,20 @@ from models import Ticket, TicketStatus
 log = logging.getLogger(__name__)
 
 
-def overdue(ticket: Ticket, now: datetime) -> bool:
+class Clocked(Protocol):
+    """What overdue() reads: a Ticket, or a row of these columns (the scoreboard reads rows)."""
+
+    @property
+    def status(self) -> TicketStatus: ...
+    @property
+    def deadline_at(self) -> datetime: ...
+    @property
+    def resolved_at(self) -> datetime | None: ...
+    @property
+    def extension_asked_at(self) -> datetime | None: ...
+
+
+def overdue(ticket: Clocked, now: datetime) -> bool:
     """Past the deadline of the department that holds it, or resolved after it; not while it waits on HQ
     (held, returned, or an extension awaiting HQ's decision, during which the clock stands still)."""
     if ticket.status in OPEN_STATES:

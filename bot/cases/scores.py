@@ -33,6 +33,7 @@ S = TicketStatus
 DONE = states_in(Stage.RESOLVED, Stage.FINISHED)   # the department's work is done
 FINISHED = states_in(Stage.FINISHED)
 WORST_OVERDUE = 20                                 # the 通报 lists this many overdue cases
+BATCH = 5000                                       # rows fetched at a time: memory stays flat however long the period
 
 
 def period_bounds(first_day: date, last_day: date, catalogue: CatalogueSnapshot) -> tuple[datetime, datetime]:
@@ -59,7 +60,7 @@ def compute_scoreboard(first_day: date, last_day: date, now: datetime, *, sessio
              for urge in urges if urge.at < end]
     return Scoreboard(first_day, last_day, totals, rank(list(board.departments.values())),
                       rank(list(board.towns.values())), rank(list(board.people.values())), categories,
-                      sorted(board.overdue_cases, key=lambda case: -case.days_overdue)[:WORST_OVERDUE], urged)
+                      board.overdue_cases, urged)
 
 
 def _totals(start: datetime, end: datetime, now: datetime, *, session: Session,
@@ -67,7 +68,14 @@ def _totals(start: datetime, end: datetime, now: datetime, *, session: Session,
     """The district's figures for the reports received in the period."""
     totals = Totals()
     by_category: dict[str, int] = defaultdict(int)
-    for ticket in session.scalars(select(Ticket).where(Ticket.created_at >= start, Ticket.created_at < end)):
+    # Only the columns counted, as plain rows (Core, on the session's connection: no ORM loading) streamed in
+    # batches: a month of a busy district is tens of thousands of tickets, and whole ORM objects cost more to build
+    # than everything counted from them.
+    tickets = session.connection().execute(
+        select(Ticket.category_code, Ticket.status, Ticket.held, Ticket.lead_department_code, Ticket.resolved_at,
+               Ticket.deadline_at, Ticket.extension_asked_at, Ticket.rating)
+        .where(Ticket.created_at >= start, Ticket.created_at < end).execution_options(yield_per=BATCH))
+    for ticket in tickets:
         totals.reports += 1
         by_category[catalogue.category_name(ticket.category_code)] += 1
         if ticket.status == S.MERGED:
@@ -100,6 +108,10 @@ def _urges(start: datetime, *, session: Session) -> list[Any]:
         .where(TicketEvent.action == "urge", TicketEvent.at >= start).order_by(TicketEvent.at)))
 
 
+# A turn that ran late: days late (as the 通报 rounds them), when it began, hold, ticket, department, still open.
+_Late = tuple[float, datetime, int, int, str, bool]
+
+
 class _Board:
     def __init__(self) -> None:
         self.departments: dict[str, Score] = {}
@@ -108,17 +120,18 @@ class _Board:
         self.overdue_cases: list[OverdueCase] = []
 
 
+def _score(scores: dict[str, Score], key: str, name: str) -> Score:
+    """The row for key, begun the first time it is charged."""
+    score = scores.get(key)
+    if score is None:
+        score = scores[key] = Score(key, name)
+    return score
+
+
 def _turns(start: datetime, end: datetime, now: datetime, urges: list[Any], *, session: Session,
            catalogue: CatalogueSnapshot, return_window: timedelta) -> _Board:
     """Charge each turn begun in the period to its department, its ticket's town and its assignee."""
     names, town_names = catalogue.routing.department_names, catalogue.routing.town_names
-    turns = session.execute(
-        select(Hold.id, Hold.department_code, Hold.assignee_staff_id, Hold.started_at, Hold.deadline_at,
-               Hold.ended_at, Hold.end, Hold.return_accepted, Hold.reopened, Hold.ticket_id,
-               Ticket.number, Ticket.status, Ticket.town_code, Ticket.category_code, Ticket.location_label,
-               Ticket.place_text, Ticket.extension_asked_at, Ticket.rating)
-        .join(Ticket, Ticket.id == Hold.ticket_id)
-        .where(Hold.started_at >= start, Hold.started_at < end)).all()
     asked: dict[int, int] = defaultdict(int)
     granted: dict[int, int] = defaultdict(int)
     for hold_id, was_granted in session.execute(
@@ -129,62 +142,92 @@ def _turns(start: datetime, end: datetime, now: datetime, urges: list[Any], *, s
     urged_on: dict[int, list[Any]] = defaultdict(list)
     for urge in urges:
         urged_on[urge.ticket_id].append(urge)
-    staff = {s.id: s for s in session.scalars(select(StaffAccount).where(
-        StaffAccount.id.in_({turn.assignee_staff_id for turn in turns if turn.assignee_staff_id})))}
+    # Every account (a district has hundreds), so the turns can be read as a stream: username and shown name by id.
+    people = {person.id: (person.username, f"{person.display_name or person.username}"
+                                           f"（{names.get(person.department_code, '')}）")
+              for person in session.execute(select(StaffAccount.id, StaffAccount.username, StaffAccount.display_name,
+                                                   StaffAccount.department_code))}
     board = _Board()
-    for turn in turns:
-        targets = [board.departments.setdefault(turn.department_code, Score(
-            turn.department_code, names.get(turn.department_code, turn.department_code)))]
-        if turn.town_code:
-            targets.append(board.towns.setdefault(turn.town_code, Score(
-                turn.town_code, town_names.get(turn.town_code, turn.town_code))))
-        person = staff.get(turn.assignee_staff_id) if turn.assignee_staff_id else None
+    late_turns: list[_Late] = []
+    # The columns the figures need, as plain rows streamed like the tickets above; what the 通报 shows of an overdue
+    # ticket is read for the worst only.
+    turns = session.connection().execute(
+        select(Hold.id, Hold.department_code, Hold.assignee_staff_id, Hold.started_at, Hold.deadline_at,
+               Hold.ended_at, Hold.end, Hold.return_accepted, Hold.reopened, Hold.ticket_id,
+               Ticket.status, Ticket.town_code, Ticket.extension_asked_at, Ticket.rating)
+        .join(Ticket, Ticket.id == Hold.ticket_id)
+        .where(Hold.started_at >= start, Hold.started_at < end).execution_options(yield_per=BATCH))
+    for (hold_id, department, assignee, started, deadline, ended, outcome, return_accepted, reopened, ticket_id,
+         status, town, extension_asked_at, rating) in turns:   # unpacked: a row's attributes cost more to read
+        targets = [_score(board.departments, department, names.get(department, department))]
+        if town:
+            targets.append(_score(board.towns, town, town_names.get(town) or town))
+        person = people.get(assignee) if assignee else None
         if person is not None:
-            shown = f"{person.display_name or person.username}（{names.get(person.department_code, '')}）"
-            targets.append(board.people.setdefault(person.username, Score(person.username, shown)))
-        returned = turn.end == HoldEnd.RETURNED
-        justified = returned and bool(turn.return_accepted) and turn.ended_at - turn.started_at <= return_window
-        late_by = _late_by(turn, now)
-        stood = turn.end == HoldEnd.RESOLVED and not turn.reopened   # the resolution the case ended with
-        until = turn.ended_at or now
-        urged = sum(1 for urge in urged_on.get(turn.ticket_id, ())
-                    if urge.department_code == turn.department_code and turn.started_at <= urge.at <= until)
+            targets.append(_score(board.people, *person))
+        # A resolved or returned turn always has ended_at; `ended is not None` says so to the type checker.
+        returned = outcome == HoldEnd.RETURNED
+        justified = returned and bool(return_accepted) and ended is not None and ended - started <= return_window
+        late_by = _late_by(status, deadline, ended, outcome, extension_asked_at, now)
+        resolved = outcome == HoldEnd.RESOLVED and ended is not None
+        stood = resolved and not reopened   # the resolution the case ended with
+        until = ended or now
+        urged = sum(1 for urge in urged_on.get(ticket_id, ())
+                    if urge.department_code == department and started <= urge.at <= until)
+        extensions_asked, extensions_granted = asked.get(hold_id, 0), granted.get(hold_id, 0)
         for score in targets:
             score.returns += returned
             score.returns_justified += justified
-            score.extensions_asked += asked[turn.id]
-            score.extensions_granted += granted[turn.id]
+            score.extensions_asked += extensions_asked
+            score.extensions_granted += extensions_granted
             score.urged += urged
             if justified:
                 continue
             score.received += 1
             score.overdue += late_by is not None
-            if turn.end == HoldEnd.RESOLVED:
+            if resolved and ended is not None:
                 score.resolved += 1
-                score.on_time += turn.ended_at <= turn.deadline_at
-                score.reopened += turn.reopened
-                score.hours_to_resolve.append((turn.ended_at - turn.started_at).total_seconds() / 3600)
+                score.on_time += ended <= deadline
+                score.reopened += reopened
+                score.hours_to_resolve.append((ended - started).total_seconds() / 3600)
             if stood:
-                score.closed += turn.status in FINISHED
-                if turn.rating:
+                score.closed += status in FINISHED
+                if rating:
                     score.rated += 1
-                    score.satisfied += turn.rating in (1, 2)
+                    score.satisfied += rating in (1, 2)
         if late_by is not None and not justified:
-            board.overdue_cases.append(OverdueCase(
-                turn.number, catalogue.category_name(turn.category_code),
-                turn.location_label or turn.place_text or town_names.get(turn.town_code or "", "（未定）"),
-                names.get(turn.department_code, turn.department_code), round(late_by.total_seconds() / 86400, 1),
-                turn.ended_at is None))
+            late_turns.append((round(late_by.total_seconds() / 86400, 1), started, hold_id, ticket_id, department,
+                               ended is None))
+    board.overdue_cases = _worst_overdue(late_turns, session=session, catalogue=catalogue)
     return board
 
 
-def _late_by(turn: Any, now: datetime) -> timedelta | None:
+def _worst_overdue(late_turns: list[_Late], *, session: Session, catalogue: CatalogueSnapshot) -> list[OverdueCase]:
+    """The WORST_OVERDUE turns that ran furthest past their deadlines (equal ones in the order they began), with
+    what the 通报 shows of their tickets."""
+    worst = sorted(late_turns, key=lambda late: (-late[0], late[1], late[2]))[:WORST_OVERDUE]
+    tickets = {ticket.id: ticket for ticket in session.execute(
+        select(Ticket.id, Ticket.number, Ticket.category_code, Ticket.location_label, Ticket.place_text,
+               Ticket.town_code).where(Ticket.id.in_({late[3] for late in worst})))}
+    names, town_names = catalogue.routing.department_names, catalogue.routing.town_names
+    cases = []
+    for days, _, _, ticket_id, department, still_open in worst:
+        ticket = tickets[ticket_id]
+        cases.append(OverdueCase(
+            ticket.number, catalogue.category_name(ticket.category_code),
+            ticket.location_label or ticket.place_text or town_names.get(ticket.town_code or "", "（未定）"),
+            names.get(department, department), days, still_open))
+    return cases
+
+
+def _late_by(status: TicketStatus, deadline: datetime, ended: datetime | None, end: HoldEnd | None,
+             extension_asked_at: datetime | None, now: datetime) -> timedelta | None:
     """How far past its deadline the turn ran, if it did: still running, or ended after the deadline."""
-    if turn.ended_at is None:
-        if turn.status not in CLOCK_STATES:
+    if ended is None:
+        if status not in CLOCK_STATES:
             return None
-        stopped = turn.extension_asked_at or now   # the clock stands still while HQ decides an extension
-        return stopped - turn.deadline_at if stopped > turn.deadline_at else None
-    if turn.end == HoldEnd.WITHDRAWN:
+        stopped = extension_asked_at or now   # the clock stands still while HQ decides an extension
+        return stopped - deadline if stopped > deadline else None
+    if end == HoldEnd.WITHDRAWN:
         return None   # HQ dropped the case as a duplicate or not to be handled
-    return turn.ended_at - turn.deadline_at if turn.ended_at > turn.deadline_at else None
+    return ended - deadline if ended > deadline else None
