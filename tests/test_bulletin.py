@@ -299,3 +299,22 @@ def test_the_pdf_button_gives_a_pdf_or_says_in_chinese_why_not(history, monkeypa
     page = refused.get_data(as_text=True)
     assert refused.status_code == 200 and "通报未能生成：生成 PDF 需要 LibreOffice" in page
     assert 'value="2026-11-03"' in page   # back on the scores of the same period
+
+
+def test_a_busy_period_counts_every_overdue_case_and_urge_and_lists_the_worst_and_latest(history, week):
+    measured = history.board(week.first_day, week.last_day)
+    board = dataclasses.replace(
+        measured,
+        totals=dataclasses.replace(measured.totals, urges=45),
+        overdue_cases=[OverdueCase(f"JY-20261123-{n:04d}", "市政设施", "古唐苑小区门口", HOUSING, 30 - n, n % 2 == 0)
+                       for n in range(20)],
+        overdue_turns=57, overdue_still_open=40,
+        urges=[UrgeRecord(f"JY-20261123-{n:04d}", HOUSING, f"2026-11-27 09:{n:02d}", "请尽快处置") for n in range(45)])
+    document = Document(io.BytesIO(render(board, week, utcnow(), history.app.extensions["civicbot"]
+                                          .catalogue.calendar.zone)))
+    text = text_of(document)
+    assert "本期共有超期案件57件，其中仍未办结40件，超期时间最长的20件列示如下。" in text
+    assert "另有37件超期案件未列出" in text and "对本期仍未办结的40件超期案件" in text
+    assert "本期区创城指挥部共督办45件，最近的30件列示如下。" in text
+    _categories, overdue, urges, *_ = tables_headed(document, "序号")
+    assert len(overdue) == 21 and len(urges) == 31 and urges[-1][3] == "2026-11-27 09:44"

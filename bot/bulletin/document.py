@@ -12,6 +12,7 @@ from bot.bulletin.periods import Period, chinese_date
 from bot.cases.scoreboard_figures import Score, Scoreboard
 
 MOST_OVERDUE_LISTED = 20    # the worst ones; the count of the rest is said in a sentence
+MOST_URGES_LISTED = 30      # the latest 督办; each department's count is in the scores table
 SCORE_WIDTHS = (7, 26, 9, 11, 13, 9, 13, 9, 12, 9, 14, 13)
 
 
@@ -111,8 +112,9 @@ def _overdue_cases(document: Document, board: Scoreboard) -> None:
                    "未办结" if case.still_open else "已办结")
                   for index, case in enumerate(cases[:MOST_OVERDUE_LISTED], 1)],
                  (8, 30, 18, 42, 28, 12, 12), left_columns=(3, 4))
-    if len(cases) > MOST_OVERDUE_LISTED:
-        layout.note(document, f"另有{len(cases) - MOST_OVERDUE_LISTED}件超期案件未列出，详见考核页面导出的工单清单。")
+    unlisted = max(board.overdue_turns, len(cases)) - min(len(cases), MOST_OVERDUE_LISTED)
+    if unlisted > 0:
+        layout.note(document, f"另有{unlisted}件超期案件未列出，详见考核页面导出的工单清单。")
 
 
 def _urges(document: Document, board: Scoreboard) -> None:
@@ -120,10 +122,12 @@ def _urges(document: Document, board: Scoreboard) -> None:
         layout.body(document, wording.NO_URGES if not board.totals.urges
                     else f"本期区创城指挥部共督办{board.totals.urges}件。")
         return
-    layout.body(document, wording.urges_sentence(max(board.totals.urges, len(board.urges))))
+    # A busy month has hundreds: the latest are listed, each department's count is in its row of the scores.
+    listed = board.urges[-MOST_URGES_LISTED:]
+    layout.body(document, wording.urges_sentence(max(board.totals.urges, len(board.urges)), len(listed)))
     layout.table(document, wording.URGE_HEADER,
                  [(str(index), urge.number, urge.department, urge.at_local, urge.message)
-                  for index, urge in enumerate(board.urges, 1)],
+                  for index, urge in enumerate(listed, 1)],
                  (8, 30, 28, 26, 62), left_columns=(2, 4))
 
 

@@ -104,13 +104,18 @@ def scores_sentence(kind: str, ranked: list[Score]) -> str:
 
 
 def overdue_sentence(board: Scoreboard) -> str:
-    still_open = sum(case.still_open for case in board.overdue_cases)
-    return (f"本期共有超期案件{len(board.overdue_cases)}件，其中仍未办结{still_open}件，"
-            "按超期时长从长到短列示如下。")
+    total = max(board.overdue_turns, len(board.overdue_cases))
+    listed = "按超期时长从长到短列示如下。" if total <= len(board.overdue_cases) else \
+        f"超期时间最长的{len(board.overdue_cases)}件列示如下。"
+    return f"本期共有超期案件{total}件，其中仍未办结{open_overdue(board)}件，{listed}"
 
 
-def urges_sentence(count: int) -> str:
-    return f"本期区创城指挥部共督办{count}件，明细如下。"
+def open_overdue(board: Scoreboard) -> int:
+    return max(board.overdue_still_open, sum(case.still_open for case in board.overdue_cases))
+
+
+def urges_sentence(count: int, listed: int) -> str:
+    return f"本期区创城指挥部共督办{count}件，" + ("明细如下。" if listed >= count else f"最近的{listed}件列示如下。")
 
 
 def trailing(departments: list[Score], how_many: int = 2) -> list[Score]:
@@ -131,11 +136,11 @@ def requirements(board: Scoreboard) -> list[str]:
         f"请排名靠后的{'、'.join(score.name for score in named)}高度重视，主要负责同志要亲自研究、亲自部署，"
         "认真分析超期和未按时办结的原因，制定整改措施，于下期通报前将整改情况书面报区创城指挥部。"
         if named else "各责任单位和镇街要保持良好态势，坚持“谁主管、谁负责”，确保群众反映的问题件件有落实。"))
-    open_overdue = sum(case.still_open for case in board.overdue_cases)
+    still_open = open_overdue(board)
     second = ("（二）限期清零超期案件。" + (
-        f"对本期仍未办结的{open_overdue}件超期案件，相关单位要逐件明确责任人和办结时限，限3个工作日内办结，"
+        f"对本期仍未办结的{still_open}件超期案件，相关单位要逐件明确责任人和办结时限，限3个工作日内办结，"
         "确实无法按期办结的，须向区创城指挥部书面说明原因。"
-        if open_overdue else "各单位要加强对临期案件的跟踪，杜绝超期，对督办事项要第一时间响应、限时办结。"))
+        if still_open else "各单位要加强对临期案件的跟踪，杜绝超期，对督办事项要第一时间响应、限时办结。"))
     third = ("（三）提升办理质量。各单位要严格按照处置标准办理，如实上传处置前后照片，杜绝“以退代办”“一退了之”，"
              "减少群众不满意和重复反映；区创城指挥部将持续通报各单位办理情况，并将通报结果纳入创城工作考核。")
     return [first, second, third]

@@ -104,8 +104,10 @@ class Scoreboard:
     towns: list[Score]
     people: list[Score]
     categories: list[tuple[str, int]]   # (Chinese name, tickets received), most first
-    overdue_cases: list[OverdueCase]    # worst first
-    urges: list[UrgeRecord]
+    overdue_cases: list[OverdueCase]    # the worst (at most scores.WORST_OVERDUE), worst first
+    urges: list[UrgeRecord]             # every 督办 of the period, oldest first
+    overdue_turns: int = 0              # all turns charged as overdue, of which the cases above are the worst
+    overdue_still_open: int = 0         # of those, still unresolved past their deadline
 
     @property
     def empty(self) -> bool:

@@ -60,7 +60,7 @@ def compute_scoreboard(first_day: date, last_day: date, now: datetime, *, sessio
              for urge in urges if urge.at < end]
     return Scoreboard(first_day, last_day, totals, rank(list(board.departments.values())),
                       rank(list(board.towns.values())), rank(list(board.people.values())), categories,
-                      board.overdue_cases, urged)
+                      board.overdue_cases, urged, board.overdue_turns, board.overdue_still_open)
 
 
 def _totals(start: datetime, end: datetime, now: datetime, *, session: Session,
@@ -118,6 +118,7 @@ class _Board:
         self.towns: dict[str, Score] = {}
         self.people: dict[str, Score] = {}
         self.overdue_cases: list[OverdueCase] = []
+        self.overdue_turns = self.overdue_still_open = 0
 
 
 def _score(scores: dict[str, Score], key: str, name: str) -> Score:
@@ -199,6 +200,7 @@ def _turns(start: datetime, end: datetime, now: datetime, urges: list[Any], *, s
             late_turns.append((round(late_by.total_seconds() / 86400, 1), started, hold_id, ticket_id, department,
                                ended is None))
     board.overdue_cases = _worst_overdue(late_turns, session=session, catalogue=catalogue)
+    board.overdue_turns, board.overdue_still_open = len(late_turns), sum(late[5] for late in late_turns)
     return board
 
 
