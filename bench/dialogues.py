@@ -95,6 +95,30 @@ def judge(outcome: Outcome) -> None:
             outcome.problems.append(f"no word of {EMERGENCY_NUMBERS[expect['service']]}")
         if kind in ("answer", "small_talk", "emergency") and outcome.drafts_opened:
             outcome.problems.append("opened a draft")
+        last = outcome.replies[-1] if outcome.replies else ""
+        if kind == "answer" and not is_answer(last):
+            outcome.problems.append("not answered")
+        if kind == "small_talk" and (is_draft_summary(last) or is_menu(last)):
+            outcome.problems.append("answered with a draft or a menu")
+
+
+def is_draft_summary(reply: str) -> bool:
+    """The bot's summary of a draft: what it understood, each part on a "· " line."""
+    return "\n· 问题：" in reply or "\n· 照片：" in reply
+
+
+def is_menu(reply: str) -> bool:
+    from bot import texts
+    heads = {texts.category_menu([], unsure=unsure).splitlines()[0] for unsure in (True, False)}
+    return any(head in reply for head in heads)
+
+
+def is_answer(reply: str) -> bool:
+    """A reply that answers something: not the greeting, thanks or "unsupported" text, not a draft summary, not a
+    category menu, not empty. (Whether it answers the right thing is for a person reading the transcripts.)"""
+    from bot import texts
+    canned = {texts.GREETING, texts.THANKS_ANSWERED, texts.WELCOME, texts.UNSUPPORTED, texts.START_REPORT}
+    return bool(reply.strip()) and reply.strip() not in canned and not is_draft_summary(reply) and not is_menu(reply)
 
 
 def main() -> None:
@@ -137,10 +161,10 @@ def report(outcomes: list[Outcome], show: int) -> None:
     for kind in ("tickets", "answer", "emergency", "small_talk", "no_ticket"):
         group = [o for o in outcomes if o.expected["kind"] == kind]
         print(f"  {kind:10} {share(sum(o.as_expected for o in group), len(group))}")
-    groups = Counter(o.dialogue.get("group", "") for o in outcomes)
-    print("by group: " + ", ".join(
-        f"{group} {share(sum(o.as_expected for o in outcomes if o.dialogue.get('group') == group), count)}"
-        for group, count in groups.items()))
+    print("by group:")
+    for name in dict.fromkeys(o.dialogue.get("group", "") for o in outcomes):
+        group = [o for o in outcomes if o.dialogue.get("group", "") == name]
+        print(f"  {name:15} {share(sum(o.as_expected for o in group), len(group))}")
     print(f"tickets without a real place (no pin, no known place in the words): {sum(o.unplaced for o in outcomes)}")
     print(f"tickets without a town (no pin, no town; roads across towns too): {sum(o.placeless for o in outcomes)} "
           f"(of which from never-placed dialogues: {sum(bool(o.tickets) for o in vague)})")

@@ -115,6 +115,7 @@ class DataSettings(Section):
     categories: Path = Path("data/categories.toml")
     calendar: Path = Path("data/calendar.toml")
     moderation: Path = Path("data/moderation.toml")
+    knowledge: Path = Path("data/knowledge.toml")   # emergencies and residents' questions, with the answers
 
 
 class LimitSettings(Section):

@@ -270,3 +270,48 @@ def place_question(*, point: str, point_town: str, words: str, words_town: str) 
             f"1. 定位：{point}" + ("" if point_town in point else f"（{point_town}）") + "\n"
             f"2. 文字：{words}" + ("" if words_town in words else f"（{words_town}）") + "\n"
             "哪个对？请回复 1 或 2；也可以重新发送定位。")
+
+# --- Issue 16, part "questions and emergencies": answers, emergencies, offers to file ---------------------------
+
+EMERGENCY_CALL = "【紧急】请立即拨打 {numbers}！"
+
+EMERGENCY_NOT_HERE = "本公众号不能出警，紧急情况请一定先打电话。"
+
+EMERGENCY_OFFER = "确认安全、电话打过之后，如果还需要把这件事作为问题反映（例如现场清理、隐患整改），回复 1 即可。"
+
+OFFER_TO_FILE = "如果您要反映这个问题，回复 1 或“是”，我们就按您说的开始填写；也可以直接发送位置或照片。"
+
+DRAFT_KEPT = "您正在填写的反映还在，可以继续补充，或回复“提交”。"
+
+DRAFT_KEPT_CHOOSING = "您正在填写的反映还在，请回复数字选择问题类别。"
+
+OFFER_TAKEN = "好的，按您刚才说的开始填写。"
+
+WEEKDAYS = "一二三四五六日"
+
+
+def emergency(services: Sequence[str], answers: Sequence[str]) -> str:
+    """The numbers first, then what to do; several kinds at once (a fire with injured people) name them all."""
+    numbers = "、".join(s if s.isdigit() else f"{s}电话" for s in services)
+    return "\n".join([EMERGENCY_CALL.format(numbers=numbers), *answers, EMERGENCY_NOT_HERE])
+
+
+def latest_ticket(*, number: str, category_name: str, status_name: str, deadline_local: datetime) -> str:
+    return f"您最近的一件：{number}【{category_name}】{status_name}，处理时限 {when(deadline_local)} 前。"
+
+
+def working_days(days: Sequence[int]) -> str:
+    """ISO weekdays as residents say them: 周一至周五, or 周一、周三 when they are not a run."""
+    days = sorted(days)
+    if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+        return f"周{WEEKDAYS[days[0] - 1]}至周{WEEKDAYS[days[-1] - 1]}"
+    return "、".join(f"周{WEEKDAYS[day - 1]}" for day in days)
+
+
+def working_hours(days: Sequence[int], windows: Sequence[tuple[str, str]]) -> str:
+    return working_days(days) + " " + "、".join(f"{begin}–{end}" for begin, end in windows)
+
+
+def deadline_words(amount: float, unit: str) -> str:
+    """ "4h" → 4 个工作小时, "3d" → 3 个工作日 (data/categories.toml's deadlines)."""
+    return f"{amount:g} 个工作{'小时' if unit == 'h' else '日'}"

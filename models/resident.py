@@ -29,6 +29,9 @@ class Resident(Base):
     # Set after "3 不满意": the resident's next words are the reason, and reopen that ticket.
     reason_for_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", use_alter=True),
                                                              nullable=True)
+    # After a question that describes a problem, or an emergency: the words the bot offered to file as a report.
+    # It stands for the resident's next message only ("1" / "是" takes it up; anything else lets it go).
+    offered_report: Mapped[str] = mapped_column(Text, default="")
 
 
 class DraftStatus(enum.StrEnum):

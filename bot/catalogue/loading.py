@@ -1,6 +1,6 @@
 """Load the district's catalogue from data files into the database.
 
-The catalogue: departments, towns, categories, gazetteer, calendar.
+The catalogue: departments, towns, categories, gazetteer, calendar, moderation, knowledge.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.catalogue.knowledge_check import check_knowledge
 from bot.catalogue.working_calendar import check_calendar, check_deadline_spec
 from bot.config import Settings
 from models import Category, Department, GazetteerEntry, RoutingOverride, Setting, Town
@@ -37,6 +38,7 @@ class CatalogueFiles:
     overrides: list[dict] = field(default_factory=list)
     calendar: dict = field(default_factory=dict)
     moderation: dict = field(default_factory=dict)
+    knowledge: dict = field(default_factory=dict)
 
 
 def read_catalogue(settings: Settings) -> CatalogueFiles:
@@ -53,6 +55,7 @@ def read_catalogue(settings: Settings) -> CatalogueFiles:
         gazetteer=_csv(files.gazetteer),
         calendar=_toml(files.calendar),
         moderation=_toml(files.moderation) if Path(files.moderation).exists() else {},
+        knowledge=_toml(files.knowledge) if Path(files.knowledge).exists() else {},
     )
     boundaries = _boundaries(files.town_polygons)
     for town in catalogue.towns:
@@ -119,6 +122,10 @@ def check_catalogue(catalogue: CatalogueFiles) -> None:
         _refers(rule.get("category"), category_codes, "routing_override category")
         _refers(rule.get("department"), department_codes, "routing_override department")
     try:
+        check_knowledge(catalogue.knowledge, department_codes, category_codes)
+    except ValueError as exc:
+        raise CatalogueError(str(exc)) from exc
+    try:
         check_calendar(catalogue.calendar)
     except ValueError as exc:
         raise CatalogueError(f"calendar: {exc}") from exc
@@ -172,6 +179,7 @@ def do_load_catalogue(catalogue: CatalogueFiles, *, session: Session) -> dict[st
     # Where a known place is (GCJ-02), for the few the district has given coordinates: describes a shared point.
     _put_setting(session, "gazetteer_points", {row["name"].strip(): point for row in catalogue.gazetteer
                                                if (point := gazetteer_point(row))})
+    _put_setting(session, "knowledge", catalogue.knowledge)
     return {"departments": len(catalogue.departments), "towns": len(catalogue.towns),
             "categories": len(catalogue.categories), "gazetteer": len(catalogue.gazetteer),
             "routing_overrides": len(catalogue.overrides)}

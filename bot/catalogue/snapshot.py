@@ -15,6 +15,7 @@ from bot.catalogue.working_calendar import WorkingCalendar
 from bot.config import Settings
 from bot.understanding.classifier import CategoryTerms, KeywordClassifier, ModelClassifier
 from bot.understanding.features import warm_up
+from bot.understanding.knowledge import Knowledge
 from bot.understanding.places import PlaceResolver, TownArea
 from models import Category, Department, DepartmentKind, GazetteerEntry, RoutingOverride, Setting, Town
 
@@ -33,6 +34,7 @@ class CatalogueSnapshot:
     calendar: WorkingCalendar
     categories: dict[str, Category]
     screen: Screen = field(default_factory=Screen)
+    knowledge: Knowledge = field(default_factory=Knowledge)
 
     def category_name(self, code: str | None) -> str:
         return self.categories[code].name if code in self.categories else "其他"
@@ -84,4 +86,5 @@ def load_snapshot(settings: Settings | None = None, *, session: Session) -> Cata
     for category in categories:
         session.expunge(category)
     return CatalogueSnapshot(classifier, places, routing, WorkingCalendar(stored["calendar"]),
-                     {c.code: c for c in categories}, Screen.from_setting(stored.get("moderation", {})))
+                     {c.code: c for c in categories}, Screen.from_setting(stored.get("moderation", {})),
+                     knowledge=Knowledge.from_setting(stored.get("knowledge", {})))

@@ -6,6 +6,7 @@ import re
 
 from bot.catalogue.snapshot import CatalogueSnapshot
 from bot.understanding.features import normalise
+from bot.understanding.knowledge import Asked
 from bot.wechat.inbound import Inbound
 
 
@@ -33,6 +34,9 @@ class Intent(enum.StrEnum):
     UNSUBSCRIBE = "unsubscribe"
     IGNORE = "ignore"
     UNSUPPORTED = "unsupported"
+    EMERGENCY = "emergency"        # fire, injury, crime, gas, people in danger: the numbers to call, at once
+    QUESTION = "question"          # who handles what, contact, hours, how it works, status: answered, no draft
+    TAKE_OFFER = "take_offer"      # 1 / 是 after the bot offered to file a question's problem or an emergency
 
 
 QUERY_COMMAND = re.compile(r"^\s*查询\s*(?:工单|编号|单号|工单编号)?\s*[:：]?\s*(\S.*?)\s*$")
@@ -67,10 +71,13 @@ def intent_of(inbound: Inbound, catalogue: CatalogueSnapshot) -> Intent:
         command = _command(inbound.content)
         if command:
             return command
-        if inbound.kind == "voice":
-            return Intent.VOICE
+        # Voice goes through the same checks as text: "你好。" said aloud is small talk, not a report.
+        if catalogue.knowledge.emergencies_in(inbound.content):
+            return Intent.EMERGENCY
+        if question_in(inbound.content, catalogue):
+            return Intent.QUESTION
         if catalogue.classify(inbound.content).is_report or catalogue.place_in(inbound.content):
-            return Intent.DESCRIBE
+            return Intent.VOICE if inbound.kind == "voice" else Intent.DESCRIBE
         return Intent.SMALL_TALK
     return {"image": Intent.PHOTO, "location": Intent.LOCATION}.get(inbound.kind, Intent.UNSUPPORTED)
 
@@ -88,3 +95,9 @@ def _command(content: str) -> Intent | None:
 def rating_of(words: str) -> int | None:
     """1 满意, 2 基本满意, 3 不满意 (and their usual words), or None."""
     return RATINGS.get(words.strip().strip("。.!！ "))
+
+
+def question_in(content: str, catalogue: CatalogueSnapshot) -> Asked | None:
+    """The question a message asks (data/knowledge.toml); a message the classifier takes for a report asks one
+    only in so many words ("归谁管", "电话多少"), not by a question mark alone."""
+    return catalogue.knowledge.question_in(content, is_report=catalogue.classify(content).is_report)

@@ -9,7 +9,11 @@ While collecting, a bare number answers the place question (1 the shared point, 
 two name different towns; otherwise it only shows the draft again.
 
 Help, query, my tickets, menu clicks, subscribe and unsupported kinds are
-fallbacks: they answer the same in every step and leave the draft alone.
+fallbacks: they answer the same in every step and leave the draft alone; so are
+emergencies (the numbers to call, first) and questions (answered from
+data/knowledge.toml). With no draft open, either may offer to file what it
+described: a yes (“1”, “是”), a description, a photo or a location takes the
+offer up and starts the draft with those words.
 """
 from __future__ import annotations
 
@@ -29,7 +33,21 @@ from bot.conversation.intents import Intent, intent_of, rating_of
 from bot.conversation.turn import Reply, Turn
 from bot.infra.db import Jobs
 from bot.wechat.redelivery import Delivery
-from handlers import category, commands, events, feedback, image, location, mydata, text, unsupported, voice
+from handlers import (
+    answers,
+    category,
+    commands,
+    emergency,
+    events,
+    feedback,
+    image,
+    location,
+    mydata,
+    offers,
+    text,
+    unsupported,
+    voice,
+)
 from models import DraftStatus, Step, utcnow
 
 Handler = Callable[[Turn], Reply]
@@ -60,6 +78,7 @@ CONVERSATION: dict[Step, dict[Intent, Move]] = {
         Intent.RECATEGORISE: go(commands.nothing_to_submit, IDLE),
         Intent.SUBMIT: go(commands.nothing_to_submit, IDLE),
         Intent.CANCEL: go(commands.nothing_to_cancel, IDLE),
+        Intent.TAKE_OFFER: go(offers.take_offer, COLLECTING, CHOOSING, IDLE),
     },
     Step.COLLECTING: {
         Intent.DESCRIBE: go(text.describe, COLLECTING, CHOOSING),
@@ -101,6 +120,8 @@ FALLBACKS: dict[Intent, Handler] = {
     Intent.ERASE: mydata.ask_erase,
     Intent.ERASE_CONFIRM: mydata.confirm_erase,
     Intent.REASON: feedback.reason,
+    Intent.EMERGENCY: emergency.answer,
+    Intent.QUESTION: answers.answer,
 }
 
 
@@ -113,14 +134,18 @@ def respond(delivery: Delivery, connection: Connection, *, sessions: sessionmake
     resident_id = store.find_resident(connection, inbound.openid, now, seen=inbound.kind != "event")
     resident, draft = store.load_turn(connection, resident_id)
     if resident.blocked:
-        # Kept in the message log (the caller records every delivery), answered politely, not acted on.
+        # Kept in the message log (the caller records every delivery), answered politely, not acted on;
+        # an emergency still gets the numbers to call.
+        if inbound.kind in ("text", "voice") and (words := emergency.words_for(inbound.content, catalogue)):
+            return words, []
         return (texts.BLOCKED if inbound.kind != "event" else ""), []
     turn = Turn(inbound, delivery, connection, sessions, jobs, catalogue, settings, resident, draft, now, photo_url)
     # Their message reopened WeChat's 48-hour window.
     if inbound.kind != "event" and resident.has_waiting_notices and do_release_waiting(connection, resident.id, now):
         turn.later(DELIVER)
     _expire_stale_draft(turn)
-    reply = _answer(turn, _about_feedback(turn, intent_of(inbound, catalogue)))
+    intent = offers.about_offer(turn, intent_of(inbound, catalogue))
+    reply = _answer(turn, intent if intent == Intent.TAKE_OFFER else _about_feedback(turn, intent))
     if turn.draft is not None:
         turn.draft.updated_at = now
     effects = turn.finish()
@@ -149,7 +174,7 @@ def _about_feedback(turn: Turn, intent: Intent) -> Intent:
     """A rating or the reason for 不满意 outranks what the same words would mean otherwise,
     except while a category menu waits for its number."""
     if turn.resident.reason_for_ticket_id and intent in (Intent.DESCRIBE, Intent.VOICE, Intent.SMALL_TALK,
-                                                          Intent.CHOOSE):
+                                                          Intent.CHOOSE, Intent.QUESTION):
         return Intent.REASON
     if (intent in (Intent.CHOOSE, Intent.SMALL_TALK, Intent.DESCRIBE) and turn.step != Step.CHOOSING
             and rating_of(turn.inbound.content) and feedback.awaiting_rating(turn)):
