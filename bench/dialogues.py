@@ -134,6 +134,10 @@ def report(outcomes: list[Outcome], show: int) -> None:
     for kind in ("tickets", "answer", "emergency", "small_talk", "no_ticket"):
         group = [o for o in outcomes if o.expected["kind"] == kind]
         print(f"  {kind:10} {share(sum(o.as_expected for o in group), len(group))}")
+    print("by group:")
+    for name in sorted({o.dialogue.get("group", "") for o in outcomes}):
+        group = [o for o in outcomes if o.dialogue.get("group", "") == name]
+        print(f"  {name:15} {share(sum(o.as_expected for o in group), len(group))}")
     print(f"tickets without a real place (no pin, no town): {sum(o.placeless for o in outcomes)} "
           f"(of which from never-placed dialogues: {sum(bool(o.tickets) for o in vague)})")
     print(f"non-reports that opened a draft: {share(sum(o.drafts_opened > 0 for o in non_reports), len(non_reports))}")
