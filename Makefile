@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SCALE_INSTALLED := $(VENV)/.installed-scale
 
-.PHONY: run test test-fast lint test-scale browser documents wrk serve migrate model bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean
+.PHONY: run test test-fast lint test-scale browser documents wrk serve migrate model bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues bench-several valgrind clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ bench-feedback: $(INSTALLED)
 # The labelled resident dialogues (tests/dialogues/) replayed through the webhook: how many end as expected.
 bench-dialogues: model
 	$(BIN)/python bench/dialogues.py
+
+# Several problems in one message: single-problem reports of the corpus that would be split (aim: near 0).
+bench-several: model
+	$(BIN)/python bench/several.py
 
 bench-load: model wrk
 	$(BIN)/python bench/load.py
