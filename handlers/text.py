@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from bot import texts
 from bot.conversation.turn import Reply, Turn
-from handlers.draft import summary, take_in
+from handlers import several
+from handlers.draft import summary
 
 MAX_DESCRIPTION_CHARS = 2000
 # Thanks deserve an answer in kind, not the account's introduction again.
@@ -13,10 +14,11 @@ THANKS = ("谢谢", "感谢", "多谢", "辛苦了", "点赞", "谢啦", "thank"
 def add_description(turn: Turn, words: str) -> Reply:
     """Append the resident's words to the draft's description and say what we understood."""
     draft = turn.open_draft()
+    before = draft.description
     words = words.strip()
     if words and words not in draft.description:
         draft.description = (draft.description + "\n" + words).strip()[:MAX_DESCRIPTION_CHARS]
-    return take_in(turn)
+    return several.take_in(turn, before)
 
 
 def describe(turn: Turn) -> Reply:

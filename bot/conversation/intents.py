@@ -33,6 +33,7 @@ class Intent(enum.StrEnum):
     UNSUBSCRIBE = "unsubscribe"
     IGNORE = "ignore"
     UNSUPPORTED = "unsupported"
+    SPLIT_ANSWER = "split_answer"  # 1 / 好的 or 2 / 不用 while several problems wait to be filed (handlers/several.py)
 
 
 QUERY_COMMAND = re.compile(r"^\s*查询\s*(?:工单|编号|单号|工单编号)?\s*[:：]?\s*(\S.*?)\s*$")

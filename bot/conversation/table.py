@@ -5,6 +5,10 @@
         └──────────── “取消” / 30 min silence ────┘  │  └─ a number picks the category ─┐
                                                      └─ category unsure, or “改为” ──▶ choosing_category
 
+    collecting / choosing_category ──words adding a problem of another category──▶ split_offered
+    split_offered ──1 / 好的 / 分开──▶ split_agreed ──“提交”──▶ one ticket per problem, no draft
+    split_offered / split_agreed ──2 / 不用 / 一起, or “改为”──▶ collecting (one report, as before)
+
 Help, query, my tickets, menu clicks, subscribe and unsupported kinds are
 fallbacks: they answer the same in every step and leave the draft alone.
 """
@@ -26,7 +30,7 @@ from bot.conversation.intents import Intent, intent_of, rating_of
 from bot.conversation.turn import Reply, Turn
 from bot.infra.db import Jobs
 from bot.wechat.redelivery import Delivery
-from handlers import category, commands, events, feedback, image, location, mydata, text, unsupported, voice
+from handlers import category, commands, events, feedback, image, location, mydata, several, text, unsupported, voice
 from models import DraftStatus, Step, utcnow
 
 Handler = Callable[[Turn], Reply]
@@ -45,11 +49,12 @@ def go(handler: Handler, *steps: Step) -> Move:
 
 
 COLLECTING, CHOOSING, IDLE = Step.COLLECTING, Step.CHOOSING, Step.IDLE
+OFFERED, AGREED = Step.SPLIT_OFFERED, Step.SPLIT_AGREED  # several problems in one report: handlers/several.py
 
 CONVERSATION: dict[Step, dict[Intent, Move]] = {
     Step.IDLE: {
-        Intent.DESCRIBE: go(text.describe, COLLECTING, CHOOSING),
-        Intent.VOICE: go(voice.describe, COLLECTING, CHOOSING),
+        Intent.DESCRIBE: go(text.describe, COLLECTING, CHOOSING, OFFERED),
+        Intent.VOICE: go(voice.describe, COLLECTING, CHOOSING, OFFERED),
         Intent.PHOTO: go(image.add_photo, COLLECTING, CHOOSING),
         Intent.LOCATION: go(location.add_location, COLLECTING, CHOOSING),
         Intent.SMALL_TALK: go(text.greet, IDLE),
@@ -59,25 +64,49 @@ CONVERSATION: dict[Step, dict[Intent, Move]] = {
         Intent.CANCEL: go(commands.nothing_to_cancel, IDLE),
     },
     Step.COLLECTING: {
-        Intent.DESCRIBE: go(text.describe, COLLECTING, CHOOSING),
-        Intent.VOICE: go(voice.describe, COLLECTING, CHOOSING),
+        Intent.DESCRIBE: go(text.describe, COLLECTING, CHOOSING, OFFERED),
+        Intent.VOICE: go(voice.describe, COLLECTING, CHOOSING, OFFERED),
         Intent.PHOTO: go(image.add_photo, COLLECTING, CHOOSING),
         Intent.LOCATION: go(location.add_location, COLLECTING, CHOOSING),
-        Intent.SMALL_TALK: go(text.show_draft, COLLECTING, CHOOSING),
+        Intent.SMALL_TALK: go(text.show_draft, COLLECTING, CHOOSING, OFFERED),
         Intent.CHOOSE: go(text.show_draft, COLLECTING, CHOOSING),
         Intent.RECATEGORISE: go(category.recategorise, COLLECTING, CHOOSING),
         Intent.SUBMIT: go(commands.submit, COLLECTING, IDLE),
         Intent.CANCEL: go(commands.cancel, IDLE),
     },
     Step.CHOOSING: {
-        Intent.DESCRIBE: go(text.describe, COLLECTING, CHOOSING),
-        Intent.VOICE: go(voice.describe, COLLECTING, CHOOSING),
+        Intent.DESCRIBE: go(text.describe, COLLECTING, CHOOSING, OFFERED),
+        Intent.VOICE: go(voice.describe, COLLECTING, CHOOSING, OFFERED),
         Intent.PHOTO: go(image.add_photo, COLLECTING, CHOOSING),
         Intent.LOCATION: go(location.add_location, COLLECTING, CHOOSING),
         Intent.SMALL_TALK: go(category.show_menu, CHOOSING),
         Intent.CHOOSE: go(category.choose, COLLECTING, CHOOSING),
         Intent.RECATEGORISE: go(category.recategorise, COLLECTING, CHOOSING),
         Intent.SUBMIT: go(category.choose_first, CHOOSING),
+        Intent.CANCEL: go(commands.cancel, IDLE),
+    },
+    Step.SPLIT_OFFERED: {
+        Intent.DESCRIBE: go(text.describe, OFFERED, COLLECTING, CHOOSING),
+        Intent.VOICE: go(voice.describe, OFFERED, COLLECTING, CHOOSING),
+        Intent.PHOTO: go(several.add_photo, OFFERED),
+        Intent.LOCATION: go(several.add_location, OFFERED),
+        Intent.SMALL_TALK: go(several.answer, OFFERED),
+        Intent.CHOOSE: go(several.answer, OFFERED, AGREED, COLLECTING, CHOOSING),
+        Intent.SPLIT_ANSWER: go(several.answer, OFFERED, AGREED, COLLECTING, CHOOSING),
+        Intent.RECATEGORISE: go(category.recategorise, COLLECTING, CHOOSING),
+        Intent.SUBMIT: go(several.answer_first, OFFERED),
+        Intent.CANCEL: go(commands.cancel, IDLE),
+    },
+    Step.SPLIT_AGREED: {
+        Intent.DESCRIBE: go(text.describe, AGREED, COLLECTING, CHOOSING),
+        Intent.VOICE: go(voice.describe, AGREED, COLLECTING, CHOOSING),
+        Intent.PHOTO: go(several.add_photo, AGREED),
+        Intent.LOCATION: go(several.add_location, AGREED),
+        Intent.SMALL_TALK: go(several.show, AGREED),
+        Intent.CHOOSE: go(several.answer, AGREED, COLLECTING, CHOOSING),
+        Intent.SPLIT_ANSWER: go(several.answer, AGREED, COLLECTING, CHOOSING),
+        Intent.RECATEGORISE: go(category.recategorise, COLLECTING, CHOOSING),
+        Intent.SUBMIT: go(several.submit, AGREED, COLLECTING, CHOOSING, IDLE),
         Intent.CANCEL: go(commands.cancel, IDLE),
     },
 }
@@ -117,7 +146,7 @@ def respond(delivery: Delivery, connection: Connection, *, sessions: sessionmake
     if inbound.kind != "event" and resident.has_waiting_notices and do_release_waiting(connection, resident.id, now):
         turn.later(DELIVER)
     _expire_stale_draft(turn)
-    reply = _answer(turn, _about_feedback(turn, intent_of(inbound, catalogue)))
+    reply = _answer(turn, _about_feedback(turn, several.about_split(turn, intent_of(inbound, catalogue))))
     if turn.draft is not None:
         turn.draft.updated_at = now
     effects = turn.finish()
