@@ -18,7 +18,7 @@ from bot.conversation.intents import Intent
 from bot.conversation.turn import Reply, Turn
 from bot.understanding.features import normalise
 from bot.understanding.several import Problem
-from handlers import image, location
+from handlers import category, image, location
 from handlers.draft import missing_parts, summary, understand
 from models import Step
 
@@ -98,6 +98,14 @@ def as_one(turn: Turn) -> Reply:
     turn.draft.step = Step.COLLECTING
     reply = summary(turn, understand(turn))
     return Reply(texts.SEVERAL_AS_ONE + "\n" + reply.text, reply.step)
+
+
+def recategorise(turn: Turn) -> Reply:
+    """改为 … while several problems wait: the resident names one category, so it is one report."""
+    assert turn.draft is not None
+    turn.draft.step = Step.COLLECTING
+    reply = category.recategorise(turn)
+    return Reply(reply.text, reply.step or Step.COLLECTING)
 
 
 def answer_first(turn: Turn) -> Reply:

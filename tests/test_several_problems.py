@@ -1,6 +1,8 @@
 """Several problems in one report: the bot lists them, offers to file them separately, and files one ticket each."""
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from sqlalchemy import select
 
@@ -156,3 +158,26 @@ class TestPhotos:
             original, copy = session.scalars(select(Photo).order_by(Photo.id)).all()
             assert copy.status == "stored" and copy.display_key == original.display_key
             assert copy.ticket_id != original.ticket_id
+
+
+def test_naming_one_category_while_the_offer_waits_makes_it_one_report(resident, sessions):
+    resident.says("晋祠镇" + TWO)
+    assert "请回复 1–" in resident.says("改为 99")  # a number off the list is asked again, the words kept
+    assert "已按【不文明行为】处理" in resident.says("改为 不文明行为")
+    ticket_number(resident.says("提交"))
+    [ticket] = tickets(sessions)
+    assert ticket.category_code == "uncivil_conduct" and ticket.description == "晋祠镇" + TWO
+
+
+def test_whatever_follows_the_offer_is_answered(app):
+    """Every pair of next messages after the offer gets a proper answer (no step the table forbids, no failure)."""
+    moves = {"yes": lambda p: p.says("好的"), "no": lambda p: p.says("不用"), "three": lambda p: p.says("3"),
+             "submit": lambda p: p.says("提交"), "photo": lambda p: send_photo(p, "m-any"),
+             "pin": lambda p: p.location(*HUATA_VILLAGE, label="花塔村"), "more": lambda p: p.says("路灯也坏了一排"),
+             "hello": lambda p: p.says("你好"), "recategorise": lambda p: p.says("改为 99")}
+    for n, (first, second) in enumerate(itertools.product(moves, repeat=2)):
+        person = Resident(app, f"o-offer-{n}")
+        assert "不同类别的问题" in person.says(TWO)
+        for move in (first, second):
+            reply = moves[move](person)
+            assert person.last_status == 200 and reply and "出了点问题" not in reply, (first, second, reply)
