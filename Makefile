@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SCALE_INSTALLED := $(VENV)/.installed-scale
 
-.PHONY: run test test-fast lint test-scale browser documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean bench-places bench-scores
+.PHONY: run test test-fast lint test-scale browser documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean bench-places bench-scores bench-several bench-moderation
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,14 @@ bench-dialogues: model
 
 bench-places: $(INSTALLED)
 	$(BIN)/python bench/places.py
+
+# Several problems in one message: single-problem reports of the corpus that would be split (aim: near 0).
+bench-several: model
+	$(BIN)/python bench/several.py
+
+# Moderation: genuine reports held (aim: 0), spam and abuse caught, floods across reports.
+bench-moderation: model
+	$(BIN)/python bench/moderation.py
 
 bench-load: model wrk
 	$(BIN)/python bench/load.py

@@ -103,6 +103,8 @@ class PortalSettings(Section):
 class ClassifierSettings(Section):
     model: Path = Path("var/classifier.npz")
     ask_below: float = Field(0.5, ge=0, le=1)      # below this confidence the resident picks from a menu
+    # A clause is a problem of its own (several problems in one message) only from this confidence up.
+    split_above: float = Field(0.8, ge=0, le=1)
     corpus: Path = Path("data/corpus/messages.tsv")
     external: Path = Path("data/external/messages.tsv")
 

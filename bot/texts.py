@@ -315,3 +315,51 @@ def working_hours(days: Sequence[int], windows: Sequence[tuple[str, str]]) -> st
 def deadline_words(amount: float, unit: str) -> str:
     """ "4h" → 4 个工作小时, "3d" → 3 个工作日 (data/categories.toml's deadlines)."""
     return f"{amount:g} 个工作{'小时' if unit == 'h' else '日'}"
+
+# --- Several problems in one report (issue 16, part 4): offered to be filed one ticket each -----------------------
+
+SEVERAL_ASK_AGAIN = "请先回复 1 或 2："
+SEVERAL_AS_ONE = "好的，作为一条反映提交。"
+SEVERAL_LIMITED = ("您这一小时内还能提交 {left} 条反映，这次说的是 {count} 个问题。请稍后再分开提交，"
+                   "或回复 2 作为一条反映提交。当前填写的内容会为您保留{minutes}分钟。")
+
+
+def several_problems(*, problems: Sequence[tuple[str, str]], place: str, town_name: str | None, photo_count: int,
+                     missing: list[str], agreed: bool) -> str:
+    """The problems found in one report (category name, words): offered to be filed separately, or agreed to."""
+    if agreed:
+        lines = [f"好的，将分开提交为 {len(problems)} 张工单，分别交给各自的部门处理："]
+    else:
+        lines = [f"您反映了 {len(problems)} 个不同类别的问题："]
+    lines += [f"{index}.【{name}】{_short(words, 30)}" for index, (name, words) in enumerate(problems, 1)]
+    if place:
+        lines.append(f"· 位置：{place}" + (f"（{town_name}）" if town_name and town_name not in place else "")
+                     + ("，各工单相同" if agreed else ""))
+    if photo_count:
+        lines.append(f"· 照片：{photo_count} 张" + ("，每张工单都附上" if agreed else ""))
+    if not agreed:
+        lines.append("要分开提交吗？每个问题一张工单，由各自的部门处理。\n回复 1 分开提交；回复 2 作为一条反映提交。")
+        if missing:
+            lines.append("另外还需要：" + "；".join(MISSING_PARTS[part] for part in missing) + "。")
+    elif missing:
+        lines.append("还需要：" + "；".join(MISSING_PARTS[part] for part in missing) + "。")
+    else:
+        lines.append("信息已齐全，回复“提交”即可分别生成工单；想合为一条提交请回复 2，回复“取消”可放弃。")
+    return "\n".join(lines)
+
+
+def submitted_separately(*, rows: Sequence[tuple[str, str, str]], town_name: str | None) -> str:
+    """rows: (category name, ticket number, what became of it: the department and deadline, or joined)."""
+    lines = [f"已受理，感谢您的反映！{len(rows)} 个问题已分别生成工单："]
+    lines += [f"{index}.【{name}】{number}：{outcome}" for index, (name, number, outcome) in enumerate(rows, 1)]
+    lines.append(f"属地：{town_name or '待指挥部确认'}")
+    lines.append("进度有变化会分别通知您，也可回复“查询 编号”查看。")
+    return "\n".join(lines)
+
+
+def separate_outcome(*, department_name: str, deadline_local: datetime, needs_triage: bool) -> str:
+    return f"{department_name}" + ("（分派中）" if needs_triage else "") + f"，{when(deadline_local)} 前处理"
+
+
+SEPARATE_JOINED = "该问题已有 {count} 人反映，正在处理"
+SEPARATE_REPEATED = "您已反映过这个问题，正在处理"

@@ -88,3 +88,11 @@ def _settle(turn: Turn, code: str) -> Reply:
     settled = summary(turn, Step.COLLECTING)
     return Reply(texts.CATEGORY_SET.format(name=turn.catalogue.category_name(code)) + "\n" + settled.text,
                  settled.step)
+
+
+def recategorise_as_one(turn: Turn) -> Reply:
+    """改为 … while several problems wait (handlers/several.py): one category named, so one report."""
+    assert turn.draft is not None
+    turn.draft.step = Step.COLLECTING
+    reply = recategorise(turn)
+    return Reply(reply.text, reply.step or Step.COLLECTING)

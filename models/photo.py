@@ -14,6 +14,7 @@ class PhotoStatus(enum.StrEnum):
     RECORDED = "recorded"   # the MediaId is known; the job has not stored it yet
     STORED = "stored"       # cleaned copies are in storage
     FAILED = "failed"       # could not be fetched or was refused (see note)
+    COPYING = "copying"     # a copy for another ticket of the same report, waiting for its original to be stored
 
 
 class PhotoKind(enum.StrEnum):

@@ -47,6 +47,8 @@ class Step(enum.StrEnum):
     IDLE = "idle"                    # no open draft
     COLLECTING = "collecting"        # a draft is open and gathering description, place and photos
     CHOOSING = "choosing_category"   # a numbered category menu is waiting for the resident's pick
+    SPLIT_OFFERED = "split_offered"  # several problems found: asked whether to file each as a ticket of its own
+    SPLIT_AGREED = "split_agreed"    # the resident agreed: 提交 files one ticket per problem
 
 
 class CategorySource(enum.StrEnum):

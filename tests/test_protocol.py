@@ -215,6 +215,7 @@ def test_a_reply_parses_whatever_the_resident_typed(request, mode):
     assert CLOSER in first and "<b>占道" in first and "\x07" not in first
     assert CLOSER in person.location(37.715, 112.475, label=f"晋祠镇{CLOSER}花塔村")
     assert CLOSER in person.voice(f"还有垃圾{CLOSER}没人管。")
+    assert CLOSER in person.text("2")  # the voice named a second problem: the bot offered to file it apart
     assert "JY-" in person.text("提交")
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.cases.duplicates import do_join, do_split, find_duplicate
+from bot.cases.flooding import flood_reason
 from bot.cases.tickets import do_open_ticket
 from bot.catalogue.snapshot import CatalogueSnapshot
 from bot.config import Settings
@@ -43,7 +44,7 @@ def submit_report(draft: Draft, *, catalogue: CatalogueSnapshot, settings: Setti
     limit = settings.limits.reports_per_hour
     if reports_in_last_hour(draft.resident_id, now, session=session) >= limit:
         return Submission(Outcome.LIMITED)
-    hold = catalogue.screen.reason_to_hold(draft.description)
+    hold = catalogue.screen.reason_to_hold(draft.description, draft.category_code)
     if not hold:
         found = find_duplicate(draft, draft.category_code or "other", now, settings, session=session)
         if found:
@@ -52,6 +53,8 @@ def submit_report(draft: Draft, *, catalogue: CatalogueSnapshot, settings: Setti
             count, again = do_join(draft, ticket, reason, now, session=session)
             log.info("report joined %s (%d reporters, %s)", ticket.number, count, reason)
             return Submission(Outcome.REPEATED if again else Outcome.JOINED, ticket, count)
+        # Repetition is flooding across reports and time, not within one message; a repeat that joins is harmless.
+        hold = flood_reason(draft, catalogue.screen, now, session=session)
     ticket = do_open_ticket(draft, catalogue=catalogue, now=now, session=session, hold_reason=hold)
     ticket_number.set(ticket.number)
     log.info("ticket opened: %s %s to %s", ticket.number, ticket.category_code, ticket.lead_department_code)

@@ -17,6 +17,7 @@ from bot.understanding.classifier import CategoryTerms, KeywordClassifier, Model
 from bot.understanding.features import warm_up
 from bot.understanding.knowledge import Knowledge
 from bot.understanding.places import PlaceResolver, TownArea
+from bot.understanding.several import ProblemFinder
 from models import Category, Department, DepartmentKind, GazetteerEntry, RoutingOverride, Setting, Town
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,9 @@ class CatalogueSnapshot:
         # functions of the text, so each process remembers recent answers.
         self.classify = functools.lru_cache(maxsize=4096)(self.classifier.classify)
         self.place_in = functools.lru_cache(maxsize=4096)(self.places.from_text)
+        # Several problems of different categories in one description (bot/understanding/several.py).
+        self.problems_in = functools.lru_cache(maxsize=1024)(ProblemFinder(self.classify, [
+            CategoryTerms(c.code, tuple(c.keywords), tuple(c.hints)) for c in self.categories.values()]).problems)
 
 
 def load_classifier(settings: Settings | None, categories: list[Category], non_report_phrases: list[str]):

@@ -37,6 +37,7 @@ class Intent(enum.StrEnum):
     EMERGENCY = "emergency"        # fire, injury, crime, gas, people in danger: the numbers to call, at once
     QUESTION = "question"          # who handles what, contact, hours, how it works, status: answered, no draft
     TAKE_OFFER = "take_offer"      # 1 / 是 after the bot offered to file a question's problem or an emergency
+    SPLIT_ANSWER = "split_answer"  # 1 / 好的 or 2 / 不用 while several problems wait to be filed (handlers/several.py)
 
 
 QUERY_COMMAND = re.compile(r"^\s*查询\s*(?:工单|编号|单号|工单编号)?\s*[:：]?\s*(\S.*?)\s*$")

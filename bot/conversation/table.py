@@ -8,6 +8,10 @@
 While collecting, a bare number answers the place question (1 the shared point, 2 the place in words) when the
 two name different towns; otherwise it only shows the draft again.
 
+    collecting / choosing_category ──words adding a problem of another category──▶ split_offered
+    split_offered ──1 / 好的 / 分开──▶ split_agreed ──“提交”──▶ one ticket per problem, no draft
+    split_offered / split_agreed ──2 / 不用 / 一起, or “改为”──▶ collecting (one report, as before)
+
 Help, query, my tickets, menu clicks, subscribe and unsupported kinds are
 fallbacks: they answer the same in every step and leave the draft alone; so are
 emergencies (the numbers to call, first) and questions (answered from
@@ -44,6 +48,7 @@ from handlers import (
     location,
     mydata,
     offers,
+    several,
     text,
     unsupported,
     voice,
@@ -66,11 +71,12 @@ def go(handler: Handler, *steps: Step) -> Move:
 
 
 COLLECTING, CHOOSING, IDLE = Step.COLLECTING, Step.CHOOSING, Step.IDLE
+OFFERED, AGREED = Step.SPLIT_OFFERED, Step.SPLIT_AGREED  # several problems in one report: handlers/several.py
 
 CONVERSATION: dict[Step, dict[Intent, Move]] = {
     Step.IDLE: {
-        Intent.DESCRIBE: go(text.describe, COLLECTING, CHOOSING),
-        Intent.VOICE: go(voice.describe, COLLECTING, CHOOSING),
+        Intent.DESCRIBE: go(text.describe, COLLECTING, CHOOSING, OFFERED),
+        Intent.VOICE: go(voice.describe, COLLECTING, CHOOSING, OFFERED),
         Intent.PHOTO: go(image.add_photo, COLLECTING, CHOOSING),
         Intent.LOCATION: go(location.add_location, COLLECTING, CHOOSING),
         Intent.SMALL_TALK: go(text.greet, IDLE),
@@ -81,25 +87,51 @@ CONVERSATION: dict[Step, dict[Intent, Move]] = {
         Intent.TAKE_OFFER: go(offers.take_offer, COLLECTING, CHOOSING, IDLE),
     },
     Step.COLLECTING: {
-        Intent.DESCRIBE: go(text.describe, COLLECTING, CHOOSING),
-        Intent.VOICE: go(voice.describe, COLLECTING, CHOOSING),
+        Intent.DESCRIBE: go(text.describe, COLLECTING, CHOOSING, OFFERED),
+        Intent.VOICE: go(voice.describe, COLLECTING, CHOOSING, OFFERED),
         Intent.PHOTO: go(image.add_photo, COLLECTING, CHOOSING),
         Intent.LOCATION: go(location.add_location, COLLECTING, CHOOSING),
-        Intent.SMALL_TALK: go(text.show_draft, COLLECTING, CHOOSING),
-        Intent.CHOOSE: go(location.choose_place, COLLECTING, CHOOSING),
+        Intent.SMALL_TALK: go(text.show_draft, COLLECTING, CHOOSING, OFFERED),
+        Intent.CHOOSE: go(text.choose_place, COLLECTING, CHOOSING),
         Intent.RECATEGORISE: go(category.recategorise, COLLECTING, CHOOSING),
         Intent.SUBMIT: go(commands.submit, COLLECTING, IDLE),
         Intent.CANCEL: go(commands.cancel, IDLE),
     },
     Step.CHOOSING: {
-        Intent.DESCRIBE: go(text.describe, COLLECTING, CHOOSING),
-        Intent.VOICE: go(voice.describe, COLLECTING, CHOOSING),
+        Intent.DESCRIBE: go(text.describe, COLLECTING, CHOOSING, OFFERED),
+        Intent.VOICE: go(voice.describe, COLLECTING, CHOOSING, OFFERED),
         Intent.PHOTO: go(image.add_photo, COLLECTING, CHOOSING),
         Intent.LOCATION: go(location.add_location, COLLECTING, CHOOSING),
         Intent.SMALL_TALK: go(category.show_menu, CHOOSING),
         Intent.CHOOSE: go(category.choose, COLLECTING, CHOOSING),
         Intent.RECATEGORISE: go(category.recategorise, COLLECTING, CHOOSING),
         Intent.SUBMIT: go(category.choose_first, CHOOSING),
+        Intent.CANCEL: go(commands.cancel, IDLE),
+    },
+    # Several problems in one report (handlers/several.py). A split step falls back to collecting should the
+    # problems no longer be found (a new classifier after a restart).
+    Step.SPLIT_OFFERED: {
+        Intent.DESCRIBE: go(text.describe, OFFERED, COLLECTING, CHOOSING),
+        Intent.VOICE: go(voice.describe, OFFERED, COLLECTING, CHOOSING),
+        Intent.PHOTO: go(several.add_photo, OFFERED, COLLECTING),
+        Intent.LOCATION: go(several.add_location, OFFERED, COLLECTING),
+        Intent.SMALL_TALK: go(several.answer, OFFERED, COLLECTING),
+        Intent.CHOOSE: go(several.answer, OFFERED, AGREED, COLLECTING, CHOOSING),
+        Intent.SPLIT_ANSWER: go(several.answer, OFFERED, AGREED, COLLECTING, CHOOSING),
+        Intent.RECATEGORISE: go(category.recategorise_as_one, COLLECTING, CHOOSING),
+        Intent.SUBMIT: go(several.answer_first, OFFERED, COLLECTING),
+        Intent.CANCEL: go(commands.cancel, IDLE),
+    },
+    Step.SPLIT_AGREED: {
+        Intent.DESCRIBE: go(text.describe, AGREED, COLLECTING, CHOOSING),
+        Intent.VOICE: go(voice.describe, AGREED, COLLECTING, CHOOSING),
+        Intent.PHOTO: go(several.add_photo, AGREED, COLLECTING),
+        Intent.LOCATION: go(several.add_location, AGREED, COLLECTING),
+        Intent.SMALL_TALK: go(several.show, AGREED, COLLECTING),
+        Intent.CHOOSE: go(several.answer, AGREED, COLLECTING, CHOOSING),
+        Intent.SPLIT_ANSWER: go(several.answer, AGREED, COLLECTING, CHOOSING),
+        Intent.RECATEGORISE: go(category.recategorise_as_one, COLLECTING, CHOOSING),
+        Intent.SUBMIT: go(several.submit, AGREED, COLLECTING, CHOOSING, IDLE),
         Intent.CANCEL: go(commands.cancel, IDLE),
     },
 }
@@ -144,7 +176,7 @@ def respond(delivery: Delivery, connection: Connection, *, sessions: sessionmake
     if inbound.kind != "event" and resident.has_waiting_notices and do_release_waiting(connection, resident.id, now):
         turn.later(DELIVER)
     _expire_stale_draft(turn)
-    intent = offers.about_offer(turn, intent_of(inbound, catalogue))
+    intent = offers.about_offer(turn, several.about_split(turn, intent_of(inbound, catalogue)))
     reply = _answer(turn, intent if intent == Intent.TAKE_OFFER else _about_feedback(turn, intent))
     if turn.draft is not None:
         turn.draft.updated_at = now

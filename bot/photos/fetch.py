@@ -14,6 +14,7 @@ from bot import texts
 from bot.config import MediaSettings, Settings
 from bot.infra.db import transaction
 from bot.photos.cleaning import ImageRefused, clean_image, wgs84_to_gcj02
+from bot.photos.copies import do_fill_copies
 from bot.photos.storage import MediaStorage, store_photo
 from bot.understanding.places import PlaceResolver
 from models import Draft, DraftStatus, LocationSource, Photo, PhotoStatus, Resident, utcnow
@@ -84,6 +85,7 @@ def fetch_photo(photo_id: int, *, api, storage: MediaStorage, sessions: sessionm
             assert resolver is not None  # made above whenever the photo has GPS
             photo.gps_latitude, photo.gps_longitude = wgs84_to_gcj02(*clean.gps_wgs84)
             tell = _place_draft_from_photo(photo, resolver, session=session)
+        do_fill_copies(photo, session=session)
     return PhotoOutcome("stored", tell, openid)
 
 
@@ -118,4 +120,5 @@ def _fail(photo_id: int, note: str, tell: str, openid: str | None, sessions: ses
     with transaction(sessions) as session:
         photo = session.get_one(Photo, photo_id)
         photo.status, photo.note, photo.processed_at = PhotoStatus.FAILED, note, utcnow()
+        do_fill_copies(photo, session=session)
     return PhotoOutcome("failed", tell, openid)
