@@ -122,10 +122,12 @@ class JobQueue:
 
     def check_deadlines(self) -> tuple[int, int]:
         """Flag tickets due soon, escalate overdue ones to HQ, close resolutions nobody rated in time."""
+        self.places()   # the catalogue, loaded before the transaction: reopening a ticket reads its calendar
         with transaction(self.sessions()) as session:
             flagged = do_check_deadlines(utcnow(), timedelta(hours=self.settings.deadlines.warn_hours),
                                          session=session)
-            do_close_unanswered(utcnow(), timedelta(hours=self.settings.feedback.answer_hours), session=session)
+            do_close_unanswered(utcnow(), timedelta(hours=self.settings.feedback.answer_hours), session=session,
+                                catalogue=self._catalogue)
         return flagged
 
     def deliver_notifications(self) -> dict:

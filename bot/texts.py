@@ -232,3 +232,19 @@ def ticket_list(rows: list[tuple[str, str, str, datetime]]) -> str:
 def _short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+# Issue 16, part "ratings": every rating heard, late additions, images without MediaId ---------------------------
+
+ASK_RATING_AGAIN = ("想跟您确认一下：工单 {number} 反映的问题解决了吗？请回复 1 满意　2 基本满意　3 不满意"
+                    "（也可以直接说“满意”“还行”“没解决”）。")
+
+YOU_ARE_WELCOME = "不客气！"
+
+RATED_OTHERS_TO_ANSWER = ("感谢您的评价，已记录！同一问题还有其他市民反映，大家都确认后工单 {number} 即办结；"
+                          "若有人反映仍未解决，会重新交办。结果会告诉您。")
+
+REASON_NOTED = "已收到您的意见，已记入工单 {number}，区创城指挥部和承办部门都能看到。"
+
+NOTICES["review"] = ("关于您反映的问题（编号 {number}）：另有反映同一问题的市民表示仍未解决，"
+                     "已交区创城指挥部复核，结果会告诉您。")

@@ -22,7 +22,7 @@ from bot.cases.notices import DELIVER, do_release_waiting
 from bot.catalogue.snapshot import CatalogueSnapshot
 from bot.config import Settings
 from bot.conversation import store
-from bot.conversation.intents import Intent, intent_of, rating_of
+from bot.conversation.intents import Intent, intent_of
 from bot.conversation.turn import Reply, Turn
 from bot.infra.db import Jobs
 from bot.wechat.redelivery import Delivery
@@ -148,8 +148,8 @@ def _about_feedback(turn: Turn, intent: Intent) -> Intent:
     if turn.resident.reason_for_ticket_id and intent in (Intent.DESCRIBE, Intent.VOICE, Intent.SMALL_TALK,
                                                           Intent.CHOOSE):
         return Intent.REASON
-    if (intent in (Intent.CHOOSE, Intent.SMALL_TALK, Intent.DESCRIBE) and turn.step != Step.CHOOSING
-            and rating_of(turn.inbound.content) and feedback.awaiting_rating(turn)):
+    if (intent in (Intent.CHOOSE, Intent.SMALL_TALK, Intent.DESCRIBE, Intent.VOICE)
+            and turn.step != Step.CHOOSING and feedback.heard_as_rating(turn, intent)):
         return Intent.RATE
     return intent
 

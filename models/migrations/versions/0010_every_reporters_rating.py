@@ -1,0 +1,56 @@
+"""every reporter's rating
+
+Each resident attached to a ticket answers "是否已解决？" for themselves (ticket_ratings).
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-06 10:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0010'
+down_revision = '0009'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('ticket_ratings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('resident_id', sa.Integer(), nullable=True),
+    sa.Column('asked_at', sa.DateTime(), nullable=False),
+    sa.Column('rating', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('rated_at', sa.DateTime(), nullable=True),
+    sa.Column('asked_again_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_ticket_ratings_resident_id_residents')),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_ticket_ratings_ticket_id_tickets')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_ratings')),
+    sa.UniqueConstraint('ticket_id', 'resident_id', 'asked_at', name=op.f('uq_ticket_ratings_ticket_id_resident_id_asked_at'))
+    )
+    with op.batch_alter_table('ticket_ratings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ticket_ratings_resident_id'), ['resident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ticket_ratings_ticket_id'), ['ticket_id'], unique=False)
+
+    # The first reporters' answers so far become their rows. A resolution still waiting for answers has no verdict
+    # yet: the ticket's rating is set again when the answers decide it (a 3 whose reason is owed waits in its row).
+    op.execute("""
+        INSERT INTO ticket_ratings (ticket_id, resident_id, asked_at, rating, reason, rated_at)
+        SELECT id, resident_id, COALESCE(feedback_requested_at, rated_at, updated_at), rating, rating_reason, rated_at
+        FROM tickets WHERE rating IS NOT NULL AND resident_id IS NOT NULL
+    """)
+    op.execute("""
+        UPDATE tickets SET rating = NULL, rated_at = NULL
+        WHERE status = 'resolved' AND feedback_requested_at IS NOT NULL AND rating IS NOT NULL
+    """)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('ticket_ratings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ticket_ratings_ticket_id'))
+        batch_op.drop_index(batch_op.f('ix_ticket_ratings_resident_id'))
+
+    op.drop_table('ticket_ratings')
