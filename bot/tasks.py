@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy.exceptions import WeChatClientException
 
+from bot.cases.additions import TICKET_ADDITION
 from bot.cases.deadlines import do_check_deadlines, do_close_unanswered
 from bot.cases.notices import DELIVER
 from bot.cases.tickets import TICKET_OPENED
@@ -77,6 +78,7 @@ class JobQueue:
         task = self.huey.task
         self._tasks = {
             TICKET_OPENED: task(name=TICKET_OPENED, retries=3, retry_delay=10)(self._ticket_opened),
+            TICKET_ADDITION: task(name=TICKET_ADDITION, retries=3, retry_delay=10)(self._ticket_addition),
             PUSH_TO_DEPARTMENT: task(name=PUSH_TO_DEPARTMENT, retries=8, retry_delay=30)(
                 departments.push_to_department),
             FETCH_PHOTO: task(name=FETCH_PHOTO)(self._fetch_photo),
@@ -117,6 +119,12 @@ class JobQueue:
     def _ticket_opened(self, ticket_id: int) -> None:
         with transaction(self.sessions()) as session:
             pushes = departments.department_pushes(ticket_id, session=session)
+        for url, payload in pushes:
+            self.enqueue(PUSH_TO_DEPARTMENT, url, payload)
+
+    def _ticket_addition(self, ticket_id: int, event_id: int) -> None:
+        with transaction(self.sessions()) as session:
+            pushes = departments.addition_pushes(ticket_id, event_id, session=session)
         for url, payload in pushes:
             self.enqueue(PUSH_TO_DEPARTMENT, url, payload)
 

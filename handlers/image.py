@@ -7,8 +7,9 @@ from bot.photos.fetch import FETCH_PHOTO
 from handlers.draft import take_in
 
 
-def add_photo(turn: Turn) -> Reply:
-    """Record the photo now and fetch it in a job: the reply must not wait for WeChat's media server."""
+def record_photo(turn: Turn) -> None:
+    """Record the photo with the (possibly new) draft now and fetch it in a job: the reply must not wait for
+    WeChat's media server."""
     draft = turn.open_draft()
     photo_id = store.add_photo(turn.connection, {
         "resident_id": turn.resident.id, "draft_id": draft.id, "media_id": turn.inbound.media_id,
@@ -16,4 +17,8 @@ def add_photo(turn: Turn) -> Reply:
     if photo_id is not None:  # None: the same MediaId again, which is the same photo
         draft.photo_count += 1
         turn.later(FETCH_PHOTO, photo_id)
+
+
+def add_photo(turn: Turn) -> Reply:
+    record_photo(turn)
     return take_in(turn)

@@ -29,6 +29,9 @@ class Resident(Base):
     # Set after "3 不满意": the resident's next words are the reason, and reopen that ticket.
     reason_for_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", use_alter=True),
                                                              nullable=True)
+    # The ticket their last 提交 opened or joined, and when: a photo or words soon after may be added to it.
+    last_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", use_alter=True), nullable=True)
+    last_submitted_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class DraftStatus(enum.StrEnum):
@@ -44,6 +47,7 @@ class Step(enum.StrEnum):
     IDLE = "idle"                    # no open draft
     COLLECTING = "collecting"        # a draft is open and gathering description, place and photos
     CHOOSING = "choosing_category"   # a numbered category menu is waiting for the resident's pick
+    ADDING = "adding"                # soon after 提交: asked whether this photo or text belongs to that ticket
 
 
 class CategorySource(enum.StrEnum):

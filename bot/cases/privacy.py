@@ -64,5 +64,6 @@ def do_erase_identity(resident_id: int, openid: str, *, session: Session) -> int
         select(InboundMessage.id).where(InboundMessage.openid == openid))).values(inbound_message_id=None))
     session.execute(delete(InboundMessage).where(InboundMessage.openid == openid))
     session.execute(update(Resident).where(Resident.id == resident_id).values(
-        openid=f"erased:{uuid.uuid4().hex}", subscribed=False, erase_requested_at=None, reason_for_ticket_id=None))
+        openid=f"erased:{uuid.uuid4().hex}", subscribed=False, erase_requested_at=None, reason_for_ticket_id=None,
+        last_ticket_id=None, last_submitted_at=None))
     return unlinked

@@ -63,6 +63,8 @@ class ResidentState(Row):
     blocked: bool = False
     erase_requested_at: datetime | None = None
     reason_for_ticket_id: int | None = None
+    last_ticket_id: int | None = None          # the ticket their last 提交 opened or joined
+    last_submitted_at: datetime | None = None
     has_waiting_notices: bool = False   # read with the row, never written
 
 
@@ -94,7 +96,8 @@ class DraftState(Row):
         return self.latitude is not None or bool(self.place_text)
 
 
-_RESIDENT_COLUMNS = ("openid", "subscribed", "created_at", "blocked", "erase_requested_at", "reason_for_ticket_id")
+_RESIDENT_COLUMNS = ("openid", "subscribed", "created_at", "blocked", "erase_requested_at", "reason_for_ticket_id",
+                     "last_ticket_id", "last_submitted_at")
 _DRAFT_COLUMNS = tuple(f.name for f in dataclasses.fields(DraftState)
                        if f.name not in ("id", "loaded", "photo_count"))
 

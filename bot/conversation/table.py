@@ -5,6 +5,9 @@
         └──────────── “取消” / 30 min silence ────┘  │  └─ a number picks the category ─┐
                                                      └─ category unsure, or “改为” ──▶ choosing_category
 
+    (no draft, just after 提交) ──photo/words──▶ adding ──1──▶ added to that ticket, no draft
+                                                  └──2, or words of a new problem──▶ collecting
+
 Help, query, my tickets, menu clicks, subscribe and unsupported kinds are
 fallbacks: they answer the same in every step and leave the draft alone.
 """
@@ -26,7 +29,19 @@ from bot.conversation.intents import Intent, intent_of
 from bot.conversation.turn import Reply, Turn
 from bot.infra.db import Jobs
 from bot.wechat.redelivery import Delivery
-from handlers import category, commands, events, feedback, image, location, mydata, text, unsupported, voice
+from handlers import (
+    additions,
+    category,
+    commands,
+    events,
+    feedback,
+    image,
+    location,
+    mydata,
+    text,
+    unsupported,
+    voice,
+)
 from models import DraftStatus, Step, utcnow
 
 Handler = Callable[[Turn], Reply]
@@ -44,13 +59,14 @@ def go(handler: Handler, *steps: Step) -> Move:
     return Move(handler, frozenset(steps))
 
 
-COLLECTING, CHOOSING, IDLE = Step.COLLECTING, Step.CHOOSING, Step.IDLE
+COLLECTING, CHOOSING, IDLE, ADDING = Step.COLLECTING, Step.CHOOSING, Step.IDLE, Step.ADDING
 
 CONVERSATION: dict[Step, dict[Intent, Move]] = {
     Step.IDLE: {
-        Intent.DESCRIBE: go(text.describe, COLLECTING, CHOOSING),
-        Intent.VOICE: go(voice.describe, COLLECTING, CHOOSING),
-        Intent.PHOTO: go(image.add_photo, COLLECTING, CHOOSING),
+        # Soon after 提交, a photo or words are first offered to the ticket just filed.
+        Intent.DESCRIBE: go(additions.describe, COLLECTING, CHOOSING, ADDING),
+        Intent.VOICE: go(additions.voice_describe, COLLECTING, CHOOSING, ADDING),
+        Intent.PHOTO: go(additions.photo, COLLECTING, CHOOSING, ADDING),
         Intent.LOCATION: go(location.add_location, COLLECTING, CHOOSING),
         Intent.SMALL_TALK: go(text.greet, IDLE),
         Intent.CHOOSE: go(text.greet, IDLE),
@@ -78,6 +94,17 @@ CONVERSATION: dict[Step, dict[Intent, Move]] = {
         Intent.CHOOSE: go(category.choose, COLLECTING, CHOOSING),
         Intent.RECATEGORISE: go(category.recategorise, COLLECTING, CHOOSING),
         Intent.SUBMIT: go(category.choose_first, CHOOSING),
+        Intent.CANCEL: go(commands.cancel, IDLE),
+    },
+    Step.ADDING: {
+        Intent.DESCRIBE: go(additions.answer, ADDING, IDLE, COLLECTING, CHOOSING),
+        Intent.VOICE: go(additions.answer, ADDING, IDLE, COLLECTING, CHOOSING),
+        Intent.SMALL_TALK: go(additions.answer, ADDING, IDLE, COLLECTING, CHOOSING),
+        Intent.CHOOSE: go(additions.answer, ADDING, IDLE, COLLECTING, CHOOSING),
+        Intent.PHOTO: go(additions.another_photo, ADDING, COLLECTING, CHOOSING),
+        Intent.LOCATION: go(location.add_location, COLLECTING, CHOOSING),
+        Intent.RECATEGORISE: go(category.recategorise, COLLECTING, CHOOSING),
+        Intent.SUBMIT: go(commands.submit, ADDING, COLLECTING, IDLE),
         Intent.CANCEL: go(commands.cancel, IDLE),
     },
 }
@@ -144,12 +171,12 @@ def _answer(turn: Turn, intent: Intent) -> Reply:
 
 def _about_feedback(turn: Turn, intent: Intent) -> Intent:
     """A rating or the reason for 不满意 outranks what the same words would mean otherwise,
-    except while a category menu waits for its number."""
+    except while a category menu or the offer to add to a ticket waits for its answer."""
     if turn.resident.reason_for_ticket_id and intent in (Intent.DESCRIBE, Intent.VOICE, Intent.SMALL_TALK,
                                                           Intent.CHOOSE):
         return Intent.REASON
     if (intent in (Intent.CHOOSE, Intent.SMALL_TALK, Intent.DESCRIBE, Intent.VOICE)
-            and turn.step != Step.CHOOSING and feedback.heard_as_rating(turn, intent)):
+            and turn.step not in (Step.CHOOSING, Step.ADDING) and feedback.heard_as_rating(turn, intent)):
         return Intent.RATE
     return intent
 

@@ -1,6 +1,7 @@
-"""every reporter's rating
+"""every reporter's rating, late additions
 
-Each resident attached to a ticket answers "是否已解决？" for themselves (ticket_ratings).
+Each resident attached to a ticket answers "是否已解决？" for themselves (ticket_ratings); a resident's last 提交
+is remembered so a photo or words sent soon after can be added to that ticket.
 
 Revision ID: 0010
 Revises: 0009
@@ -35,6 +36,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_ticket_ratings_resident_id'), ['resident_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_ratings_ticket_id'), ['ticket_id'], unique=False)
 
+    with op.batch_alter_table('residents', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('last_ticket_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('last_submitted_at', sa.DateTime(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_residents_last_ticket_id_tickets'), 'tickets', ['last_ticket_id'], ['id'])
+
     # The first reporters' answers so far become their rows. A resolution still waiting for answers has no verdict
     # yet: the ticket's rating is set again when the answers decide it (a 3 whose reason is owed waits in its row).
     op.execute("""
@@ -49,6 +55,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('residents', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_residents_last_ticket_id_tickets'), type_='foreignkey')
+        batch_op.drop_column('last_submitted_at')
+        batch_op.drop_column('last_ticket_id')
+
     with op.batch_alter_table('ticket_ratings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ticket_ratings_ticket_id'))
         batch_op.drop_index(batch_op.f('ix_ticket_ratings_resident_id'))
