@@ -18,7 +18,8 @@ POLL_SECONDS = 0.02
 
 
 class FakeWeChat:
-    """Serves /cgi-bin/token, /cgi-bin/media/get and /cgi-bin/message/custom/send like WeChat does.
+    """Serves /cgi-bin/token, /cgi-bin/media/get and /cgi-bin/message/custom/send like WeChat does, and each
+    photo at its PicUrl (/simulator/pic/<media_id>.jpg) as WeChat's image host does.
 
     Tests set `delay` (seconds before answering), `failing` (HTTP 502 for everything)
     or put files in `media`, and read back `token_fetches` and `sent`. With app_id None
@@ -46,6 +47,7 @@ class FakeWeChat:
         app.add_url_rule("/cgi-bin/message/template/send", view_func=self._template_send, methods=["POST"])
         app.add_url_rule("/cgi-bin/media/upload", view_func=self._upload_media, methods=["POST"])
         app.add_url_rule("/simulator/media/<media_id>", view_func=self._upload, methods=["POST"])
+        app.add_url_rule("/simulator/pic/<media_id>.jpg", view_func=self._picture)
         app.add_url_rule("/simulator/messages", view_func=self._messages)
         app.before_request(self._faults)
         self.on_message = on_message
@@ -100,6 +102,13 @@ class FakeWeChat:
         data, content_type = self.media[media_id]
         return Response(data, content_type=content_type,
                         headers={"Content-disposition": f'attachment; filename="{media_id}.jpg"'})
+
+    def _picture(self, media_id: str):
+        """A photo by its PicUrl, as WeChat's image host (mmbiz.qpic.cn) serves it: no access token."""
+        if media_id not in self.media:
+            return Response("not found", status=404)
+        data, content_type = self.media[media_id]
+        return Response(data, content_type=content_type)
 
     def _upload(self, media_id: str):
         """The chat simulator puts a resident's photo here, as the WeChat app uploads it to WeChat."""
