@@ -2,13 +2,15 @@
 temporary media, customer-service messages, and faults on demand."""
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
+import socket
+import sys
 import threading
 import time
 from urllib.parse import urlsplit
 
+import requests
 from flask import Flask, Response, jsonify, request
 from werkzeug.serving import make_server
 
@@ -27,7 +29,7 @@ class FakeWeChat:
     """
 
     def __init__(self, app_id: str | None = "wx-test-app", secret: str = "test-secret", port: int = 0,
-                 on_message=None):
+                 on_message=None, listener: socket.socket | None = None):
         self.app_id, self.secret = app_id, secret
         self.media: dict[str, tuple[bytes, str]] = {}
         self.sent: list[dict] = []
@@ -51,8 +53,13 @@ class FakeWeChat:
         app.add_url_rule("/simulator/messages", view_func=self._messages)
         app.before_request(self._faults)
         self.on_message = on_message
-        self._server = make_server("127.0.0.1", port, app, threaded=True)
-        self.base_url = f"http://127.0.0.1:{self._server.server_port}/cgi-bin/"
+        # A listening socket the caller bound already is served as it is (werkzeug ends the process when it
+        # cannot bind a port itself).
+        self._server = make_server("127.0.0.1", port, app, threaded=True,
+                                   fd=listener.fileno() if listener else None)
+        if listener:
+            listener.close()   # werkzeug serves a duplicate of it
+        self.base_url = f"http://127.0.0.1:{self._server.port}/cgi-bin/"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": POLL_SECONDS},
                                         daemon=True)
         self._thread.start()
@@ -148,11 +155,29 @@ class FakeWeChat:
 
 
 def serve_for_chat(base_url: str) -> str | None:
-    """Start the stand-in WeChat API on the configured loopback port, unless another simulator already does."""
+    """Start the stand-in WeChat API on the configured loopback port, or use the one another `civicbot chat`
+    already serves there; None when the API is not on this machine or another program holds the port."""
     parts = urlsplit(base_url)
     if parts.hostname not in ("127.0.0.1", "localhost") or not parts.port:
         return None
+    root = f"http://127.0.0.1:{parts.port}"
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its request lines would clutter the chat
-    with contextlib.suppress(OSError):  # another `civicbot chat` serves it; this one uses it too
-        FakeWeChat(app_id=None, port=parts.port)
-    return f"http://127.0.0.1:{parts.port}"
+    try:
+        # Bound here, not by werkzeug, which calls sys.exit when the port is taken.
+        listener = socket.create_server(("127.0.0.1", parts.port))
+    except OSError:
+        if is_stand_in(root):
+            return root   # another `civicbot chat` serves it: this one uses it too
+        print(f"（端口 {parts.port} 已被其他程序占用：本次不模拟微信接口，照片和客服消息不可用）", file=sys.stderr)
+        return None
+    FakeWeChat(app_id=None, listener=listener)
+    return root
+
+
+def is_stand_in(root: str) -> bool:
+    """Whether the server at root is this stand-in API (another simulator's)."""
+    try:
+        answer = requests.get(f"{root}/simulator/messages", params={"touser": ""}, timeout=2).json()
+    except (requests.RequestException, ValueError):
+        return False
+    return isinstance(answer, dict) and "messages" in answer
