@@ -66,6 +66,7 @@ class QueueSettings(Section):
 class ConversationSettings(Section):
     draft_timeout_minutes: int = Field(30, ge=1)   # an unsent report is dropped after this much silence
     recent_tickets: int = Field(5, ge=1)           # how many tickets 我的 lists
+    late_addition_minutes: int = Field(10, ge=0)   # a photo or words this soon after 提交 may join that ticket (0: off)
 
 
 class MediaSettings(Section):

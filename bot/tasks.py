@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy.exceptions import WeChatClientException
 
+from bot.cases.additions import TICKET_ADDITION
 from bot.cases.deadlines import do_check_deadlines, do_close_unanswered
 from bot.cases.notices import DELIVER
 from bot.cases.tickets import TICKET_OPENED
@@ -77,6 +78,7 @@ class JobQueue:
         task = self.huey.task
         self._tasks = {
             TICKET_OPENED: task(name=TICKET_OPENED, retries=3, retry_delay=10)(self._ticket_opened),
+            TICKET_ADDITION: task(name=TICKET_ADDITION, retries=3, retry_delay=10)(self._ticket_addition),
             PUSH_TO_DEPARTMENT: task(name=PUSH_TO_DEPARTMENT, retries=8, retry_delay=30)(
                 departments.push_to_department),
             FETCH_PHOTO: task(name=FETCH_PHOTO)(self._fetch_photo),
@@ -120,12 +122,20 @@ class JobQueue:
         for url, payload in pushes:
             self.enqueue(PUSH_TO_DEPARTMENT, url, payload)
 
+    def _ticket_addition(self, ticket_id: int, event_id: int) -> None:
+        with transaction(self.sessions()) as session:
+            pushes = departments.addition_pushes(ticket_id, event_id, session=session)
+        for url, payload in pushes:
+            self.enqueue(PUSH_TO_DEPARTMENT, url, payload)
+
     def check_deadlines(self) -> tuple[int, int]:
         """Flag tickets due soon, escalate overdue ones to HQ, close resolutions nobody rated in time."""
+        self.places()   # the catalogue, loaded before the transaction: reopening a ticket reads its calendar
         with transaction(self.sessions()) as session:
             flagged = do_check_deadlines(utcnow(), timedelta(hours=self.settings.deadlines.warn_hours),
                                          session=session)
-            do_close_unanswered(utcnow(), timedelta(hours=self.settings.feedback.answer_hours), session=session)
+            do_close_unanswered(utcnow(), timedelta(hours=self.settings.feedback.answer_hours), session=session,
+                                catalogue=self._catalogue)
         return flagged
 
     def deliver_notifications(self) -> dict:

@@ -363,3 +363,34 @@ def separate_outcome(*, department_name: str, deadline_local: datetime, needs_tr
 
 SEPARATE_JOINED = "该问题已有 {count} 人反映，正在处理"
 SEPARATE_REPEATED = "您已反映过这个问题，正在处理"
+
+
+# Issue 16, part "ratings": every rating heard, late additions, images without MediaId ---------------------------
+
+ASK_RATING_AGAIN = ("想跟您确认一下：工单 {number} 反映的问题解决了吗？请回复 1 满意　2 基本满意　3 不满意"
+                    "（也可以直接说“满意”“还行”“没解决”）。")
+
+YOU_ARE_WELCOME = "不客气！"
+
+RATED_OTHERS_TO_ANSWER = ("感谢您的评价，已记录！同一问题还有其他市民反映，大家都确认后工单 {number} 即办结；"
+                          "若有人反映仍未解决，会重新交办。结果会告诉您。")
+
+REASON_NOTED = "已收到您的意见，已记入工单 {number}，区创城指挥部和承办部门都能看到。"
+
+NOTICES["review"] = ("关于您反映的问题（编号 {number}）：另有反映同一问题的市民表示仍未解决，"
+                     "已交区创城指挥部复核，结果会告诉您。")
+
+OFFER_ADDITION = ("这是要补充到刚提交的工单 {number} 吗？\n回复 1 补充到该工单（{what}）\n"
+                  "回复 2 作为一条新的反映")
+
+ADDITION_MENU_AGAIN = "请回复 1 把它补充到工单 {number}，或回复 2 作为一条新的反映。"
+
+ADDED_TO_TICKET = "已补充到工单 {number}（{what}），承办部门会看到。感谢您的补充！"
+
+PHOTO_UNREADABLE = "这张图片没有收到，请重新发送一次；也可以用文字描述问题。"
+
+
+def addition_summary(photos: int, words: str) -> str:
+    """What a late addition holds, in a few words: 照片 2 张、文字说明."""
+    parts = ([f"照片 {photos} 张"] if photos else []) + (["文字说明"] if words.strip() else [])
+    return "、".join(parts) or "补充内容"

@@ -36,6 +36,7 @@ def submit(turn: Turn) -> Reply:
     turn.draft = None  # submitted, whether as a ticket of its own or joined to another
     ticket = submission.ticket
     assert ticket is not None  # every outcome but LIMITED comes with its ticket
+    turn.resident.last_ticket_id, turn.resident.last_submitted_at = ticket.id, turn.now   # for a late addition
     if submission.outcome in (Outcome.JOINED, Outcome.REPEATED):
         said = texts.ALREADY_REPORTED if submission.outcome == Outcome.REPEATED else texts.JOINED
         return Reply(said.format(count=submission.reporters, number=ticket.number), Step.IDLE)

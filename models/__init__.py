@@ -34,6 +34,7 @@ from models.ticket import (
                                Ticket,
                                TicketCounter,
                                TicketEvent,
+                               TicketRating,
                                TicketReporter,
                                TicketStatus,
 )
@@ -44,6 +45,6 @@ __all__ = [
     "Department", "DepartmentKind", "Draft", "DraftStatus", "ExtensionKind", "ExtensionRequest", "GazetteerEntry",
     "Hold", "HoldEnd", "InboundMessage", "LocationSource", "Notification", "NotificationStatus", "Photo",
     "PhotoKind", "PhotoStatus", "Priority", "Resident", "RoutingOverride", "Setting",
-    "StaffAccount", "StaffRole", "Step", "Ticket", "TicketCounter", "TicketEvent", "TicketReporter", "TicketStatus",
-    "Town", "WeChatToken", "utcnow",
+    "StaffAccount", "StaffRole", "Step", "Ticket", "TicketCounter", "TicketEvent", "TicketRating", "TicketReporter",
+    "TicketStatus", "Town", "WeChatToken", "utcnow",
 ]

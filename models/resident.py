@@ -32,6 +32,9 @@ class Resident(Base):
     # After a question that describes a problem, or an emergency: the words the bot offered to file as a report.
     # It stands for the resident's next message only ("1" / "是" takes it up; anything else lets it go).
     offered_report: Mapped[str] = mapped_column(Text, default="")
+    # The ticket their last 提交 opened or joined, and when: a photo or words soon after may be added to it.
+    last_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", use_alter=True), nullable=True)
+    last_submitted_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class DraftStatus(enum.StrEnum):
@@ -49,6 +52,7 @@ class Step(enum.StrEnum):
     CHOOSING = "choosing_category"   # a numbered category menu is waiting for the resident's pick
     SPLIT_OFFERED = "split_offered"  # several problems found: asked whether to file each as a ticket of its own
     SPLIT_AGREED = "split_agreed"    # the resident agreed: 提交 files one ticket per problem
+    ADDING = "adding"                # soon after 提交: asked whether this photo or text belongs to that ticket
 
 
 class CategorySource(enum.StrEnum):

@@ -144,6 +144,26 @@ class TicketReporter(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class TicketRating(Base):
+    """One resident's answer to "是否已解决？" about one resolution of a ticket.
+
+    Everyone attached to the ticket (the first reporter and those whose reports joined it) is asked, and each
+    answer is kept here; `asked_at` is the resolution's `feedback_requested_at`, so a later resolution asks afresh.
+    The ticket's own `rating` is the verdict the answers led to (bot/cases/ratings.py)."""
+
+    __tablename__ = "ticket_ratings"
+    __table_args__ = (UniqueConstraint("ticket_id", "resident_id", "asked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), nullable=True, index=True)
+    asked_at: Mapped[datetime]
+    rating: Mapped[int | None] = mapped_column(nullable=True)   # 1 满意, 2 基本满意, 3 不满意; None: not yet
+    reason: Mapped[str] = mapped_column(Text, default="")      # what they said was still wrong
+    rated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    asked_again_at: Mapped[datetime | None] = mapped_column(nullable=True)   # an unclear answer was asked about
+
+
 class Hold(Base):
     """One department's turn at a ticket (a dispatch): the deadline it held and how the turn ended.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 import requests
@@ -59,3 +60,25 @@ def test_the_server_answers_health_checks_and_refuses_unsigned_posts(running_bot
     base = running_bot.url.rsplit("/wechat", 1)[0]
     assert requests.get(f"{base}/healthz", timeout=5).text == "ok"
     assert requests.post(running_bot.url, data=b"<xml/>", timeout=5).status_code == 403
+
+
+def test_a_second_chat_attaches_to_the_stand_in_api_the_first_one_serves(running_bot, tmp_path):
+    from bot.simulator.fake_wechat_api import is_stand_in
+    from tests import images
+    first = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(running_bot.config), "chat",
+                              "--user", "o-first-chat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not is_stand_in(f"http://127.0.0.1:{running_bot.api_port}"):   # the first one serves the port
+            assert time.monotonic() < deadline and first.poll() is None, first.stderr.read() if first.stderr else ""
+            time.sleep(0.2)
+        photo = tmp_path / "river.jpg"
+        photo.write_bytes(images.jpeg(latitude=37.70305, longitude=112.43402))
+        second = chat(running_bot, f"河里漂着好多垃圾\n/photo {photo}\n", "--user", "o-second-chat", "--linger", "6")
+        # It did not exit with "address in use": it sent its photo to the first one's stand-in, the bot fetched
+        # it from there, and the push about the photo's place came back through it.
+        assert "照片：1 张" in second and "拍摄位置（晋祠镇）" in second
+    finally:
+        out, err = first.communicate("/quit\n", timeout=30)
+    assert first.returncode == 0, err

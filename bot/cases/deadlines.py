@@ -8,8 +8,10 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.cases.ratings import do_decide_unanswered
 from bot.cases.statuses import CLOCK_STATES, OPEN_STATES
-from bot.cases.workflow import SYSTEM_ACTOR, Inputs, do_flag, do_transition
+from bot.cases.workflow import do_flag
+from bot.catalogue.snapshot import CatalogueSnapshot
 from models import Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
@@ -61,14 +63,8 @@ def do_check_deadlines(now: datetime, warn_within: timedelta, *, session: Sessio
     return len(due_soon), len(overdue)
 
 
-def do_close_unanswered(now: datetime, answer_within: timedelta, *, session: Session) -> int:
-    """Resolved tickets whose reporter did not answer in time count as verified (by HQ's rule) and close."""
-    tickets = session.scalars(select(Ticket).where(
-        Ticket.status == TicketStatus.RESOLVED, Ticket.rating.is_(None),
-        Ticket.feedback_requested_at.is_not(None), Ticket.feedback_requested_at < now - answer_within)
-        .with_for_update(skip_locked=True)).all()
-    for ticket in tickets:
-        do_transition(ticket, SYSTEM_ACTOR, "verify", now=now, session=session,
-                      inputs=Inputs(note="市民未在规定时间内回复，视为核查通过"))
-        do_transition(ticket, SYSTEM_ACTOR, "close", now=now, session=session, inputs=Inputs(note="自动结案"))
-    return len(tickets)
+def do_close_unanswered(now: datetime, answer_within: timedelta, *, session: Session,
+                        catalogue: CatalogueSnapshot | None = None) -> int:
+    """Resolutions whose reporters did not all answer in time are decided with the answers given: verified and
+    closed, or reopened when someone said it was not fixed (bot/cases/ratings.py; reopening reads the catalogue)."""
+    return do_decide_unanswered(now, answer_within, session=session, catalogue=catalogue)

@@ -81,7 +81,7 @@ def taken_up(change: Change) -> None:
 def resolved(change: Change) -> None:
     ticket = change.ticket
     ticket.resolved_at = change.now
-    if ticket.resident_id is not None:
+    if ticket.resident_id is not None or ticket.reporters:   # everyone attached is asked (bot/cases/ratings.py)
         ticket.feedback_requested_at = change.now
         ticket.rating = ticket.rated_at = None  # a new resolution asks afresh (the earlier reason is in the events)
     _hold_ended(change, HoldEnd.RESOLVED)

@@ -17,14 +17,15 @@ DELIVER = "deliver_notifications"  # the job that sends due notices (bot/notify/
 
 
 def do_queue_notices(ticket: Ticket, kind: NoticeKind, *, note: str, photos: Sequence[Photo], deadline_text: str,
-                     now: datetime, session: Session) -> list[Notification]:
-    """Write a notice for everyone who reported the ticket, in the caller's transaction; delivery runs after commit."""
+                     now: datetime, session: Session, skip: int | None = None) -> list[Notification]:
+    """Write a notice for everyone who reported the ticket (but `skip`, told already), in the caller's transaction;
+    delivery runs after commit."""
     department = session.scalar(select(Department.name).where(Department.code == ticket.lead_department_code))
     text = texts.ticket_notice(kind, number=ticket.number, department=department or "", note=note,
                                deadline=deadline_text)
     notices = [Notification(ticket_id=ticket.id, resident_id=resident_id, kind=kind, text=text,
                             photo_id=photos[0].id if photos else None, created_at=now, next_attempt_at=now)
-               for resident_id in reporter_ids(ticket, session=session)]
+               for resident_id in reporter_ids(ticket, session=session) if resident_id != skip]
     session.add_all(notices)
     enqueue_after_commit(session, DELIVER)
     return notices

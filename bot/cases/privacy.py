@@ -19,6 +19,7 @@ from models import (
     PhotoStatus,
     Resident,
     Ticket,
+    TicketRating,
     TicketReporter,
 )
 
@@ -50,6 +51,7 @@ def do_erase_identity(resident_id: int, openid: str, *, session: Session) -> int
                                                        .values(resident_id=None))).rowcount
     unlinked += cast(CursorResult[Any], session.execute(update(TicketReporter).where(
         TicketReporter.resident_id == resident_id).values(resident_id=None))).rowcount
+    session.execute(update(TicketRating).where(TicketRating.resident_id == resident_id).values(resident_id=None))
     session.execute(update(Photo).where(Photo.resident_id == resident_id).values(resident_id=None))
     drafts = select(Draft.id).where(Draft.resident_id == resident_id)
     session.execute(update(Ticket).where(Ticket.draft_id.in_(drafts)).values(draft_id=None))
@@ -63,5 +65,5 @@ def do_erase_identity(resident_id: int, openid: str, *, session: Session) -> int
     session.execute(delete(InboundMessage).where(InboundMessage.openid == openid))
     session.execute(update(Resident).where(Resident.id == resident_id).values(
         openid=f"erased:{uuid.uuid4().hex}", subscribed=False, erase_requested_at=None, reason_for_ticket_id=None,
-        offered_report=""))
+        offered_report="", last_ticket_id=None, last_submitted_at=None))
     return unlinked

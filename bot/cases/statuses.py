@@ -19,6 +19,7 @@ class NoticeKind(enum.StrEnum):
     REOPENED = "reopened"
     CLOSED = "closed"
     REPLY = "reply"              # a department's or HQ's answer, whatever the status
+    REVIEW = "review"            # another reporter is still not satisfied: HQ reviews the resolution
 
 
 class Tab(enum.StrEnum):

@@ -199,8 +199,9 @@ def _may(rule: Rule, ticket: Ticket, actor: Actor) -> bool:
         return False
     if actor.workflow_role in (HQ_ADMIN, SYSTEM, ROUTER):
         return True
-    if actor.workflow_role == RESIDENT:
-        return ticket.resident_id is not None and actor.resident_id == ticket.resident_id  # their own report
+    if actor.workflow_role == RESIDENT:  # their own report, or one their report joined
+        return actor.resident_id is not None and (actor.resident_id == ticket.resident_id or any(
+            reporter.resident_id == actor.resident_id for reporter in ticket.reporters))
     # A department works only tickets it leads (a co-handler may add notes); a town office sees its town's
     # tickets but does not work them.
     if ticket.lead_department_code == actor.department_code:
@@ -238,8 +239,11 @@ def check_transition(change: Change, action: str, *, photo_count: int = 0, verif
 
 def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, session: Session,
                   inputs: Inputs = NO_INPUTS, photos: Sequence[Photo] = (),
-                  catalogue: CatalogueSnapshot | None = None, verify_needs_photo: bool = False) -> TicketEvent:
-    """Check and apply one step: its effects, the audit event, and the reporters' notice (sent after commit)."""
+                  catalogue: CatalogueSnapshot | None = None, verify_needs_photo: bool = False,
+                  told: int | None = None) -> TicketEvent:
+    """Check and apply one step: its effects, the audit event, and the reporters' notice (sent after commit).
+
+    `told`: a reporter who learns of the step in the chat's reply to them, and so gets no notice of it."""
     # The ticket's row lock, and its state as committed by whoever held it before: two clerks (or a clerk
     # and the resident's rating) acting at once take turns, and the second is checked against the first's
     # result. SQLite's write lock did this for every transaction; PostgreSQL needs it said.
@@ -268,7 +272,7 @@ def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, s
         words = inputs.reply.strip() or (inputs.note.strip() if rule.note_is_public else "")
         # Written in this same transaction, so it cannot be lost between the two; delivered after commit.
         do_queue_notices(ticket, notice, note=words, photos=photos, deadline_text=deadline_text, now=now,
-                         session=session)
+                         session=session, skip=told)
     return event
 
 

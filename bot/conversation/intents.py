@@ -55,7 +55,6 @@ COMMANDS = {
 }
 MENU_KEYS = {"REPORT": Intent.START_REPORT, "MY_TICKETS": Intent.MINE, "HELP": Intent.HELP}
 EVENTS = {"subscribe": Intent.SUBSCRIBE, "subscribe_scan": Intent.SUBSCRIBE, "unsubscribe": Intent.UNSUBSCRIBE}
-RATINGS = {"1": 1, "满意": 1, "非常满意": 1, "2": 2, "基本满意": 2, "还行": 2, "3": 3, "不满意": 3, "没解决": 3}
 
 
 def intent_of(inbound: Inbound, catalogue: CatalogueSnapshot) -> Intent:
@@ -91,11 +90,6 @@ def _command(content: str) -> Intent | None:
     if CHOICE.match(content):
         return Intent.CHOOSE
     return COMMANDS.get(normalise(content))
-
-
-def rating_of(words: str) -> int | None:
-    """1 满意, 2 基本满意, 3 不满意 (and their usual words), or None."""
-    return RATINGS.get(words.strip().strip("。.!！ "))
 
 
 def question_in(content: str, catalogue: CatalogueSnapshot) -> Asked | None:

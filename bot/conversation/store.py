@@ -64,6 +64,8 @@ class ResidentState(Row):
     erase_requested_at: datetime | None = None
     reason_for_ticket_id: int | None = None
     offered_report: str = ""
+    last_ticket_id: int | None = None          # the ticket their last 提交 opened or joined
+    last_submitted_at: datetime | None = None
     has_waiting_notices: bool = False   # read with the row, never written
 
 
@@ -96,7 +98,7 @@ class DraftState(Row):
 
 
 _RESIDENT_COLUMNS = ("openid", "subscribed", "created_at", "blocked", "erase_requested_at", "reason_for_ticket_id",
-                     "offered_report")
+                     "offered_report", "last_ticket_id", "last_submitted_at")
 _DRAFT_COLUMNS = tuple(f.name for f in dataclasses.fields(DraftState)
                        if f.name not in ("id", "loaded", "photo_count"))
 

@@ -12,6 +12,9 @@ two name different towns; otherwise it only shows the draft again.
     split_offered ──1 / 好的 / 分开──▶ split_agreed ──“提交”──▶ one ticket per problem, no draft
     split_offered / split_agreed ──2 / 不用 / 一起, or “改为”──▶ collecting (one report, as before)
 
+    (no draft, just after 提交) ──photo/words──▶ adding ──1──▶ added to that ticket, no draft
+                                                  └──2, or words of a new problem──▶ collecting
+
 Help, query, my tickets, menu clicks, subscribe and unsupported kinds are
 fallbacks: they answer the same in every step and leave the draft alone; so are
 emergencies (the numbers to call, first) and questions (answered from
@@ -33,11 +36,12 @@ from bot.cases.notices import DELIVER, do_release_waiting
 from bot.catalogue.snapshot import CatalogueSnapshot
 from bot.config import Settings
 from bot.conversation import store
-from bot.conversation.intents import Intent, intent_of, rating_of
+from bot.conversation.intents import Intent, intent_of
 from bot.conversation.turn import Reply, Turn
 from bot.infra.db import Jobs
 from bot.wechat.redelivery import Delivery
 from handlers import (
+    additions,
     answers,
     category,
     commands,
@@ -70,14 +74,15 @@ def go(handler: Handler, *steps: Step) -> Move:
     return Move(handler, frozenset(steps))
 
 
-COLLECTING, CHOOSING, IDLE = Step.COLLECTING, Step.CHOOSING, Step.IDLE
+COLLECTING, CHOOSING, IDLE, ADDING = Step.COLLECTING, Step.CHOOSING, Step.IDLE, Step.ADDING
 OFFERED, AGREED = Step.SPLIT_OFFERED, Step.SPLIT_AGREED  # several problems in one report: handlers/several.py
 
 CONVERSATION: dict[Step, dict[Intent, Move]] = {
     Step.IDLE: {
-        Intent.DESCRIBE: go(text.describe, COLLECTING, CHOOSING, OFFERED),
-        Intent.VOICE: go(voice.describe, COLLECTING, CHOOSING, OFFERED),
-        Intent.PHOTO: go(image.add_photo, COLLECTING, CHOOSING),
+        # Soon after 提交, a photo or words are first offered to the ticket just filed.
+        Intent.DESCRIBE: go(additions.describe, COLLECTING, CHOOSING, OFFERED, ADDING),
+        Intent.VOICE: go(additions.voice_describe, COLLECTING, CHOOSING, OFFERED, ADDING),
+        Intent.PHOTO: go(additions.photo, COLLECTING, CHOOSING, ADDING),
         Intent.LOCATION: go(location.add_location, COLLECTING, CHOOSING),
         Intent.SMALL_TALK: go(text.greet, IDLE),
         Intent.CHOOSE: go(text.greet, IDLE),
@@ -132,6 +137,17 @@ CONVERSATION: dict[Step, dict[Intent, Move]] = {
         Intent.SPLIT_ANSWER: go(several.answer, AGREED, COLLECTING, CHOOSING),
         Intent.RECATEGORISE: go(category.recategorise_as_one, COLLECTING, CHOOSING),
         Intent.SUBMIT: go(several.submit, AGREED, COLLECTING, CHOOSING, IDLE),
+        Intent.CANCEL: go(commands.cancel, IDLE),
+    },
+    Step.ADDING: {
+        Intent.DESCRIBE: go(additions.answer, ADDING, IDLE, COLLECTING, CHOOSING, OFFERED),
+        Intent.VOICE: go(additions.answer, ADDING, IDLE, COLLECTING, CHOOSING, OFFERED),
+        Intent.SMALL_TALK: go(additions.answer, ADDING, IDLE, COLLECTING, CHOOSING, OFFERED),
+        Intent.CHOOSE: go(additions.answer, ADDING, IDLE, COLLECTING, CHOOSING, OFFERED),
+        Intent.PHOTO: go(additions.another_photo, ADDING, COLLECTING, CHOOSING),
+        Intent.LOCATION: go(location.add_location, COLLECTING, CHOOSING),
+        Intent.RECATEGORISE: go(category.recategorise, COLLECTING, CHOOSING),
+        Intent.SUBMIT: go(commands.submit, ADDING, COLLECTING, IDLE),
         Intent.CANCEL: go(commands.cancel, IDLE),
     },
 }
@@ -204,12 +220,12 @@ def _answer(turn: Turn, intent: Intent) -> Reply:
 
 def _about_feedback(turn: Turn, intent: Intent) -> Intent:
     """A rating or the reason for 不满意 outranks what the same words would mean otherwise,
-    except while a category menu waits for its number."""
+    except while a category menu or the offer to add to a ticket waits for its answer."""
     if turn.resident.reason_for_ticket_id and intent in (Intent.DESCRIBE, Intent.VOICE, Intent.SMALL_TALK,
                                                           Intent.CHOOSE, Intent.QUESTION):
         return Intent.REASON
-    if (intent in (Intent.CHOOSE, Intent.SMALL_TALK, Intent.DESCRIBE) and turn.step != Step.CHOOSING
-            and rating_of(turn.inbound.content) and feedback.awaiting_rating(turn)):
+    if (intent in (Intent.CHOOSE, Intent.SMALL_TALK, Intent.DESCRIBE, Intent.VOICE)
+            and turn.step not in (Step.CHOOSING, Step.ADDING) and feedback.heard_as_rating(turn, intent)):
         return Intent.RATE
     return intent
 

@@ -1,4 +1,5 @@
-"""Tell departments about new tickets: a push to each one's 企业微信 group robot, when configured."""
+"""Tell departments about new tickets and residents' additions: a push to each one's 企业微信 group robot, when
+configured."""
 from __future__ import annotations
 
 import logging
@@ -7,7 +8,7 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Category, Department, Ticket, Town
+from models import Category, Department, Ticket, TicketEvent, Town
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
@@ -22,19 +23,30 @@ def department_pushes(ticket_id: int, *, session: Session) -> list[tuple[str, di
     ticket = session.get(Ticket, ticket_id)
     if ticket is None:
         return []
+    category = session.scalar(select(Category.name).where(Category.code == ticket.category_code))
+    town = session.scalar(select(Town.name).where(Town.code == ticket.town_code)) if ticket.town_code else "待确认"
+    content = (f"新工单 {ticket.number}\n类别：【{category}】\n属地：{town}\n"
+               f"问题：{ticket.description[:200]}\n请登录工单系统处理。")
+    return _to_robots(ticket, content, session=session)
+
+
+def addition_pushes(ticket_id: int, event_id: int, *, session: Session) -> list[tuple[str, dict]]:
+    """The (robot URL, message) pairs telling a ticket's lead department and town office of a resident's addition."""
+    ticket = session.get(Ticket, ticket_id)
+    event = session.get(TicketEvent, event_id)
+    if ticket is None or event is None:
+        return []
+    content = f"工单 {ticket.number} 有市民补充\n{event.reason[:300]}\n请登录工单系统查看。"
+    return _to_robots(ticket, content, session=session)
+
+
+def _to_robots(ticket: Ticket, content: str, *, session: Session) -> list[tuple[str, dict]]:
     codes: list[str | None] = [ticket.lead_department_code]
     if ticket.town_code:
         codes.append(session.scalar(select(Town.office_code).where(Town.code == ticket.town_code)))
-    category = session.scalar(select(Category.name).where(Category.code == ticket.category_code))
-    town = session.scalar(select(Town.name).where(Town.code == ticket.town_code)) if ticket.town_code else "待确认"
-    pushes = []
-    for department in session.scalars(select(Department).where(Department.code.in_(codes))):
-        if not department.wecom_webhook:
-            continue
-        content = (f"新工单 {ticket.number}\n类别：【{category}】\n属地：{town}\n"
-                   f"问题：{ticket.description[:200]}\n请登录工单系统处理。")
-        pushes.append((department.wecom_webhook, {"msgtype": "text", "text": {"content": content}}))
-    return pushes
+    return [(department.wecom_webhook, {"msgtype": "text", "text": {"content": content}})
+            for department in session.scalars(select(Department).where(Department.code.in_(codes)))
+            if department.wecom_webhook]
 
 
 def push_to_department(url: str, payload: dict) -> None:
@@ -46,4 +58,4 @@ def push_to_department(url: str, payload: dict) -> None:
         raise PushFailed(f"{url}: {exc}") from exc
     if response.status_code != 200 or answer.get("errcode", 0) != 0:
         raise PushFailed(f"{url}: HTTP {response.status_code} {answer}")
-    log.info("pushed new-ticket message to %s", url)
+    log.info("pushed a ticket message to %s", url)

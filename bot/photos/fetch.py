@@ -15,6 +15,7 @@ from bot.config import MediaSettings, Settings
 from bot.infra.db import transaction
 from bot.photos.cleaning import ImageRefused, clean_image, wgs84_to_gcj02
 from bot.photos.copies import do_fill_copies
+from bot.photos.pic_url import PicUrlGone, UnsafePicUrl, by_pic_url, download
 from bot.photos.storage import MediaStorage, store_photo
 from bot.understanding.places import PlaceResolver
 from models import Draft, DraftStatus, LocationSource, Photo, PhotoStatus, Resident, utcnow
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 FETCH_PHOTO = "fetch_photo"  # the job that runs fetch_photo (bot/tasks.py)
 EXPIRED_MEDIA = 40007  # WeChat keeps temporary media for 3 days; after that (or a bad id) it is gone
+PIC_URL_TIMEOUT_SECONDS = 10.0   # as the WeChat API client's, when the client does not say
 
 
 class TryAgain(Exception):
@@ -50,10 +52,16 @@ def fetch_photo(photo_id: int, *, api, storage: MediaStorage, sessions: sessionm
             return PhotoOutcome("skipped")
         photo.attempts += 1
         attempt, media_id, resident_id = photo.attempts, photo.media_id, photo.resident_id
+        url = photo.pic_url
         openid = session.scalar(select(Resident.openid).where(Resident.id == resident_id))
     try:
-        response = api.media.download(media_id)
-        data = response.content
+        if by_pic_url(media_id):   # WeChat sent no MediaId: from its image host, never from anywhere else
+            data = download(url, api_base_url=settings.wechat.api_base_url, max_bytes=media.max_bytes,
+                            timeout=getattr(api, "timeout", None) or PIC_URL_TIMEOUT_SECONDS)
+        else:
+            data = api.media.download(media_id).content
+    except (UnsafePicUrl, PicUrlGone) as exc:
+        return _fail(photo_id, f"not fetched from its PicUrl: {exc}", texts.PHOTO_NOT_SAVED, openid, sessions)
     except WeChatClientException as exc:
         if exc.errcode == EXPIRED_MEDIA:
             return _fail(photo_id, f"WeChat no longer has this media ({exc.errcode})", texts.PHOTO_EXPIRED,

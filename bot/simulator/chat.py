@@ -70,7 +70,7 @@ class ChatSimulator:
         if self.api_root:  # as the WeChat app uploads the photo before the message reaches the bot
             requests.post(f"{self.api_root}/simulator/media/{media}", data=data, timeout=self.timeout,
                           headers={"Content-Type": "image/jpeg"}).raise_for_status()
-        pic_url = f"http://127.0.0.1/simulated-media/{media}.jpg"
+        pic_url = f"{self.api_root or 'http://127.0.0.1'}/simulator/pic/{media}.jpg"   # where the stand-in serves it
         return self.send("image", f"<PicUrl><![CDATA[{pic_url}]]></PicUrl><MediaId><![CDATA[{media}]]></MediaId>")
 
     def location(self, latitude: float, longitude: float, label: str = "") -> str:

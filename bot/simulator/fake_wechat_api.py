@@ -2,13 +2,15 @@
 temporary media, customer-service messages, and faults on demand."""
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
+import socket
+import sys
 import threading
 import time
 from urllib.parse import urlsplit
 
+import requests
 from flask import Flask, Response, jsonify, request
 from werkzeug.serving import make_server
 
@@ -18,7 +20,8 @@ POLL_SECONDS = 0.02
 
 
 class FakeWeChat:
-    """Serves /cgi-bin/token, /cgi-bin/media/get and /cgi-bin/message/custom/send like WeChat does.
+    """Serves /cgi-bin/token, /cgi-bin/media/get and /cgi-bin/message/custom/send like WeChat does, and each
+    photo at its PicUrl (/simulator/pic/<media_id>.jpg) as WeChat's image host does.
 
     Tests set `delay` (seconds before answering), `failing` (HTTP 502 for everything)
     or put files in `media`, and read back `token_fetches` and `sent`. With app_id None
@@ -26,7 +29,7 @@ class FakeWeChat:
     """
 
     def __init__(self, app_id: str | None = "wx-test-app", secret: str = "test-secret", port: int = 0,
-                 on_message=None):
+                 on_message=None, listener: socket.socket | None = None):
         self.app_id, self.secret = app_id, secret
         self.media: dict[str, tuple[bytes, str]] = {}
         self.sent: list[dict] = []
@@ -46,11 +49,17 @@ class FakeWeChat:
         app.add_url_rule("/cgi-bin/message/template/send", view_func=self._template_send, methods=["POST"])
         app.add_url_rule("/cgi-bin/media/upload", view_func=self._upload_media, methods=["POST"])
         app.add_url_rule("/simulator/media/<media_id>", view_func=self._upload, methods=["POST"])
+        app.add_url_rule("/simulator/pic/<media_id>.jpg", view_func=self._picture)
         app.add_url_rule("/simulator/messages", view_func=self._messages)
         app.before_request(self._faults)
         self.on_message = on_message
-        self._server = make_server("127.0.0.1", port, app, threaded=True)
-        self.base_url = f"http://127.0.0.1:{self._server.server_port}/cgi-bin/"
+        # A listening socket the caller bound already is served as it is (werkzeug ends the process when it
+        # cannot bind a port itself).
+        self._server = make_server("127.0.0.1", port, app, threaded=True,
+                                   fd=listener.fileno() if listener else None)
+        if listener:
+            listener.close()   # werkzeug serves a duplicate of it
+        self.base_url = f"http://127.0.0.1:{self._server.port}/cgi-bin/"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": POLL_SECONDS},
                                         daemon=True)
         self._thread.start()
@@ -101,6 +110,13 @@ class FakeWeChat:
         return Response(data, content_type=content_type,
                         headers={"Content-disposition": f'attachment; filename="{media_id}.jpg"'})
 
+    def _picture(self, media_id: str):
+        """A photo by its PicUrl, as WeChat's image host (mmbiz.qpic.cn) serves it: no access token."""
+        if media_id not in self.media:
+            return Response("not found", status=404)
+        data, content_type = self.media[media_id]
+        return Response(data, content_type=content_type)
+
     def _upload(self, media_id: str):
         """The chat simulator puts a resident's photo here, as the WeChat app uploads it to WeChat."""
         self.add_media(media_id, request.get_data(), request.content_type or "image/jpeg")
@@ -139,11 +155,29 @@ class FakeWeChat:
 
 
 def serve_for_chat(base_url: str) -> str | None:
-    """Start the stand-in WeChat API on the configured loopback port, unless another simulator already does."""
+    """Start the stand-in WeChat API on the configured loopback port, or use the one another `civicbot chat`
+    already serves there; None when the API is not on this machine or another program holds the port."""
     parts = urlsplit(base_url)
     if parts.hostname not in ("127.0.0.1", "localhost") or not parts.port:
         return None
+    root = f"http://127.0.0.1:{parts.port}"
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its request lines would clutter the chat
-    with contextlib.suppress(OSError):  # another `civicbot chat` serves it; this one uses it too
-        FakeWeChat(app_id=None, port=parts.port)
-    return f"http://127.0.0.1:{parts.port}"
+    try:
+        # Bound here, not by werkzeug, which calls sys.exit when the port is taken.
+        listener = socket.create_server(("127.0.0.1", parts.port))
+    except OSError:
+        if is_stand_in(root):
+            return root   # another `civicbot chat` serves it: this one uses it too
+        print(f"（端口 {parts.port} 已被其他程序占用：本次不模拟微信接口，照片和客服消息不可用）", file=sys.stderr)
+        return None
+    FakeWeChat(app_id=None, listener=listener)
+    return root
+
+
+def is_stand_in(root: str) -> bool:
+    """Whether the server at root is this stand-in API (another simulator's)."""
+    try:
+        answer = requests.get(f"{root}/simulator/messages", params={"touser": ""}, timeout=2).json()
+    except (requests.RequestException, ValueError):
+        return False
+    return isinstance(answer, dict) and "messages" in answer

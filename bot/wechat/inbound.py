@@ -79,10 +79,11 @@ def _fields(message, body: str) -> Inbound:
     if kind == "text":
         fields["content"] = _text(raw.get("Content"))
     elif kind == "image":
-        fields["media_id"] = _text(raw.get("MediaId"))
-        fields["pic_url"] = _text(raw.get("PicUrl"))
-        if not fields["media_id"]:
-            raise ValueError("image without MediaId")
+        fields["media_id"] = _text(raw.get("MediaId"))[:128]
+        fields["pic_url"] = _text(raw.get("PicUrl"))[:1000]
+        # Without a MediaId the photo is fetched from its PicUrl; with neither there is nothing to fetch, and the
+        # resident is asked kindly to send it again (handlers/unsupported.py).
+        fields["known"] = bool(fields["media_id"] or fields["pic_url"])
     elif kind == "voice":
         fields["media_id"] = _text(raw.get("MediaId"))
         fields["content"] = _text(raw.get("Recognition"))
