@@ -12,7 +12,7 @@ import sys
 import time
 
 import click
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.cli_demo import demo_data
 from bot.cli_report import report
@@ -21,7 +21,8 @@ from bot.cli_support import sessions_for as _sessions
 from bot.cli_support import settings_or_exit as _settings
 from bot.config import config_path
 from bot.infra.db import migrate, transaction
-from models import CategoryCorrection, CorrectionReview, Department, DepartmentKind, Photo, PhotoStatus, TicketStatus
+from models import (CategoryCorrection, CorrectionReview, Department, DepartmentKind, Notification,
+                    NotificationStatus, Photo, PhotoStatus, TicketStatus)
 
 
 @click.group()
@@ -114,7 +115,7 @@ def worker() -> None:
 
 @main.command()
 def jobs() -> None:
-    """List queued, scheduled (waiting to retry) and failed jobs."""
+    """List queued, scheduled (waiting to retry) and failed jobs, photos not fetched, and notices not yet sent."""
     from bot.tasks import JobQueue
 
     settings = _settings()
@@ -137,6 +138,17 @@ def jobs() -> None:
         click.echo(f"photos failed (latest 50): {len(failed)}")
         for photo in failed:
             click.echo(f"  photo {photo.id}  draft {photo.draft_id}  ticket {photo.ticket_id}  {photo.note}")
+        # Notices retry by the outbox sweep, not as queued jobs, so a WeChat outage shows only here.
+        retrying = session.scalars(select(Notification).where(Notification.status == NotificationStatus.PENDING,
+                                                              Notification.attempts > 0)
+                                   .order_by(Notification.id).limit(50)).all()
+        waiting_for_resident = session.scalar(select(func.count()).select_from(Notification)
+                                              .where(Notification.status == NotificationStatus.WAITING))
+        click.echo(f"notices failed, waiting to retry (first 50): {len(retrying)}")
+        for notice in retrying:
+            click.echo(f"  notice {notice.id}  ticket {notice.ticket_id}  attempts {notice.attempts}  "
+                       f"next {notice.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC  {notice.last_error}")
+        click.echo(f"notices waiting for the resident's next message (48-hour rule): {waiting_for_resident}")
 
 
 @main.group()

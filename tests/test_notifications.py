@@ -8,7 +8,7 @@ from bot.app import create_app
 from models import Notification, utcnow
 from tests import images
 from tests.conftest import Resident, make_settings
-from tests.support import add_staff, fake_api, logged_in, report, ticket_number
+from tests.support import add_staff, civicbot, config_file, fake_api, logged_in, report, ticket_number
 
 
 def build(tmp_path, database, fake_wechat, **extra):
@@ -48,13 +48,17 @@ def test_each_step_reaches_the_resident_with_the_after_photo(app, fake_wechat):
     assert "告知市民" in page and "已发送" in page
 
 
-def test_a_failing_api_is_retried_until_it_recovers_and_nothing_is_lost(app, fake_wechat):
+def test_a_failing_api_is_retried_until_it_recovers_and_nothing_is_lost(app, fake_wechat, tmp_path):
     resident = Resident(app, "o-retry")
     number = open_ticket(resident)
     fake_wechat.failing = True
     logged_in(app, "chen").act(number, "accept")
     [notice] = notices(app)
     assert notice.status == "pending" and notice.attempts == 1 and notice.last_error
+    # The operator sees the stuck notice, and why, where the jobs are listed.
+    listing = civicbot(config_file(tmp_path / "jobs.toml", app.extensions["civicbot"].settings), "jobs")
+    assert "notices failed, waiting to retry (first 50): 1" in listing.stdout
+    assert f"ticket {notice.ticket_id}  attempts 1" in listing.stdout
     queue = app.extensions["civicbot"].jobs
     with app.extensions["civicbot"].sessions() as session, session.begin():
         session.execute(update(Notification).values(next_attempt_at=utcnow()))
