@@ -21,8 +21,17 @@ from bot.cli_support import sessions_for as _sessions
 from bot.cli_support import settings_or_exit as _settings
 from bot.config import config_path
 from bot.infra.db import migrate, transaction
-from models import (CategoryCorrection, CorrectionReview, Department, DepartmentKind, Notification,
-                    NotificationStatus, Photo, PhotoStatus, TicketStatus)
+from models import (
+    CategoryCorrection,
+    CorrectionReview,
+    Department,
+    DepartmentKind,
+    Notification,
+    NotificationStatus,
+    Photo,
+    PhotoStatus,
+    TicketStatus,
+)
 
 
 @click.group()
