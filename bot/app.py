@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from bot.config import Settings, load_config
 from bot.infra import observability
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_config()
     configure_logging(settings.logging.level)
     app = Flask(__name__)
+    app.url_map.converters["int"] = BoundedInt   # before any route is added
     app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
     app.extensions["civicbot"] = build_services(settings)
     _secure_sessions(app, settings)
@@ -50,6 +52,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     _mount_webhook(app, settings)
     _trust_proxies(app, settings)
     return app
+
+
+class BoundedInt(IntegerConverter):
+    """An <int:…> part of an address: a number the database can hold (64 bits), else no such page (404) rather than
+    an OverflowError deep in the driver."""
+
+    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = 0, max: int | None = 2**63 - 1,
+                 signed: bool = False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def _trust_proxies(app: Flask, settings: Settings) -> None:
