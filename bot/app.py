@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the app from the given settings, or from config.toml and CIVICBOT_* variables."""
     settings = settings or load_config()
     configure_logging(settings.logging.level)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)   # the portal serves its own (bot/web/portal/static)
     app.url_map.converters["int"] = BoundedInt   # before any route is added
     app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
     app.extensions["civicbot"] = build_services(settings)
@@ -80,7 +80,7 @@ def _mount_webhook(app: Flask, settings: Settings) -> None:
     cookie session, CSRF check and rate limiter have nothing to do there (per-resident limits live in
     bot/cases/reports.py); yet as hooks of one app they ran on every delivery, a quarter of what a re-delivery cost.
     """
-    webhook_app = Flask("bot.web.webhook")
+    webhook_app = Flask("bot.web.webhook", static_folder=None)
     webhook_app.config.update(app.config)
     webhook_app.extensions = app.extensions  # the same services
     webhook_app.url_map.strict_slashes = False  # mounted, the webhook's own path is "": no redirect to "/"

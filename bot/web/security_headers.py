@@ -13,7 +13,7 @@ from flask import Flask, Response, g, request
 from bot.config import Settings
 
 # Static files may be cached; everything else may name a resident, a place or a ticket.
-CACHEABLE_ENDPOINTS = frozenset({"static", "portal.static"})
+CACHEABLE_ENDPOINTS = frozenset({"portal.static"})
 
 
 def csp_nonce() -> str:
