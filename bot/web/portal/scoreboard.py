@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pygal
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from markupsafe import Markup
 
 from bot.cases.scoreboard_figures import Scoreboard
@@ -16,6 +16,7 @@ from bot.cases.scores import compute_scoreboard
 from bot.infra.db import transaction
 from bot.web import services
 from bot.web.portal import bp, hq_required, sessions
+from bot.web.portal.filters import FIRST_DATE, LAST_DATE
 from bot.web.portal.spreadsheet import csv_response
 from bot.web.portal.views import catalogue
 from bot.web.security_headers import csp_nonce
@@ -26,6 +27,8 @@ CHART_STYLE = pygal.style.Style(font_family="'Noto Sans CJK SC', 'Noto Sans SC',
 
 
 def _period() -> tuple[date, date]:
+    """The period the parameters ask for (the last 30 days when not given or malformed); 400 for a date outside
+    FIRST_DATE…LAST_DATE, whose day bounds the calendar cannot compute."""
     today = catalogue().calendar.local(utcnow()).date()
     try:
         start = date.fromisoformat(request.args.get("from", ""))
@@ -35,6 +38,8 @@ def _period() -> tuple[date, date]:
         end = date.fromisoformat(request.args.get("to", ""))
     except ValueError:
         end = today
+    if not (FIRST_DATE <= start <= LAST_DATE and FIRST_DATE <= end <= LAST_DATE):
+        abort(400, f"统计期的日期应在 {FIRST_DATE.year} 年至 {LAST_DATE.year} 年之间，请重新选择。")
     return (start, end) if start <= end else (end, start)
 
 
