@@ -82,10 +82,8 @@ def serve(no_worker: bool) -> None:
     env = {**os.environ, "CIVICBOT_CONFIG": str(config_path()), "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
     gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(server.workers),
                 "--bind", f"{server.host}:{server.port}", "--access-logfile", "-",
-                "--graceful-timeout", "10", "--no-control-socket",
-                # Forwarded headers are the app's to believe or not (server.trusted_proxies, ProxyFix), not gunicorn's:
-                # by default it takes X-Forwarded-Proto from any program on this machine.
-                "--forwarded-allow-ips", "", "bot:create_app()"]
+                # Forwarded headers are the app's to believe (server.trusted_proxies), not gunicorn's.
+                "--graceful-timeout", "10", "--no-control-socket", "--forwarded-allow-ips", "", "bot:create_app()"]
     processes = [subprocess.Popen(gunicorn, env=env)]
     if not no_worker:
         processes.append(subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env))

@@ -101,31 +101,6 @@ def photo_refused(reason: str, *, max_bytes: int) -> str:
 
 LOGIN_REFUSED = "账号或密码不正确，请重新输入。多次输错后，每次登录前需稍候片刻。"
 LOGIN_WAIT = "登录尝试过于频繁，为保护账号安全，请 {wait}后再试。"
-FORM_EXPIRED = "页面停留时间过长，表单已过期，请重新提交（您填写的内容已保留）。"
-LOGIN_EXPIRED = "登录页面已过期，请重新输入密码登录。"
-
-
-def duration(seconds: int) -> str:
-    """A wait as a person says it: 45 秒, 3 分钟, 1 分 30 秒."""
-    minutes, rest = divmod(max(1, seconds), 60)
-    if not minutes:
-        return f" {rest} 秒"
-    return f" {minutes} 分钟" if not rest else f" {minutes} 分 {rest} 秒"
-
-
-# Every error page a person can reach: a title, what happened and what to do; the portal's layout adds a way back.
-ERROR_PAGES = {
-    400: ("请求无效", "提交的内容或链接参数不正确，请返回后重试。"),
-    401: ("需要授权", "访问此地址需要有效的凭证。"),
-    403: ("无权访问", "您的账号无权查看或办理此项内容。如需权限，请联系指挥部管理员。"),
-    404: ("未找到页面", "您要找的页面或工单不存在，或已转交其他单位、不在您的办理范围内。"),
-    405: ("操作方式不正确", "此地址不支持这种打开方式，请从页面上的按钮或链接进入。"),
-    413: ("上传内容过大", "提交的文件或内容超过了大小限制，请压缩照片或减少数量后重试。"),
-    429: ("操作过于频繁", "操作过于频繁，请稍候再试。"),
-    500: ("系统出错了", "系统处理时出现错误，已记录下来，请稍后重试。您刚才的操作可能没有完成，请核对后再提交。"),
-    503: ("系统繁忙", "系统暂时繁忙，请稍后重试。"),
-}
-ERROR_OTHER = ("出错了", "请求未能完成，请返回后重试。")
 
 
 def photo_placed(town_name: str | None) -> str:

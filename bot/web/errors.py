@@ -12,9 +12,22 @@ from flask import Flask, g, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from bot import texts
-
 log = logging.getLogger(__name__)
+# The portal's own words for errors (residents meet only 404 on an old photo link).
+ERROR_PAGES = {
+    400: ("请求无效", "提交的内容或链接参数不正确，请返回后重试。"),
+    401: ("需要授权", "访问此地址需要有效的凭证。"),
+    403: ("无权访问", "您的账号无权查看或办理此项内容。如需权限，请联系指挥部管理员。"),
+    404: ("未找到页面", "您要找的页面或工单不存在，或已转交其他单位、不在您的办理范围内。"),
+    405: ("操作方式不正确", "此地址不支持这种打开方式，请从页面上的按钮或链接进入。"),
+    413: ("上传内容过大", "提交的文件或内容超过了大小限制，请压缩照片或减少数量后重试。"),
+    429: ("操作过于频繁", "操作过于频繁，请稍候再试。"),
+    500: ("系统出错了", "系统处理时出现错误，已记录下来，请稍后重试。您刚才的操作可能没有完成，请核对后再提交。"),
+    503: ("系统繁忙", "系统暂时繁忙，请稍后重试。"),
+}
+ERROR_OTHER = ("出错了", "请求未能完成，请返回后重试。")
+FORM_EXPIRED = "页面停留时间过长，表单已过期，请重新提交（您填写的内容已保留）。"
+LOGIN_EXPIRED = "登录页面已过期，请重新输入密码登录。"
 # endpoint → what answers an error of that view's form instead of the plain error page (None: the plain page).
 Keeper = Callable[[HTTPException], ResponseReturnValue | None]
 KEEPERS: dict[str, Keeper] = {}
@@ -44,7 +57,7 @@ def wants_json() -> bool:
 
 def explained(error: HTTPException) -> tuple[str, str]:
     """The page's title and message: a Chinese description the code gave (abort(404, "…")), else the code's own."""
-    title, message = texts.ERROR_PAGES.get(error.code or 500, texts.ERROR_OTHER)
+    title, message = ERROR_PAGES.get(error.code or 500, ERROR_OTHER)
     if error.description and CHINESE.search(error.description):
         message = error.description
     return title, message

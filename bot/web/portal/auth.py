@@ -8,11 +8,19 @@ from werkzeug.exceptions import HTTPException
 from bot import texts
 from bot.cases.staff import do_log_in
 from bot.web import services
-from bot.web.errors import keeps_form
+from bot.web.errors import LOGIN_EXPIRED, keeps_form
 from bot.web.portal import KEPT_FORM, bp, sessions
 from bot.web.portal.forms import LoginForm, LogoutForm
 from bot.web.sessions import renew
 from models import utcnow
+
+
+def duration(seconds: int) -> str:
+    """A wait as a person says it: 45 秒, 3 分钟, 1 分 30 秒."""
+    minutes, rest = divmod(max(1, seconds), 60)
+    if not minutes:
+        return f" {rest} 秒"
+    return f" {minutes} 分钟" if not rest else f" {minutes} 分 {rest} 秒"
 
 
 def _safe_next(target: str | None) -> str:
@@ -30,7 +38,7 @@ def login():
         found = do_log_in(form.username.data.strip(), form.password.data, request.remote_addr or "", utcnow(),
                           sessions=sessions(), store=services().shared)
         if found.wait_seconds:
-            flash(texts.LOGIN_WAIT.format(wait=texts.duration(found.wait_seconds)), "error")
+            flash(texts.LOGIN_WAIT.format(wait=duration(found.wait_seconds)), "error")
             return render_template("portal/login.html", form=form), 429, {"Retry-After": str(found.wait_seconds)}
         if found.staff_id is not None:
             kept = session.get(KEPT_FORM)   # a form refused when the last session ended, to be filled in again
@@ -56,5 +64,5 @@ def _login_form_expired(error: HTTPException):
     """The login page sat open too long (its CSRF token expired): the same page again, the username kept."""
     if not isinstance(error, CSRFError):
         return None
-    flash(texts.LOGIN_EXPIRED, "error")
+    flash(LOGIN_EXPIRED, "error")
     return render_template("portal/login.html", form=LoginForm()), 400

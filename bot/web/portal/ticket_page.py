@@ -29,7 +29,7 @@ from bot.infra.db import transaction
 from bot.photos.cleaning import CleanImage, ImageRefused, clean_image
 from bot.photos.storage import store_photo
 from bot.web import services
-from bot.web.errors import keeps_form
+from bot.web.errors import FORM_EXPIRED, keeps_form
 from bot.web.portal import KEPT_FORM, bp, login_required, sessions
 from bot.web.portal.forms import ActionForm
 from bot.web.portal.views import back_to_list, catalogue, visible_ticket
@@ -116,7 +116,7 @@ def _action_form_expired(error: HTTPException):
     number = str((request.view_args or {}).get("number", ""))
     session[KEPT_FORM] = {"number": number, **{name: request.form.get(name, "")[:2000] for name in KEPT_FIELDS}}
     photos = any(getattr(upload, "filename", "") for upload in request.files.getlist("photos"))
-    flash(texts.FORM_EXPIRED + ("照片需要重新选择。" if photos else ""), "error")
+    flash(FORM_EXPIRED + ("照片需要重新选择。" if photos else ""), "error")
     target = url_for("portal.ticket", number=number)
     if g.staff is None:
         return redirect(url_for("portal.login", next=target))
