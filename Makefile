@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SCALE_INSTALLED := $(VENV)/.installed-scale
 
-.PHONY: run test test-fast lint test-scale browser documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean bench-places bench-scores bench-several bench-moderation
+.PHONY: run test test-fast lint test-scale browser nginx documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean bench-places bench-scores bench-several bench-moderation
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -90,7 +90,7 @@ valgrind:
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
-test: $(INSTALLED) browser documents lint
+test: $(INSTALLED) browser nginx documents lint
 	$(BIN)/python -m pytest -q
 
 # Style and types, part of `make test`: ruff over code, tests and benchmarks; mypy, strict on bot/cases,
@@ -105,7 +105,7 @@ test-fast: $(INSTALLED)
 
 # The same suite on a private PostgreSQL and Redis (tests/scale/services.sh installs, starts and always stops them),
 # then the load benchmark on them. The tests' status is the target's; a benchmark that breaks fails it too.
-test-scale: $(SCALE_INSTALLED) browser documents wrk model
+test-scale: $(SCALE_INSTALLED) browser nginx documents wrk model
 	tests/scale/services.sh sh -c '$(BIN)/python -m pytest -q; tests=$$?; \
 	  $(BIN)/python bench/load.py --database-url "$$CIVICBOT_BENCH_DATABASE_URL" \
 	    --queue redis --redis-url "$$CIVICBOT_BENCH_REDIS_URL" || [ $$tests -ne 0 ] || tests=1; exit $$tests'
@@ -117,6 +117,14 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	      chromium fonts-noto-cjk >/dev/null; \
 	  else echo "browser tests need: sudo apt-get install chromium fonts-noto-cjk"; fi; \
+	fi
+
+# The trusted-proxy tests (tests/test_security_proxies.py) put Debian's nginx in front of `civicbot serve`.
+nginx:
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >/dev/null; \
+	  else echo "the trusted-proxy tests need: sudo apt-get install nginx"; fi; \
 	fi
 
 # The 通报 (`civicbot report`, the scoreboard's downloads): LibreOffice makes its PDF, the charts and the PDF need a

@@ -549,7 +549,7 @@ def build(path: Path) -> dict[str, Any]:
             staff.setdefault(code, []).append(person)
             staff_rows.append(dict(id=person.id, username=person.username, display_name=person.display_name,
                                    password_hash="!bench", department_code=code, role=role, active=True,
-                                   failed_logins=0, created_at=now - timedelta(days=DAYS + 30)))
+                                   session_generation=0, created_at=now - timedelta(days=DAYS + 30)))
     world = World(rng, now, catalogue.calendar.due_at, catalogue.calendar.local,
                   {code: (c.name, c.lead_department_code, c.deadline) for code, c in catalogue.categories.items()},
                   routing.department_names, routing.town_names, routing.office_by_town, places, staff, departments)

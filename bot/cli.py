@@ -82,7 +82,8 @@ def serve(no_worker: bool) -> None:
     env = {**os.environ, "CIVICBOT_CONFIG": str(config_path()), "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
     gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(server.workers),
                 "--bind", f"{server.host}:{server.port}", "--access-logfile", "-",
-                "--graceful-timeout", "10", "--no-control-socket", "bot:create_app()"]
+                # Forwarded headers are the app's to believe (server.trusted_proxies), not gunicorn's.
+                "--graceful-timeout", "10", "--no-control-socket", "--forwarded-allow-ips", "", "bot:create_app()"]
     processes = [subprocess.Popen(gunicorn, env=env)]
     if not no_worker:
         processes.append(subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env))
@@ -241,7 +242,7 @@ def staff_add(username: str, department_code: str, role: str, display_name: str,
 @click.argument("username")
 @click.password_option(help="At least 10 characters (asked when not given).")
 def staff_passwd(username: str, password: str) -> None:
-    """Set a new password (also unlocks the account and ends its sessions)."""
+    """Set a new password (also ends every portal session of the account)."""
     from bot.cases.staff import StaffError, do_set_password
 
     settings = _settings()

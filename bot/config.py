@@ -28,8 +28,13 @@ class ServerSettings(Section):
     port: int = 8000
     workers: int = Field(2, ge=1)                  # gunicorn worker processes
     max_body_bytes: int = 1024 * 1024              # larger webhook bodies are refused with 413
-    public_url: str = "http://127.0.0.1:8000"      # how residents and staff reach this server
+    public_url: str = "http://127.0.0.1:8000"      # how residents and staff reach this server; https: cookies Secure
     secret_key: str = ""                           # empty: generated once into var/secret_key
+    # Reverse proxies in front of the server (nginx: 1) whose X-Forwarded-For/-Proto/-Host are believed; 0: none,
+    # the peer's own address is the client's. More than there are lets a client forge its address.
+    trusted_proxies: int = Field(0, ge=0, le=5)
+    # Image hosts a page may load from besides this server (data: and blob: are always allowed), e.g. a map's tiles.
+    img_sources: tuple[str, ...] = ()
 
 
 class WeChatSettings(Section):
@@ -97,8 +102,18 @@ class FeedbackSettings(Section):
 
 
 class PortalSettings(Section):
-    session_hours: float = 8
+    session_hours: float = Field(8, gt=0)          # a login ends this long after it began, however busy (absolute)
+    idle_minutes: int = Field(30, ge=1)            # ... or after this long without a request (idle)
+    # Where portal sessions and login delays live, shared by every web worker: the database, or Redis.
+    session_store: Literal["database", "redis"] = "database"
+    redis_url: str = ""                            # for session_store = "redis"; empty: queue.redis_url
     demo_accounts: bool = False
+
+    @model_validator(mode="after")
+    def _idle_within_lifetime(self) -> PortalSettings:
+        if self.idle_minutes > self.session_hours * 60:
+            raise ValueError("portal.idle_minutes cannot be longer than portal.session_hours")
+        return self
 
 
 class ClassifierSettings(Section):

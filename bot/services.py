@@ -1,6 +1,6 @@
 """The services a process needs, in one typed object.
 
-Engine, sessions, catalogue snapshot, job queue, storage, link signer.
+Engine, sessions, catalogue snapshot, job queue, storage, link signer, the store web workers share.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.catalogue.snapshot import CatalogueSnapshot, load_snapshot
 from bot.config import Settings
 from bot.infra.db import make_engine, make_sessionmaker, transaction
+from bot.infra.shared_state import SharedStore, make_shared_store
 from bot.infra.signing import LinkSigner, secret_key
 from bot.photos.storage import MediaStorage, make_storage
 from bot.tasks import JobQueue
@@ -28,6 +29,7 @@ class Services:
     jobs: JobQueue
     storage: MediaStorage
     signer: LinkSigner
+    shared: SharedStore               # portal sessions and login delays, shared by every web worker
 
 
 def build_services(settings: Settings) -> Services:
@@ -38,4 +40,5 @@ def build_services(settings: Settings) -> Services:
     with transaction(sessions) as session:
         catalogue = load_snapshot(settings, session=session)
     return Services(settings, engine, sessions, catalogue, jobs, make_storage(settings),
-                    LinkSigner(secret_key(settings), settings.media.link_hours * 3600))
+                    LinkSigner(secret_key(settings), settings.media.link_hours * 3600),
+                    make_shared_store(settings, engine))

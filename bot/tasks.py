@@ -20,6 +20,7 @@ from bot.cases.tickets import TICKET_OPENED
 from bot.catalogue.snapshot import CatalogueSnapshot, load_snapshot
 from bot.config import Settings
 from bot.infra.db import make_engine, make_sessionmaker, transaction
+from bot.infra.shared_state import make_shared_store
 from bot.notify import departments
 from bot.notify.residents import deliver_due
 from bot.photos.fetch import FETCH_PHOTO, TryAgain, fetch_photo
@@ -87,6 +88,7 @@ class JobQueue:
         }
         self.huey.periodic_task(crontab(minute="*"), name="sweep_notifications")(self.deliver_notifications)
         self.huey.periodic_task(crontab(minute="*"), name="sweep_photos")(self.sweep_photos)
+        self.huey.periodic_task(crontab(minute="*/10"), name="sweep_shared_state")(self.sweep_shared_state)
         minutes = settings.deadlines.check_minutes
         self.huey.periodic_task(crontab(minute=f"*/{minutes}"), name="check_deadlines")(self.check_deadlines)
 
@@ -156,6 +158,13 @@ class JobQueue:
         for photo_id in stuck:
             self.enqueue(FETCH_PHOTO, photo_id)
         return len(stuck)
+
+    def sweep_shared_state(self) -> int:
+        """Remove ended portal sessions and forgotten login delays from the database (Redis expires its own)."""
+        removed = make_shared_store(self.settings, self.sessions().kw["bind"]).sweep(utcnow())
+        if removed:
+            log.info("removed %d ended sessions and login delays", removed)
+        return removed
 
     def _fetch_photo(self, photo_id: int) -> str:
         try:

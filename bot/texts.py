@@ -99,7 +99,8 @@ def photo_refused(reason: str, *, max_bytes: int) -> str:
     return PHOTO_REFUSED.get(reason, PHOTO_REFUSED["broken"]).format(megabytes=max_bytes // (1024 * 1024))
 
 
-LOGIN_REFUSED = "账号或密码不正确，或账号已被暂时锁定（连续输错{failures}次锁定{minutes}分钟）。"
+LOGIN_REFUSED = "账号或密码不正确，请重新输入。多次输错后，每次登录前需稍候片刻。"
+LOGIN_WAIT = "登录尝试过于频繁，为保护账号安全，请 {wait}后再试。"
 
 
 def photo_placed(town_name: str | None) -> str:

@@ -23,6 +23,7 @@ from models.resident import (
                                Resident,
                                Step,
 )
+from models.shared_state import SharedState
 from models.staff import StaffAccount, StaffRole
 from models.ticket import (
                                CoHandler,
@@ -44,7 +45,7 @@ __all__ = [
     "ApiToken", "Base", "Category", "CategoryCorrection", "CategorySource", "CoHandler", "CorrectionReview",
     "Department", "DepartmentKind", "Draft", "DraftStatus", "ExtensionKind", "ExtensionRequest", "GazetteerEntry",
     "Hold", "HoldEnd", "InboundMessage", "LocationSource", "Notification", "NotificationStatus", "Photo",
-    "PhotoKind", "PhotoStatus", "Priority", "Resident", "RoutingOverride", "Setting",
+    "PhotoKind", "PhotoStatus", "Priority", "Resident", "RoutingOverride", "Setting", "SharedState",
     "StaffAccount", "StaffRole", "Step", "Ticket", "TicketCounter", "TicketEvent", "TicketRating", "TicketReporter",
     "TicketStatus", "Town", "WeChatToken", "utcnow",
 ]

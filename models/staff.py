@@ -27,7 +27,7 @@ class StaffAccount(Base):
     department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
     role: Mapped[StaffRole] = mapped_column(enum_column(StaffRole), default=StaffRole.STAFF)
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Raised when the password changes (or the account is shut): every portal session begun before is over.
+    session_generation: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)

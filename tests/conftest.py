@@ -280,14 +280,14 @@ def free_port() -> int:
 class RunningBot:
     """`civicbot serve` as `make run` starts it: gunicorn workers plus the job worker, on loopback."""
 
-    def __init__(self, folder: Path, database: str | Path, workers: int = 2):
+    def __init__(self, folder: Path, database: str | Path, workers: int = 2, server_keys: str = ""):
         self.port = free_port()
         self.api_port = free_port()
         self.config = folder / "config.toml"
         queue = (f'[queue]\nbackend = "redis"\nredis_url = "{fresh_redis_url()}"\n' if REDIS_URL
                  else f'[queue]\npath = "{folder / "jobs.db"}"\n')
         self.config.write_text(
-            f'[server]\nport = {self.port}\nworkers = {workers}\n'
+            f'[server]\nport = {self.port}\nworkers = {workers}\n{server_keys}'
             f'[wechat]\napi_base_url = "http://127.0.0.1:{self.api_port}/cgi-bin/"\n'
             f'[media]\nroot = "{folder / "media"}"\n'
             f'[classifier]\nmodel = "{classifier_for_tests() or folder / "no-model.npz"}"\n'

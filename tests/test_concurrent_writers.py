@@ -8,10 +8,9 @@ from sqlalchemy import func, select, update
 
 from bot.app import create_app
 from bot.cases.deadlines import do_check_deadlines
-from bot.cases.staff import check_login, do_add_staff
 from bot.cases.workflow import Actor, TransitionRefused, do_transition
 from bot.infra.db import transaction
-from models import Draft, DraftStatus, Photo, StaffAccount, Ticket, TicketEvent, utcnow
+from models import Draft, DraftStatus, Photo, Ticket, TicketEvent, utcnow
 from models import Resident as ResidentRow
 from tests import images
 from tests.conftest import HUATA_VILLAGE, Resident, job_queue, make_settings
@@ -87,22 +86,6 @@ def test_two_workers_checking_deadlines_at_once_escalate_each_ticket_once(sessio
         escalations = session.scalar(select(func.count()).select_from(TicketEvent).where(
             TicketEvent.action == "flag", TicketEvent.reason.contains("升级")))
         assert escalations == 1
-
-
-def test_wrong_passwords_sent_at_the_same_moment_are_all_counted(sessions):
-    with transaction(sessions) as session:
-        do_add_staff("chen", "urban_mgmt", "staff", "correct horse battery", session=session)
-
-    def guess(session):
-        assert check_login("chen", "a wrong guess!", utcnow(), session=session) is None
-
-    def second_guess():
-        with transaction(sessions) as session:
-            guess(session)
-
-    assert "error" not in while_open(sessions, guess, second_guess)
-    with sessions() as session:
-        assert session.scalar(select(StaffAccount.failed_logins).where(StaffAccount.username == "chen")) == 2
 
 
 def test_a_location_shared_while_the_photo_job_runs_is_kept(tmp_path, database, fake_wechat):

@@ -1,17 +1,20 @@
-"""Staff accounts: create, set passwords (hashed by Werkzeug), and check a login with lockout after failures."""
+"""Staff accounts: create, set passwords (hashed by Werkzeug), and log in, slowed down after failures."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bot.cases.login_delays import check_login_turn, record_login_success
+from bot.infra.db import transaction
+from bot.infra.shared_state import SharedStore
 from models import Department, DepartmentKind, StaffAccount, StaffRole
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD = 10
 ROLES = tuple(StaffRole)
 
@@ -47,26 +50,55 @@ def do_set_password(username: str, password: str, *, session: Session) -> None:
         raise StaffError(f"no account {username!r}")
     check_password_strength(password)
     account.password_hash = generate_password_hash(password)
-    account.failed_logins, account.locked_until = 0, None
+    do_end_sessions(account, session=session)
+
+
+def do_end_sessions(account: StaffAccount, *, session: Session) -> None:
+    """End every portal session of this account, wherever it was begun (the next request finds it stale)."""
+    account.session_generation += 1
+
+
+@cache
+def _dummy_hash() -> str:
+    # Made as every stored password is, so that checking against it costs what a real check costs.
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 def check_login(username: str, password: str, now: datetime, *, session: Session) -> StaffAccount | None:
-    """The account when the password is right and the account is neither inactive nor locked; counts failures."""
-    # Locked: guesses sent at the same moment are counted one after another, none lost (PostgreSQL lets
-    # two transactions read the same count; SQLite's write lock made them take turns anyway).
-    account = session.scalar(select(StaffAccount).where(StaffAccount.username == username).with_for_update())
+    """The account when it is active and the password is right; otherwise None, after the same work."""
+    account = session.scalar(select(StaffAccount).where(StaffAccount.username == username))
     if account is None or not account.active:
-        generate_password_hash(password)  # spend the same time as a real check: no username probing by timing
-        return None
-    if account.locked_until and account.locked_until > now:
+        check_password_hash(_dummy_hash(), password)   # no telling unknown names from wrong passwords by the time
         return None
     if not check_password_hash(account.password_hash, password):
-        account.failed_logins += 1
-        if account.failed_logins >= MAX_FAILURES:
-            account.locked_until, account.failed_logins = now + LOCKOUT, 0
         return None
-    account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
+    account.last_login_at = now
     return account
+
+
+@dataclass(frozen=True)
+class Login:
+    """The account logged in (its id and session generation), or why not: a wrong pair, or a wait in seconds."""
+
+    staff_id: int | None = None
+    generation: int = 0
+    wait_seconds: int = 0
+
+
+def do_log_in(username: str, password: str, address: str, now: datetime, *, sessions: sessionmaker[Session],
+              store: SharedStore) -> Login:
+    """A login try from this client address, slowed down after failures (bot/cases/login_delays.py).
+
+    It owns its transaction: the delays' store is written outside it (on SQLite both need the one write lock)."""
+    turn = check_login_turn(username, address, now, store=store)
+    if not turn.allowed:
+        return Login(wait_seconds=turn.wait_seconds)
+    with transaction(sessions) as session:
+        account = check_login(username, password, now, session=session)
+        found = Login(account.id, account.session_generation) if account else Login()
+    if found.staff_id is not None:
+        record_login_success(username, address, now, store=store)
+    return found
 
 
 def do_add_demo_accounts(*, session: Session) -> list[tuple[str, str, str]]:

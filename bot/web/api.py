@@ -34,20 +34,32 @@ def authorised_department(session: Session) -> Department:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        abort(401, "missing bearer token")
+        abort(401, "缺少访问令牌：请在请求头中加上 Authorization: Bearer <令牌>。")
     department = session.scalar(select(Department).join(ApiToken, ApiToken.department_code == Department.code)
                                 .where(ApiToken.token_sha256 == hash_token(token.strip())))
     if department is None:
-        abort(401, "unknown token")
+        abort(401, "访问令牌无效或已停用。")
     return department
+
+
+MAX_LIMIT = 500
+
+
+def _limit(text: str) -> int:
+    """?limit=: 1 to MAX_LIMIT tickets, 100 when not given; anything else is the client's mistake (400)."""
+    if not text:
+        return 100
+    if not (text.isascii() and text.isdigit() and len(text) <= 3 and 1 <= int(text) <= MAX_LIMIT):
+        abort(400, f"limit 参数应为 1 到 {MAX_LIMIT} 之间的整数。")
+    return int(text)
 
 
 @bp.get("/tickets")
 def tickets():
     status = request.args.get("status")
     if status and status not in {s.value for s in TicketStatus}:
-        abort(400, "unknown status")
-    limit = min(request.args.get("limit", 100, type=int) or 100, 500)
+        abort(400, "status 参数不正确，可用的值：" + "、".join(s.value for s in TicketStatus))
+    limit = _limit(request.args.get("limit", ""))
     catalogue = services().catalogue
     with transaction(services().sessions) as session:
         department = authorised_department(session)

@@ -11,7 +11,9 @@ from bot.infra.db import transaction
 from bot.web import services
 from models import Department, DepartmentKind, StaffAccount
 
-bp = Blueprint("portal", __name__, template_folder="templates", url_prefix="/portal")
+# Its own stylesheet and script as files under /portal/static/: the Content-Security-Policy allows no inline ones.
+bp = Blueprint("portal", __name__, template_folder="templates", static_folder="static", url_prefix="/portal")
+KEPT_FORM = "kept_form"   # the session's key for a refused form's typed values, kept across a new login
 
 
 def sessions():
@@ -26,8 +28,8 @@ def load_staff() -> None:
         return
     with transaction(sessions()) as db:
         staff = db.get(StaffAccount, staff_id)
-        if staff is None or not staff.active or session.get("password_hash") != staff.password_hash[-16:]:
-            session.clear()  # deactivated, or the password changed since this login
+        if staff is None or not staff.active or session.get("generation") != staff.session_generation:
+            session.clear()  # deactivated, or the password changed since this login: the session is over
             return
         department = db.scalars(select(Department).where(Department.code == staff.department_code)).one()
         db.expunge_all()

@@ -1,14 +1,26 @@
-"""Log in and out of the portal: hashed passwords, lockout after failures, short sessions."""
+"""Log in and out of the portal: hashed passwords, delays after failures, server-side sessions renewed at login."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from bot import texts
-from bot.cases.staff import LOCKOUT, MAX_FAILURES, check_login
-from bot.infra.db import transaction
-from bot.web.portal import bp, sessions
+from bot.cases.staff import do_log_in
+from bot.web import services
+from bot.web.errors import LOGIN_EXPIRED, keeps_form
+from bot.web.portal import KEPT_FORM, bp, sessions
 from bot.web.portal.forms import LoginForm, LogoutForm
+from bot.web.sessions import renew
 from models import utcnow
+
+
+def duration(seconds: int) -> str:
+    """A wait as a person says it: 45 秒, 3 分钟, 1 分 30 秒."""
+    minutes, rest = divmod(max(1, seconds), 60)
+    if not minutes:
+        return f" {rest} 秒"
+    return f" {minutes} 分钟" if not rest else f" {minutes} 分 {rest} 秒"
 
 
 def _safe_next(target: str | None) -> str:
@@ -22,21 +34,35 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        with transaction(sessions()) as db:
-            staff = check_login(form.username.data.strip(), form.password.data, utcnow(), session=db)
-            if staff is not None:
-                session.clear()
-                session.permanent = True
-                session["staff_id"] = staff.id
-                session["password_hash"] = staff.password_hash[-16:]
-        if staff is not None:
+        # The client's address as the trusted proxies report it (server.trusted_proxies, ProxyFix).
+        found = do_log_in(form.username.data.strip(), form.password.data, request.remote_addr or "", utcnow(),
+                          sessions=sessions(), store=services().shared)
+        if found.wait_seconds:
+            flash(texts.LOGIN_WAIT.format(wait=duration(found.wait_seconds)), "error")
+            return render_template("portal/login.html", form=form), 429, {"Retry-After": str(found.wait_seconds)}
+        if found.staff_id is not None:
+            kept = session.get(KEPT_FORM)   # a form refused when the last session ended, to be filled in again
+            session.clear()
+            renew(session)   # a new id: one planted before the login is worth nothing
+            session["staff_id"], session["generation"] = found.staff_id, found.generation
+            if kept:
+                session[KEPT_FORM] = kept
             return redirect(_safe_next(form.next.data))
-        flash(texts.LOGIN_REFUSED.format(failures=MAX_FAILURES, minutes=int(LOCKOUT.total_seconds() // 60)), "error")
+        flash(texts.LOGIN_REFUSED, "error")
     return render_template("portal/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
     if LogoutForm().validate_on_submit():
-        session.clear()
+        session.clear()   # and the stored session with it (bot/web/sessions.py)
     return redirect(url_for("portal.login"))
+
+
+@keeps_form("portal.login")
+def _login_form_expired(error: HTTPException):
+    """The login page sat open too long (its CSRF token expired): the same page again, the username kept."""
+    if not isinstance(error, CSRFError):
+        return None
+    flash(LOGIN_EXPIRED, "error")
+    return render_template("portal/login.html", form=LoginForm()), 400

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
 
 from bot import texts
 from bot.cases.actors import HQ_ADMIN
@@ -27,7 +29,8 @@ from bot.infra.db import transaction
 from bot.photos.cleaning import CleanImage, ImageRefused, clean_image
 from bot.photos.storage import store_photo
 from bot.web import services
-from bot.web.portal import bp, login_required, sessions
+from bot.web.errors import FORM_EXPIRED, keeps_form
+from bot.web.portal import KEPT_FORM, bp, login_required, sessions
 from bot.web.portal.forms import ActionForm
 from bot.web.portal.views import back_to_list, catalogue, visible_ticket
 from models import (
@@ -91,7 +94,33 @@ def _page(number: str, *, form: ActionForm | None = None, failed: str = "", stat
 @bp.get("/tickets/<number>")
 @login_required
 def ticket(number: str):
+    kept = session.get(KEPT_FORM)
+    if isinstance(kept, dict) and kept.get("number") == number:
+        session.pop(KEPT_FORM)
+        form = ActionForm(formdata=None, data={name: kept.get(name, "") for name in KEPT_FIELDS})
+        return _page(number, form=form, failed=kept.get("action", ""))
     return _page(number)
+
+
+# What a refused action form keeps for the clerk (files cannot be put back into a file input).
+KEPT_FIELDS = ("action", "note", "reply", "department", "merge_number", "deadline", "assignee", "priority",
+               "category", "town", "location")
+
+
+@keeps_form("portal.act")
+def _action_form_expired(error: HTTPException):
+    """The ticket page sat open too long (CSRF token or session expired): keep what the clerk typed, and show it
+    again on the ticket page, after a new login when the session is over."""
+    if not isinstance(error, CSRFError):
+        return None
+    number = str((request.view_args or {}).get("number", ""))
+    session[KEPT_FORM] = {"number": number, **{name: request.form.get(name, "")[:2000] for name in KEPT_FIELDS}}
+    photos = any(getattr(upload, "filename", "") for upload in request.files.getlist("photos"))
+    flash(FORM_EXPIRED + ("照片需要重新选择。" if photos else ""), "error")
+    target = url_for("portal.ticket", number=number)
+    if g.staff is None:
+        return redirect(url_for("portal.login", next=target))
+    return redirect(target)
 
 
 def _local_to_utc(value: str) -> datetime | None:

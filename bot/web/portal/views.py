@@ -64,7 +64,7 @@ def portal_helpers():
     return {"local": local, "status_name": status_label,
             "category_name": catalogue().category_name, "town_name": catalogue().places.town_name,
             "department_name": lambda code: catalogue().routing.department_names.get(code, code or ""),
-            "logout_form": LogoutForm(), "now": utcnow(), "open_states": OPEN_STATES,
+            "logout_form": LogoutForm(formdata=None), "now": utcnow(), "open_states": OPEN_STATES,
             "clock_states": CLOCK_STATES, "demo_data": holds_demo_data()}
 
 
