@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_logging(settings.logging.level)
     app = Flask(__name__, static_folder=None)   # the portal serves its own (bot/web/portal/static)
     app.url_map.converters["int"] = BoundedInt   # before any route is added
-    app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
+    app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes   # the portal's upload routes allow photos
     app.extensions["civicbot"] = build_services(settings)
     _secure_sessions(app, settings)
     observability.install_request_ids(app)
@@ -38,6 +38,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(photo_links.bp)
     app.register_blueprint(portal.bp)
+    # After the blueprints: the portal's upload routes raise the body limit in a hook that must run before
+    # CSRFProtect's, which reads the form (bot/web/portal/uploads.py).
     csrf = CSRFProtect(app)
     for machine_facing in (api.bp, photo_links.bp):  # bearer tokens or signed links, no cookies
         csrf.exempt(machine_facing)

@@ -91,6 +91,8 @@ class DeadlineSettings(Section):
 class WorkflowSettings(Section):
     return_window_hours: float = Field(24, gt=0)   # a department's 回退 within this long, accepted by HQ, is no fault
     verify_needs_photo: bool = False               # HQ's 核查 must carry an on-site photo
+    # An after-photo whose EXIF GPS lies farther than this from the report's place is flagged for HQ's 核查.
+    evidence_max_metres: float = Field(200, gt=0)
 
 
 class NotificationSettings(Section):
@@ -108,6 +110,9 @@ class PortalSettings(Section):
     session_store: Literal["database", "redis"] = "database"
     redis_url: str = ""                            # for session_store = "redis"; empty: queue.redis_url
     demo_accounts: bool = False
+    photos_per_step: int = Field(3, ge=1)          # photos one step may carry, each up to media.max_bytes
+    nearby_metres: float = Field(300, gt=0)        # the ticket page lists other tickets within this distance…
+    nearby_days: int = Field(30, ge=0)             # …that are open, or were received within this many days
 
     @model_validator(mode="after")
     def _idle_within_lifetime(self) -> PortalSettings:

@@ -56,7 +56,7 @@ class Photo(Base):
     phash: Mapped[str] = mapped_column(String(16), default="", index=True)
     gps_latitude: Mapped[float | None] = mapped_column(nullable=True)   # GCJ-02, converted from the EXIF WGS-84
     gps_longitude: Mapped[float | None] = mapped_column(nullable=True)
-    taken_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    taken_at: Mapped[datetime | None] = mapped_column(nullable=True)   # UTC, from EXIF (Beijing time without offset)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 

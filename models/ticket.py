@@ -52,6 +52,7 @@ class Ticket(Base):
     """A submitted report, routed to a lead department and a town office, with a deadline."""
 
     __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_latitude_longitude", "latitude", "longitude"),)   # nearby: a box first
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)

@@ -26,6 +26,7 @@ from tests.support import (
     BUILT,
     ROOT,
     add_staff,
+    civicbot,
     classifier_for_tests,
     data_section,
     fake_api,
@@ -357,3 +358,34 @@ def clerk(app, accounts):
 @pytest.fixture
 def vending_ticket(resident) -> str:
     return ticket_number(report(resident, photo="m-1"))
+
+
+# The portal in headless Chromium (tests/test_browser*.py) -------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SHOTS = ROOT / "var" / "screenshots"
+BROWSER_PASSWORD = "browser-test-password"
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def portal(running_bot):
+    """`civicbot serve` with staff of 城管 (chen, boss), 水务 (liu) and HQ (hq), all with BROWSER_PASSWORD."""
+    for username, department, role in [("chen", "urban_mgmt", "staff"), ("boss", "urban_mgmt", "admin"),
+                                       ("liu", "water_affairs", "admin"), ("hq", "hq", "admin")]:
+        added = civicbot(running_bot.config, "staff", "add", username, "--department", department, "--role", role,
+                         "--password", BROWSER_PASSWORD)
+        assert added.exit_code == 0, added.stderr
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return running_bot

@@ -31,7 +31,8 @@ def scene(seed: int = 1, size=(800, 600)) -> Image.Image:
 
 
 def jpeg(image: Image.Image | None = None, *, latitude: float | None = None, longitude: float | None = None,
-         orientation: int | None = None, taken: str | None = None, quality: int = 90) -> bytes:
+         orientation: int | None = None, taken: str | None = None, offset: str | None = None,
+         quality: int = 90) -> bytes:
     image = image or scene()
     exif = Image.Exif()
     if orientation:
@@ -40,10 +41,18 @@ def jpeg(image: Image.Image | None = None, *, latitude: float | None = None, lon
         exif[GPS_IFD] = {1: "N" if latitude >= 0 else "S", 2: _dms(latitude),
                          3: "E" if longitude >= 0 else "W", 4: _dms(longitude)}
     if taken:
-        exif[EXIF_IFD] = {36867: taken}
+        exif[EXIF_IFD] = {36867: taken, **({36881: offset} if offset else {})}
     out = io.BytesIO()
     image.save(out, "JPEG", quality=quality, exif=exif)
     return out.getvalue()
+
+
+def phone_photo(*, latitude: float | None = None, longitude: float | None = None, taken: str | None = None,
+                orientation: int | None = None, size: tuple[int, int] = (4032, 3024)) -> bytes:
+    """A camera photo, by default of 12 megapixels and about 4 MB: a scene with grain like a phone sensor's, and
+    its EXIF."""
+    grainy = Image.blend(scene(5, size), Image.effect_noise(size, 40).convert("RGB"), 0.25)
+    return jpeg(grainy, latitude=latitude, longitude=longitude, taken=taken, orientation=orientation, quality=88)
 
 
 def png_with_alpha() -> bytes:

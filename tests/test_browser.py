@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,41 +15,15 @@ import pytest
 from bot.config import WeChatSettings
 from bot.simulator.chat import ChatSimulator
 from tests import images
-from tests.conftest import HUATA_VILLAGE, ROOT
-from tests.support import TOKEN, civicbot, report, ticket_number
+from tests.conftest import BROWSER_PASSWORD as PASSWORD
+from tests.conftest import CHROMIUM, HUATA_VILLAGE, SHOTS
+from tests.support import TOKEN, report, ticket_number
 
 pytestmark = pytest.mark.slow   # headless Chromium against `civicbot serve`
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SHOTS = ROOT / "var" / "screenshots"
-PASSWORD = "browser-test-password"
 
 if CHROMIUM is None and not os.environ.get("CI"):
     pytest.skip("Debian's chromium is not installed (make test installs it when run as root)",
                 allow_module_level=True)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def portal(running_bot):
-    for username, department, role in [("chen", "urban_mgmt", "staff"), ("boss", "urban_mgmt", "admin"),
-                                       ("liu", "water_affairs", "admin"), ("hq", "hq", "admin")]:
-        added = civicbot(running_bot.config, "staff", "add", username, "--department", department, "--role", role,
-                         "--password", PASSWORD)
-        assert added.exit_code == 0, added.stderr
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return running_bot
 
 
 def report_through(bot) -> str:
@@ -129,6 +102,7 @@ def report_to_triage(bot, openid: str) -> str:
 def fits_the_screen(page) -> bool:
     """Nothing on the page is wider than the screen it was opened on: no sideways scrolling (a phone's browser would
     zoom out to show the overflow, so the window's own width is no judge)."""
+    page.wait_for_load_state()   # a page still arriving after a form's submit has no document to measure yet
     return page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)") \
         <= page.viewport_size["width"]
 

@@ -33,6 +33,14 @@ def test_the_stored_copies_carry_no_metadata_at_all():
     assert clean.taken_at.isoformat() == "2026-11-20T08:15:00"
 
 
+@pytest.mark.parametrize("offset, utc", [(None, "2026-11-20T00:15:00"), ("+09:00", "2026-11-19T23:15:00"),
+                                         ("-05:30", "2026-11-20T13:45:00"), ("8 hours", "2026-11-20T00:15:00")],
+                         ids=["beijing-without-offset", "tokyo", "india-west", "malformed-offset"])
+def test_the_time_taken_is_read_in_utc_by_its_exif_offset_else_as_beijing_time(offset, utc):
+    clean = clean_image(images.jpeg(taken="2026:11:20 08:15:00", offset=offset), **LIMITS)
+    assert clean.taken_at_utc.isoformat() == utc
+
+
 def test_exif_orientation_is_applied():
     clean = clean_image(images.jpeg(images.scene(2, (800, 400)), orientation=6), **LIMITS)
     assert (clean.width, clean.height) == (400, 800)

@@ -29,11 +29,12 @@ def photo_rows(sessions) -> list[Photo]:
 
 
 def test_a_photo_is_fetched_cleaned_and_stored_after_the_reply(app, resident, sessions, fake_wechat):
-    fake_wechat.add_media("m-stall", images.jpeg(images.scene(11), orientation=6))
+    fake_wechat.add_media("m-stall", images.jpeg(images.scene(11), orientation=6, taken="2026:11:20 08:15:00"))
     reply = send_photo(resident, "m-stall")
     assert "照片：1 张" in reply
     [photo] = photo_rows(sessions)
     assert photo.status == "stored" and photo.phash and photo.width == 600 and photo.height == 800
+    assert photo.taken_at.isoformat() == "2026-11-20T00:15:00"   # kept in UTC, read as Beijing time
     storage = app.extensions["civicbot"].storage
     assert storage.get(photo.display_key)[:2] == b"\xff\xd8"
 

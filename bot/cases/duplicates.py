@@ -1,28 +1,18 @@
 """Spot a report of a problem that already has an open ticket, and join the reporter to it (and split again)."""
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.cases.geometry import metres_between, tickets_in_box
 from bot.cases.reporters import reporter_ids
 from bot.cases.statuses import OPEN_STATES
 from bot.cases.workflow import do_flag
 from bot.config import Settings
 from bot.photos.similarity import hash_distance
 from models import Draft, DraftStatus, Photo, Ticket, TicketReporter
-
-EARTH_RADIUS_M = 6_371_000
-METRES_PER_DEGREE = 111_320  # of latitude; of longitude, times the cosine of the latitude
-
-
-def metres_between(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Haversine distance between two (latitude, longitude) points."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
 
 
 def find_duplicate(draft: Draft, category: str, now: datetime, settings: Settings, *,
@@ -37,11 +27,7 @@ def find_duplicate(draft: Draft, category: str, now: datetime, settings: Setting
     found: dict[int, tuple[Ticket, str]] = {}
     if draft.latitude is not None and draft.longitude is not None:
         point = (draft.latitude, draft.longitude)
-        box_lat = rules.radius_m / METRES_PER_DEGREE
-        box_lon = box_lat / max(math.cos(math.radians(draft.latitude)), 0.01)
-        for ticket in session.scalars(select(Ticket).where(
-                *recent_open, Ticket.latitude.between(draft.latitude - box_lat, draft.latitude + box_lat),
-                Ticket.longitude.between(draft.longitude - box_lon, draft.longitude + box_lon))):
+        for ticket in session.scalars(select(Ticket).where(*recent_open, tickets_in_box(point, rules.radius_m))):
             assert ticket.latitude is not None and ticket.longitude is not None
             distance = metres_between(point, (ticket.latitude, ticket.longitude))
             if distance <= rules.radius_m:

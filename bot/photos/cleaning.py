@@ -5,7 +5,8 @@ import io
 import math
 import warnings
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import imagehash
 import prcoords
@@ -21,6 +22,9 @@ except ImportError:  # pragma: no cover - the plugin is a declared dependency
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"} | ({"HEIF"} if HEIF else set())
 GPS_IFD, EXIF_IFD = 0x8825, 0x8769
 DATETIME_ORIGINAL, DATETIME = 36867, 306
+OFFSET_TIME_ORIGINAL, OFFSET_TIME = 36881, 36880   # EXIF 2.31: the camera's UTC offset, "+08:00"
+# China keeps one time zone and phones sold here write local time; EXIF before 2.31 has no offset to say so.
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 class ImageRefused(Exception):
@@ -41,6 +45,16 @@ class CleanImage:
     phash: str                # 64-bit perceptual hash, hex
     gps_wgs84: tuple[float, float] | None
     taken_at: datetime | None  # the camera's local time, as EXIF records it
+    taken_offset: timedelta | None = None  # the UTC offset EXIF gives with it, if any
+
+    @property
+    def taken_at_utc(self) -> datetime | None:
+        """When the photo was taken, as naive UTC like every stored time: by the EXIF offset, else Beijing time."""
+        if self.taken_at is None:
+            return None
+        if self.taken_offset is not None:
+            return self.taken_at - self.taken_offset
+        return self.taken_at.replace(tzinfo=BEIJING).astimezone(UTC).replace(tzinfo=None)
 
 
 def clean_image(data: bytes, *, max_bytes: int, max_pixels: int, display_side: int = 1600,
@@ -71,14 +85,15 @@ def clean_image(data: bytes, *, max_bytes: int, max_pixels: int, display_side: i
         image.load()
         exif = image.getexif()
         gps = _gps(exif)
-        taken_at = _taken_at(exif)
+        taken_at, taken_offset = _taken_at(exif), _taken_offset(exif)
         upright = ImageOps.exif_transpose(image)
     except (OSError, SyntaxError, ValueError) as exc:  # truncated or corrupt data
         raise ImageRefused("broken", str(exc)) from exc
     rgb = _rgb(upright)
     return CleanImage(display=_jpeg(rgb, display_side, 85), thumbnail=_jpeg(rgb, thumbnail_side, 80),
                       width=rgb.width, height=rgb.height, source_format=image.format,
-                      phash=str(imagehash.phash(rgb)), gps_wgs84=gps, taken_at=taken_at)
+                      phash=str(imagehash.phash(rgb)), gps_wgs84=gps, taken_at=taken_at,
+                      taken_offset=taken_offset)
 
 
 def _rgb(image: Image.Image) -> Image.Image:
@@ -131,6 +146,17 @@ def _taken_at(exif: Image.Exif) -> datetime | None:
         return datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S") if raw else None
     except ValueError:
         return None
+
+
+def _taken_offset(exif: Image.Exif) -> timedelta | None:
+    """The offset EXIF records beside the time taken ("+08:00", "-05:30"); None when absent or malformed."""
+    ifd = exif.get_ifd(EXIF_IFD)
+    raw = ifd.get(OFFSET_TIME_ORIGINAL) or ifd.get(OFFSET_TIME)
+    text = str(raw).strip("\x00 ") if raw else ""
+    if len(text) != 6 or text[0] not in "+-" or text[3] != ":" or not (text[1:3] + text[4:]).isdigit():
+        return None
+    offset = timedelta(hours=int(text[1:3]), minutes=int(text[4:]))
+    return -offset if text[0] == "-" else offset
 
 
 def wgs84_to_gcj02(latitude: float, longitude: float) -> tuple[float, float]:

@@ -87,7 +87,7 @@ def fetch_photo(photo_id: int, *, api, storage: MediaStorage, sessions: sessionm
         photo = session.get_one(Photo, photo_id)
         photo.status, photo.display_key, photo.thumbnail_key = PhotoStatus.STORED, display_key, thumbnail_key
         photo.width, photo.height, photo.source_format = clean.width, clean.height, clean.source_format
-        photo.phash, photo.taken_at, photo.processed_at = clean.phash, clean.taken_at, utcnow()
+        photo.phash, photo.taken_at, photo.processed_at = clean.phash, clean.taken_at_utc, utcnow()
         photo.note = ""
         if clean.gps_wgs84:
             assert resolver is not None  # made above whenever the photo has GPS

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, MultipleFileField
+from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -28,7 +28,9 @@ class ActionForm(FlaskForm):
     category = SelectField("类别", validators=[Optional()], validate_choice=False)
     town = SelectField("镇街", validators=[Optional()], validate_choice=False)
     location = StringField("位置", validators=[Optional(), Length(max=200)])
-    photos = MultipleFileField("照片", validators=[FileAllowed(["jpg", "jpeg", "png", "webp", "heic"], "只能上传照片")])
+    # What a file is, is read from its content (bot/photos/cleaning.py), not its name: a phone's camera may send
+    # one without an extension.
+    photos = MultipleFileField("照片")
 
 
 class BulkForm(FlaskForm):

@@ -1,19 +1,21 @@
 """The ticket page: the case, its history with names, and a form for each workflow step the clerk may take."""
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from bot import texts
 from bot.cases.actors import HQ_ADMIN
 from bot.cases.deadlines import overdue
 from bot.cases.effects import EXTENSION_LABELS, PRIORITY_LABELS
+from bot.cases.evidence import ticket_evidence
 from bot.cases.lookups import department_may_see
+from bot.cases.nearby import nearby_tickets
 from bot.cases.staff import actor_names, department_staff
 from bot.cases.workflow import (
     RULES_BY_ACTION,
@@ -26,12 +28,21 @@ from bot.cases.workflow import (
     do_transition,
 )
 from bot.infra.db import transaction
-from bot.photos.cleaning import CleanImage, ImageRefused, clean_image
+from bot.photos.cleaning import CleanImage, wgs84_to_gcj02
 from bot.photos.storage import store_photo
 from bot.web import services
 from bot.web.errors import FORM_EXPIRED, keeps_form
 from bot.web.portal import KEPT_FORM, bp, login_required, sessions
+from bot.web.portal.evidence_notes import PHOTO_GROUPS, distance_text, evidence_summary, photo_notes
 from bot.web.portal.forms import ActionForm
+from bot.web.portal.uploads import (
+    BODY_TOO_LARGE,
+    SALVAGE_FACTOR,
+    UploadRefused,
+    cleaned_uploads,
+    salvaged_form,
+    upload_body_limit,
+)
 from bot.web.portal.views import back_to_list, catalogue, visible_ticket
 from models import (
     Department,
@@ -46,6 +57,8 @@ from models import (
     TicketReporter,
     utcnow,
 )
+
+log = logging.getLogger(__name__)
 
 
 def action_form(ticket: Ticket, actions: list[Rule], *, session: Session, form: ActionForm | None = None) -> ActionForm:
@@ -79,8 +92,16 @@ def _page(number: str, *, form: ActionForm | None = None, failed: str = "", stat
         assignee = db.get(StaffAccount, found.assignee_staff_id) if found.assignee_staff_id else None
         co_handlers = [c.department_code for c in found.co_handlers]
         requests = list(found.extension_requests)
+        settings, now = services().settings, utcnow()
+        evidence = ticket_evidence(found, max_metres=settings.workflow.evidence_max_metres)
+        nearby = nearby_tickets(found, g.department, metres=settings.portal.nearby_metres,
+                                days=settings.portal.nearby_days, now=now, session=db)
         db.expunge_all()
     category = catalogue().categories.get(found.category_code)
+    local = catalogue().calendar.local
+    notes = {photo_id: photo_notes(item, max_metres=settings.workflow.evidence_max_metres, local=local,
+                                   ticket_placed=found.latitude is not None)
+             for photo_id, item in evidence.items()}
     return render_template("portal/ticket.html", ticket=found, actions=actions, form=form, failed=failed,
                            duplicates=duplicates, notices=notices, reporter_blocked=reporter_blocked,
                            reporters=reporters, overdue=overdue(found, utcnow()), actor_names=names,
@@ -88,7 +109,13 @@ def _page(number: str, *, form: ActionForm | None = None, failed: str = "", stat
                            replies=category.replies if category else [], priority_labels=PRIORITY_LABELS,
                            extension_labels=EXTENSION_LABELS, Input=Input,
                            labels={action: rule.label for action, rule in RULES_BY_ACTION.items()},
-                           back_to_list=back_to_list()), status
+                           back_to_list=back_to_list(), photo_groups=PHOTO_GROUPS, photo_notes=notes,
+                           evidence_alert=evidence_summary(evidence.values(),
+                                                           max_metres=settings.workflow.evidence_max_metres),
+                           nearby=nearby, distance_text=distance_text, nearby_metres=settings.portal.nearby_metres,
+                           nearby_days=settings.portal.nearby_days, upload_limit=upload_body_limit(settings),
+                           photo_limit=settings.media.max_bytes,
+                           photos_per_step=settings.portal.photos_per_step), status
 
 
 @bp.get("/tickets/<number>")
@@ -108,9 +135,11 @@ KEPT_FIELDS = ("action", "note", "reply", "department", "merge_number", "deadlin
 
 
 @keeps_form("portal.act")
-def _action_form_expired(error: HTTPException):
-    """The ticket page sat open too long (CSRF token or session expired): keep what the clerk typed, and show it
-    again on the ticket page, after a new login when the session is over."""
+def _action_form_refused(error: HTTPException):
+    """A step refused before the view ran keeps what the clerk typed: a body over the upload limit shows the ticket
+    page again with a Chinese message; an expired page (CSRF token or session) does so after a new login."""
+    if isinstance(error, RequestEntityTooLarge):
+        return _too_large()
     if not isinstance(error, CSRFError):
         return None
     number = str((request.view_args or {}).get("number", ""))
@@ -121,6 +150,16 @@ def _action_form_expired(error: HTTPException):
     if g.staff is None:
         return redirect(url_for("portal.login", next=target))
     return redirect(target)
+
+
+def _too_large():
+    limit = upload_body_limit(services().settings)
+    if g.staff is None or not request.view_args:
+        return None   # the plain 413 page
+    log.info("upload of %s bytes refused as too large for %s", request.content_length, request.path)
+    form = ActionForm(formdata=salvaged_form(limit * SALVAGE_FACTOR))
+    flash(BODY_TOO_LARGE.format(megabytes=limit // (1024 * 1024)), "error")
+    return _page(request.view_args["number"], form=form, failed=form.action.data or "", status=413)
 
 
 def _local_to_utc(value: str) -> datetime | None:
@@ -160,16 +199,10 @@ def act(number: str):
     if not form.validate_on_submit():
         return _refused(number, form, "提交的表单无效（可能已过期），请重试。" + "；".join(
             message for messages in form.errors.values() for message in messages))
-    media = services().settings.media
-    cleaned: list[CleanImage] = []
-    for upload in form.photos.data or []:
-        if not getattr(upload, "filename", ""):
-            continue
-        try:
-            cleaned.append(clean_image(upload.read(), max_bytes=media.max_bytes, max_pixels=media.max_pixels))
-        except ImageRefused as exc:
-            return _refused(number, form, f"照片“{upload.filename}”无法使用："
-                                          f"{texts.photo_refused(exc.reason, max_bytes=media.max_bytes)}")
+    try:
+        cleaned = cleaned_uploads(form.photos.data, services().settings)
+    except UploadRefused as exc:
+        return _refused(number, form, str(exc))
     if (form.deadline.data or "").strip() and _local_to_utc(form.deadline.data or "") is None:
         return _refused(number, form, "日期格式不对，请用日期选择器重新选择。")
     storage = services().storage
@@ -188,12 +221,15 @@ def act(number: str):
 
 
 def _photo(clean: CleanImage, ticket: Ticket, db: Session, storage) -> Photo:
-    """A department's after-photo, or HQ's on-site photo taken when verifying."""
+    """A department's after-photo, or HQ's on-site photo taken when verifying, with where and when its EXIF says
+    it was taken (the evidence HQ checks)."""
     kind = PhotoKind.ON_SITE if g.actor.workflow_role == HQ_ADMIN else PhotoKind.AFTER
+    latitude, longitude = wgs84_to_gcj02(*clean.gps_wgs84) if clean.gps_wgs84 else (None, None)
     photo = Photo(kind=kind, staff_id=g.staff.id, ticket_id=ticket.id,
                   media_id=f"portal-{utcnow():%Y%m%d%H%M%S%f}", status=PhotoStatus.STORED,
                   width=clean.width, height=clean.height, source_format=clean.source_format,
-                  phash=clean.phash, processed_at=utcnow())
+                  phash=clean.phash, processed_at=utcnow(), gps_latitude=latitude, gps_longitude=longitude,
+                  taken_at=clean.taken_at_utc)
     db.add(photo)
     db.flush()
     photo.display_key, photo.thumbnail_key = store_photo(storage, photo.id, clean.display, clean.thumbnail)

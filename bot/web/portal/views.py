@@ -8,6 +8,7 @@ from flask import abort, flash, g, redirect, render_template, request, session, 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from bot.cases.evidence import flagged_tickets
 from bot.cases.exports import HEADER, ticket_rows
 from bot.cases.lookups import department_may_see, visible_to
 from bot.cases.queues import SORT_TITLES, TAB_TITLES, Filters, page_of, tab_counts, tabs_for, ticket_query
@@ -27,6 +28,7 @@ from bot.web.portal.forms import LogoutForm
 from bot.web.portal.spreadsheet import csv_response
 from models import (
     Category,
+    DepartmentKind,
     Photo,
     PhotoStatus,
     Resident,
@@ -105,6 +107,10 @@ def queue():
         towns = list(db.scalars(select(Town).order_by(Town.id)))
         bulk = bulk_form(g.actor, session=db)
         ticked = selectable(rows, g.actor) if bulk else set()
+        # HQ's 核查: a resolution whose after-photo was taken far away or before the dispatch stands out.
+        doubtful = flagged_tickets([t.id for t in rows if t.status == TicketStatus.RESOLVED],
+                                   max_metres=services().settings.workflow.evidence_max_metres, session=db) \
+            if g.department.kind == DepartmentKind.HQ else set()
         db.expunge_all()
     here = list_url(filters)
     session[LIST] = here
@@ -114,7 +120,7 @@ def queue():
                            tabs=[(tab, TAB_TITLES[tab]) for tab in tabs_for(g.department)], categories=categories,
                            towns=towns, statuses=list(TicketStatus), warn=warn_window(), sorts=SORT_TITLES.items(),
                            here=here, list_url=list_url, filter_args=filter_args, bulk=bulk, selectable=ticked,
-                           bulk_limit=BULK_LIMIT)
+                           bulk_limit=BULK_LIMIT, doubtful=doubtful)
 
 
 @bp.get("/tickets.csv")
