@@ -23,7 +23,8 @@ from models.resident import (
                                Resident,
                                Step,
 )
-from models.staff import StaffAccount, StaffRole
+from models.staff import BindAttempt, BindCode, StaffAccount, StaffRole
+from models.staff_notice import StaffChannel, StaffNotice, StaffNoticeStatus
 from models.ticket import (
                                CoHandler,
                                ExtensionKind,
@@ -41,10 +42,10 @@ from models.ticket import (
 from models.wechat_token import WeChatToken
 
 __all__ = [
-    "ApiToken", "Base", "Category", "CategoryCorrection", "CategorySource", "CoHandler", "CorrectionReview",
-    "Department", "DepartmentKind", "Draft", "DraftStatus", "ExtensionKind", "ExtensionRequest", "GazetteerEntry",
-    "Hold", "HoldEnd", "InboundMessage", "LocationSource", "Notification", "NotificationStatus", "Photo",
-    "PhotoKind", "PhotoStatus", "Priority", "Resident", "RoutingOverride", "Setting",
-    "StaffAccount", "StaffRole", "Step", "Ticket", "TicketCounter", "TicketEvent", "TicketRating", "TicketReporter",
-    "TicketStatus", "Town", "WeChatToken", "utcnow",
+    "ApiToken", "Base", "BindAttempt", "BindCode", "Category", "CategoryCorrection", "CategorySource", "CoHandler",
+    "CorrectionReview", "Department", "DepartmentKind", "Draft", "DraftStatus", "ExtensionKind", "ExtensionRequest",
+    "GazetteerEntry", "Hold", "HoldEnd", "InboundMessage", "LocationSource", "Notification", "NotificationStatus",
+    "Photo", "PhotoKind", "PhotoStatus", "Priority", "Resident", "RoutingOverride", "Setting", "StaffAccount",
+    "StaffChannel", "StaffNotice", "StaffNoticeStatus", "StaffRole", "Step", "Ticket", "TicketCounter",
+    "TicketEvent", "TicketRating", "TicketReporter", "TicketStatus", "Town", "WeChatToken", "utcnow",
 ]
