@@ -121,7 +121,7 @@ def detail(turn: Turn) -> Reply:
     actor, _ = staff_actor(staff, session=turn.session)
     assignee = turn.session.get(StaffAccount, ticket.assignee_staff_id) if ticket.assignee_staff_id else None
     latest = [f"{turn.catalogue.calendar.local(event.at):%m-%d %H:%M} "
-              f"{(event.reason or status_label(event.to_status))[:40]}" for event in ticket.events[-2:]]
+              f"{(event.reason or status_label(event.to_status)).split('。')[0][:30]}" for event in ticket.events[-2:]]
     actions = list(dict.fromkeys(CHAT_WORDS[rule.action] for rule in allowed_actions(ticket, actor)
                                  if rule.action in CHAT_WORDS))
     return Reply(staff_texts.detail(

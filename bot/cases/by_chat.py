@@ -86,10 +86,9 @@ def do_resolve_with_photo(staff: StaffAccount, photo: Photo, *, now: datetime, s
     forget_resolution(staff)
     if ticket is None or visible_ticket(ticket.number, department, session=session) is None:
         return Resolved("", "工单已不在本部门")
-    try:
-        with session.begin_nested():   # a refusal leaves the stored photo and the cleared wait in place
-            do_transition(ticket, actor, "resolve", now=now, session=session, inputs=Inputs(note=note),
-                          photos=[photo], catalogue=catalogue)
+    try:   # a refusal comes before the step changes anything: the stored photo and the cleared wait stay
+        do_transition(ticket, actor, "resolve", now=now, session=session, inputs=Inputs(note=note),
+                      photos=[photo], catalogue=catalogue)
     except TransitionRefused as exc:
         return Resolved(ticket.number, str(exc))
     return Resolved(ticket.number)
