@@ -84,7 +84,7 @@ def todo(rows: Sequence[tuple[str, str, str, str, Sequence[str]]], more: int) ->
     """我的待办: (number, category, status, deadline, marks) per ticket, the most urgent first."""
     lines = [f"我的待办（{len(rows) + more}）："]
     for position, (number, category, status, deadline, marks) in enumerate(rows, 1):
-        flags = "".join(f" ·{mark}" for mark in marks)
+        flags = "".join(f" · {mark}" for mark in marks)
         lines.append(f"{position}. {number}【{category}】{status} · {deadline}前{flags}")
     if more:
         lines.append(TODO_MORE.format(count=more))
