@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from bot.cli_demo import demo_data
 from bot.cli_report import report
+from bot.cli_staff import staff
 from bot.cli_support import catalogue_or_exit as _catalogue
 from bot.cli_support import sessions_for as _sessions
 from bot.cli_support import settings_or_exit as _settings
@@ -30,6 +31,8 @@ from models import (
     NotificationStatus,
     Photo,
     PhotoStatus,
+    StaffNotice,
+    StaffNoticeStatus,
     TicketStatus,
 )
 
@@ -45,6 +48,7 @@ def main(config_file: str | None) -> None:
 
 main.add_command(report)   # bot/cli_report.py: HQ's 创城工作通报 as Word and PDF
 main.add_command(demo_data)   # bot/cli_demo.py: weeks of demo tickets for the demo portal
+main.add_command(staff)   # bot/cli_staff.py: portal accounts, their WeChat and WeCom
 
 
 @main.command("migrate")
@@ -159,6 +163,9 @@ def jobs() -> None:
             click.echo(f"  notice {notice.id}  ticket {notice.ticket_id}  attempts {notice.attempts}  "
                        f"next {notice.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC  {notice.last_error}")
         click.echo(f"notices waiting for the resident's next message (48-hour rule): {waiting_for_resident}")
+        staff_retrying = session.scalar(select(func.count()).select_from(StaffNotice).where(
+            StaffNotice.status == StaffNoticeStatus.PENDING, StaffNotice.attempts > 0))
+        click.echo(f"staff notices failed, waiting to retry: {staff_retrying}")
 
 
 @main.group()
@@ -212,71 +219,6 @@ def tickets(department: str | None, status: str | None, as_json: bool, limit: in
                        f"due {row['deadline'][:16]}  {row['description'][:30]!s}")
     if not as_json:
         click.echo(f"{len(rows)} ticket(s)")
-
-
-@main.group()
-def staff() -> None:
-    """Portal accounts for department, town office and HQ staff."""
-
-
-@staff.command("add")
-@click.argument("username")
-@click.option("--department", "department_code", required=True, help="Department code, e.g. urban_mgmt or hq.")
-@click.option("--role", type=click.Choice(["staff", "admin"]), default="staff", show_default=True)
-@click.option("--name", "display_name", default="", help="Name shown in the portal and the audit trail.")
-@click.password_option(help="At least 10 characters (asked when not given).")
-def staff_add(username: str, department_code: str, role: str, display_name: str, password: str) -> None:
-    """Create a portal account."""
-    from bot.cases.staff import StaffError, do_add_staff
-
-    settings = _settings()
-    try:
-        with transaction(_sessions(settings)) as session:
-            do_add_staff(username, department_code, role, password, session=session, display_name=display_name)
-    except StaffError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"created {role} account {username} for {department_code}")
-
-
-@staff.command("passwd")
-@click.argument("username")
-@click.password_option(help="At least 10 characters (asked when not given).")
-def staff_passwd(username: str, password: str) -> None:
-    """Set a new password (also ends every portal session of the account)."""
-    from bot.cases.staff import StaffError, do_set_password
-
-    settings = _settings()
-    try:
-        with transaction(_sessions(settings)) as session:
-            do_set_password(username, password, session=session)
-    except StaffError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"password changed for {username}")
-
-
-@staff.command("demo")
-def staff_demo() -> None:
-    """Create one demo account per department (when portal.demo_accounts is on) and print the passwords."""
-    from bot.cases.staff import do_add_demo_accounts
-
-    settings = _settings()
-    if not settings.portal.demo_accounts:
-        click.echo("portal.demo_accounts is off: no demo accounts")
-        return
-    record = os.path.join(settings.var_dir, "demo-accounts.txt")
-    with transaction(_sessions(settings)) as session:
-        lines = [f"{username}\t{password}\t{name}"
-                 for username, password, name in do_add_demo_accounts(session=session)]
-    if lines:
-        os.makedirs(settings.var_dir, exist_ok=True)
-        with open(record, "a", encoding="utf-8") as fh:
-            os.chmod(record, 0o600)
-            fh.write("\n".join(lines) + "\n")
-    click.echo(f"DEMO portal accounts (one per department; change or remove them before real use), "
-               f"listed in {record}:")
-    with open(record, encoding="utf-8") as fh:
-        click.echo(fh.read().rstrip())
-    click.echo(f"Portal: {settings.server.public_url}/portal/")
 
 
 @main.group()

@@ -97,6 +97,28 @@ class WorkflowSettings(Section):
 
 class NotificationSettings(Section):
     template_id: str = ""                          # a template message for residents outside the 48 h window
+    staff_template_id: str = ""                    # the same for staff bound in WeChat (empty: wait for their message)
+
+
+class StaffChatSettings(Section):
+    """Staff in WeChat: binding an account with a one-time code, and 办结 by chat."""
+
+    bind_code_minutes: int = Field(10, ge=1, le=60)       # how long a 绑定 code shown in the portal works
+    bind_failures_per_hour: int = Field(5, ge=1)          # wrong codes one WeChat may send in an hour
+    resolve_photo_minutes: int = Field(30, ge=1)          # after 办结, how long the bot waits for the after-photo
+
+
+class WeComSettings(Section):
+    """The 企业微信 application that messages department members (its secret belongs in CIVICBOT_WECOM_SECRET)."""
+
+    corp_id: str = ""                                     # empty: no WeCom application messages
+    agent_id: int = 0
+    secret: str = ""
+    api_base_url: str = "https://qyapi.weixin.qq.com/cgi-bin/"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.corp_id and self.agent_id and self.secret)
 
 
 class FeedbackSettings(Section):
@@ -172,6 +194,8 @@ class Settings(Section):
     deadlines: DeadlineSettings = DeadlineSettings()
     workflow: WorkflowSettings = WorkflowSettings()
     notifications: NotificationSettings = NotificationSettings()
+    staff_chat: StaffChatSettings = StaffChatSettings()
+    wecom: WeComSettings = WeComSettings()
     feedback: FeedbackSettings = FeedbackSettings()
     portal: PortalSettings = PortalSettings()
     classifier: ClassifierSettings = ClassifierSettings()

@@ -16,6 +16,7 @@ from wechatpy.exceptions import WeChatClientException
 from bot.cases.additions import TICKET_ADDITION
 from bot.cases.deadlines import do_check_deadlines, do_close_unanswered
 from bot.cases.notices import DELIVER
+from bot.cases.staff_notices import DELIVER_STAFF
 from bot.cases.tickets import TICKET_OPENED
 from bot.catalogue.snapshot import CatalogueSnapshot, load_snapshot
 from bot.config import Settings
@@ -23,7 +24,10 @@ from bot.infra.db import make_engine, make_sessionmaker, transaction
 from bot.infra.shared_state import make_shared_store
 from bot.notify import departments
 from bot.notify.residents import deliver_due
-from bot.photos.fetch import FETCH_PHOTO, TryAgain, fetch_photo
+from bot.notify.staff import deliver_staff_due
+from bot.notify.wecom import WeComApi, make_wecom
+from bot.photos.after_photo import RESOLVE_BY_CHAT, resolve_with_photo
+from bot.photos.fetch import FETCH_PHOTO, PhotoOutcome, TryAgain, fetch_photo
 from bot.photos.storage import MediaStorage, make_storage
 from bot.understanding.places import PlaceResolver
 from bot.wechat.api_client import WeChatApi, make_api
@@ -75,6 +79,7 @@ class JobQueue:
         self.huey = make_huey(settings)
         self._sessions: sessionmaker[Session] | None = None
         self._api: WeChatApi | None = None
+        self._wecom: WeComApi | None = None
         self._catalogue: CatalogueSnapshot | None = None
         task = self.huey.task
         self._tasks = {
@@ -85,8 +90,11 @@ class JobQueue:
             FETCH_PHOTO: task(name=FETCH_PHOTO)(self._fetch_photo),
             TELL_RESIDENT: task(name=TELL_RESIDENT)(self._tell_resident),
             DELIVER: task(name=DELIVER)(self.deliver_notifications),
+            DELIVER_STAFF: task(name=DELIVER_STAFF)(self.deliver_staff_notices),
+            RESOLVE_BY_CHAT: task(name=RESOLVE_BY_CHAT)(self._resolve_by_chat),
         }
         self.huey.periodic_task(crontab(minute="*"), name="sweep_notifications")(self.deliver_notifications)
+        self.huey.periodic_task(crontab(minute="*"), name="sweep_staff_notices")(self.deliver_staff_notices)
         self.huey.periodic_task(crontab(minute="*"), name="sweep_photos")(self.sweep_photos)
         self.huey.periodic_task(crontab(minute="*/10"), name="sweep_shared_state")(self.sweep_shared_state)
         minutes = settings.deadlines.check_minutes
@@ -109,14 +117,22 @@ class JobQueue:
             self._api = make_api(self.settings, self.sessions())
         return self._api
 
+    def wecom(self) -> WeComApi | None:
+        if self._wecom is None:
+            self._wecom = make_wecom(self.settings.wecom)
+        return self._wecom
+
     def storage(self) -> MediaStorage:
         return make_storage(self.settings)
 
-    def places(self) -> PlaceResolver:
+    def catalogue(self) -> CatalogueSnapshot:
         if self._catalogue is None:
             with transaction(self.sessions()) as session:
                 self._catalogue = load_snapshot(None, session=session)  # places only: no classifier to load
-        return self._catalogue.places
+        return self._catalogue
+
+    def places(self) -> PlaceResolver:
+        return self.catalogue().places
 
     def _ticket_opened(self, ticket_id: int) -> None:
         with transaction(self.sessions()) as session:
@@ -132,17 +148,21 @@ class JobQueue:
 
     def check_deadlines(self) -> tuple[int, int]:
         """Flag tickets due soon, escalate overdue ones to HQ, close resolutions nobody rated in time."""
-        self.places()   # the catalogue, loaded before the transaction: reopening a ticket reads its calendar
+        catalogue = self.catalogue()   # loaded before the transaction: reopening a ticket reads its calendar
         with transaction(self.sessions()) as session:
             flagged = do_check_deadlines(utcnow(), timedelta(hours=self.settings.deadlines.warn_hours),
-                                         session=session)
+                                         session=session, catalogue=catalogue)
             do_close_unanswered(utcnow(), timedelta(hours=self.settings.feedback.answer_hours), session=session,
-                                catalogue=self._catalogue)
+                                catalogue=catalogue)
         return flagged
 
     def deliver_notifications(self) -> dict:
         """Send residents' due notices (after each change, and every minute for retries)."""
         return deliver_due(self.api(), self.storage(), self.sessions(), self.settings)
+
+    def deliver_staff_notices(self) -> dict:
+        """Send staff notices that are due (after each change, and every minute for retries)."""
+        return deliver_staff_due(self.api(), self.wecom(), self.sessions(), self.settings)
 
     def sweep_photos(self) -> int:
         """Queue again the photos whose job vanished (a worker killed mid-job loses the task it held).
@@ -152,11 +172,13 @@ class JobQueue:
         media = self.settings.media
         now = utcnow()
         with transaction(self.sessions()) as session:
-            stuck = [photo.id for photo in session.scalars(select(Photo).where(Photo.status == PhotoStatus.RECORDED))
+            # A staff member's after-photo sent by chat has its own job: it resolves the ticket once stored.
+            stuck = [(photo.id, RESOLVE_BY_CHAT if photo.staff_id is not None else FETCH_PHOTO)
+                     for photo in session.scalars(select(Photo).where(Photo.status == PhotoStatus.RECORDED))
                      if now - photo.created_at
                      > timedelta(seconds=120 + media.retry_base_seconds * 2 ** photo.attempts)]
-        for photo_id in stuck:
-            self.enqueue(FETCH_PHOTO, photo_id)
+        for photo_id, job in stuck:
+            self.enqueue(job, photo_id)
         return len(stuck)
 
     def sweep_shared_state(self) -> int:
@@ -173,7 +195,20 @@ class JobQueue:
         except TryAgain as exc:
             log.info("photo %s: %s; trying again in %.0f s", photo_id, exc, exc.delay)
             raise RetryTask(delay=exc.delay) from exc
-        if outcome.tell_resident:
+        return self._told(outcome)
+
+    def _resolve_by_chat(self, photo_id: int) -> str:
+        """A staff member's after-photo: fetch and store it, then take the 办结 that waited for it."""
+        try:
+            outcome = resolve_with_photo(photo_id, api=self.api(), storage=self.storage(), sessions=self.sessions(),
+                                         settings=self.settings, catalogue=self.catalogue)
+        except TryAgain as exc:
+            log.info("after-photo %s: %s; trying again in %.0f s", photo_id, exc, exc.delay)
+            raise RetryTask(delay=exc.delay) from exc
+        return self._told(outcome)
+
+    def _told(self, outcome: PhotoOutcome) -> str:
+        if outcome.tell_resident and outcome.openid:
             self.enqueue(TELL_RESIDENT, outcome.openid, outcome.tell_resident)
         return outcome.status
 

@@ -24,7 +24,8 @@ from models.resident import (
                                Step,
 )
 from models.shared_state import SharedState
-from models.staff import StaffAccount, StaffRole
+from models.staff import BindAttempt, BindCode, StaffAccount, StaffRole
+from models.staff_notice import StaffChannel, StaffNotice, StaffNoticeStatus
 from models.ticket import (
                                CoHandler,
                                ExtensionKind,
@@ -42,10 +43,10 @@ from models.ticket import (
 from models.wechat_token import WeChatToken
 
 __all__ = [
-    "ApiToken", "Base", "Category", "CategoryCorrection", "CategorySource", "CoHandler", "CorrectionReview",
-    "Department", "DepartmentKind", "Draft", "DraftStatus", "ExtensionKind", "ExtensionRequest", "GazetteerEntry",
-    "Hold", "HoldEnd", "InboundMessage", "LocationSource", "Notification", "NotificationStatus", "Photo",
-    "PhotoKind", "PhotoStatus", "Priority", "Resident", "RoutingOverride", "Setting", "SharedState",
-    "StaffAccount", "StaffRole", "Step", "Ticket", "TicketCounter", "TicketEvent", "TicketRating", "TicketReporter",
-    "TicketStatus", "Town", "WeChatToken", "utcnow",
+    "ApiToken", "Base", "BindAttempt", "BindCode", "Category", "CategoryCorrection", "CategorySource", "CoHandler",
+    "CorrectionReview", "Department", "DepartmentKind", "Draft", "DraftStatus", "ExtensionKind", "ExtensionRequest",
+    "GazetteerEntry", "Hold", "HoldEnd", "InboundMessage", "LocationSource", "Notification", "NotificationStatus",
+    "Photo", "PhotoKind", "PhotoStatus", "Priority", "Resident", "RoutingOverride", "Setting", "SharedState",
+    "StaffAccount", "StaffChannel", "StaffNotice", "StaffNoticeStatus", "StaffRole", "Step", "Ticket",
+    "TicketCounter", "TicketEvent", "TicketRating", "TicketReporter", "TicketStatus", "Town", "WeChatToken", "utcnow",
 ]

@@ -1,10 +1,10 @@
-"""Staff accounts of departments, town offices and HQ, who work tickets in the portal."""
+"""Staff accounts of departments, town offices and HQ, who work tickets in the portal and, once bound, in WeChat."""
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, enum_column, utcnow
@@ -31,3 +31,38 @@ class StaffAccount(Base):
     session_generation: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Their WeChat on the official account (bound with a one-time code): notices and commands by chat.
+    wechat_openid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    wechat_bound_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Their 企业微信 userid, for the WeCom application's messages ("" when they have none).
+    wecom_userid: Mapped[str] = mapped_column(String(64), default="")
+    # A 办结 by chat waiting for its after-photo: the ticket, the note, since when, and the photo being fetched.
+    resolving_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", use_alter=True), nullable=True)
+    resolving_note: Mapped[str] = mapped_column(Text, default="")
+    resolving_since: Mapped[datetime | None] = mapped_column(nullable=True)
+    resolving_photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id", use_alter=True), nullable=True)
+
+
+class BindCode(Base):
+    """A one-time code the portal shows (绑定 123456) for binding the account to the WeChat that sends it.
+
+    Only its SHA-256 is kept; it expires after a few minutes and works once."""
+
+    __tablename__ = "staff_bind_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id"), index=True)
+    code_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class BindAttempt(Base):
+    """A 绑定 code that did not match, by the OpenID that sent it: a few per hour, then that WeChat must wait."""
+
+    __tablename__ = "staff_bind_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -117,6 +117,7 @@ class TicketEvent(Base):
     reply: Mapped[str] = mapped_column(Text, default="")   # what the reporters were told in words (public)
     action: Mapped[str] = mapped_column(String(32), default="")
     department_code: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the actor's, or the new lead
+    channel: Mapped[str] = mapped_column(String(16), default="")   # "" the portal (or the system), "wechat" by chat
 
     ticket: Mapped[Ticket] = relationship("Ticket", back_populates="events")
     photos: Mapped[list[Photo]] = relationship("Photo", order_by="Photo.id", foreign_keys="Photo.event_id")

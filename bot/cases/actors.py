@@ -23,6 +23,7 @@ class Actor:
     role: str                  # staff | admin
     staff_id: int | None = None
     resident_id: int | None = None   # for the resident actor: whose report they may confirm
+    channel: str = ""                # how they act: "" the portal (or the system), "wechat" a staff command by chat
 
     @property
     def workflow_role(self) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.cases.ratings import do_decide_unanswered
+from bot.cases.staff_notices import StaffNoticeKind, do_queue_staff_notices
 from bot.cases.statuses import CLOCK_STATES, OPEN_STATES
 from bot.cases.workflow import do_flag
 from bot.catalogue.snapshot import CatalogueSnapshot
@@ -39,8 +40,10 @@ def overdue(ticket: Clocked, now: datetime) -> bool:
     return ticket.resolved_at is not None and ticket.resolved_at > ticket.deadline_at
 
 
-def do_check_deadlines(now: datetime, warn_within: timedelta, *, session: Session) -> tuple[int, int]:
-    """Return (warned, escalated). Each ticket is warned once and escalated once; the events say so."""
+def do_check_deadlines(now: datetime, warn_within: timedelta, *, session: Session,
+                       catalogue: CatalogueSnapshot | None = None) -> tuple[int, int]:
+    """Return (warned, escalated). Each ticket is warned once and escalated once; the events say so, and the staff
+    who work a ticket due soon hear of it (once per department's turn)."""
     running = list(CLOCK_STATES)
     # Every job worker runs this check: rows another worker is flagging right now are its to flag, not ours.
     due_soon = session.scalars(select(Ticket).where(
@@ -50,6 +53,7 @@ def do_check_deadlines(now: datetime, warn_within: timedelta, *, session: Sessio
     for ticket in due_soon:
         ticket.warned_at = now
         do_flag(ticket, "即将到期，请抓紧处置", now=now, session=session)
+        do_queue_staff_notices(ticket, StaffNoticeKind.DUE_SOON, now=now, session=session, catalogue=catalogue)
     overdue = session.scalars(select(Ticket).where(
         Ticket.status.in_(running), Ticket.extension_asked_at.is_(None), Ticket.escalated_at.is_(None),
         Ticket.deadline_at < now)

@@ -23,6 +23,23 @@ def ticket_number_in(text: str) -> str | None:
     return f"JY-{found.group(1)}-{found.group(2)}" if found else None
 
 
+def split_ticket_number(text: str) -> tuple[str | None, str]:
+    """The ticket number at the start of a command's words, and the words after it (as typed); (None, text) if none.
+
+    The number is read as ticket_number_in reads it (full width, dashes, lower case); the rest keeps its own
+    punctuation, since NFKC is applied one character at a time to find where the number ends."""
+    folded = [unicodedata.normalize("NFKC", char).upper() for char in text]
+    found = _NUMBER_IN_TEXT.match("".join(folded).lstrip())
+    if not found:
+        return None, text.strip()
+    skipped = len("".join(folded)) - len("".join(folded).lstrip())
+    end, length = 0, 0
+    while end < len(folded) and length < skipped + found.end():   # back from folded to typed positions
+        length += len(folded[end])
+        end += 1
+    return f"JY-{found.group(1)}-{found.group(2)}", text[end:].strip(" \t\n:：,，;；")
+
+
 def find_resident_ticket(number: str, resident_id: int, *, session: Session) -> Ticket | None:
     """The ticket with this number, only if this resident reported it."""
     return session.scalar(select(Ticket).where(func.upper(Ticket.number) == number.upper(),

@@ -1,6 +1,6 @@
 """The case workflow in one table.
 
-Each step, who may take it, what it needs, what it does, its audit event and the reporters' notice.
+Each step, who may take it, what it needs, what it does, its audit event, the reporters' notice and the staff's.
 A step either moves the ticket to another status or keeps it (an extension, a 督办, a note, a correction).
 """
 from __future__ import annotations
@@ -27,6 +27,7 @@ from bot.cases.actors import (
 )
 from bot.cases.change import Change, Input, Inputs, missing
 from bot.cases.notices import do_queue_notices
+from bot.cases.staff_notices import StaffNoticeKind, do_queue_staff_notices
 from bot.cases.statuses import CLOCK_STATES, OPEN_STATES, STATUSES, NoticeKind
 from bot.catalogue.snapshot import CatalogueSnapshot
 from models import Department, DepartmentKind, Photo, Ticket, TicketEvent, TicketStatus
@@ -69,6 +70,7 @@ class Rule:
     notifies: bool = True                # tell the reporters (STATUSES says what); the router's steps are in the reply
     note_is_public: bool = True          # the note goes to the reporters; if not, only the reply does
     notice: NoticeKind | None = None     # what a step that keeps the status tells the reporters
+    tells_staff: StaffNoticeKind | None = None   # what the staff who work the ticket hear (bot/cases/staff_notices.py)
     inputs_all: frozenset[Input] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -104,6 +106,8 @@ def _has_reporters(ticket: Ticket, actor: Actor) -> bool:
 
 
 N, R, P, D, M = Input.NOTE, Input.REPLY, Input.PHOTO, Input.DEPARTMENT, Input.MERGE_TARGET
+# A dispatch is heard only when the step handed the ticket to a department (a correction that keeps the lead is not).
+DISPATCH_NEWS, URGE_NEWS, ASSIGN_NEWS = StaffNoticeKind.DISPATCHED, StaffNoticeKind.URGED, StaffNoticeKind.ASSIGNED
 DEPARTMENT = frozenset({DEPT_STAFF, DEPT_ADMIN})
 STAFF_ANYWHERE = frozenset({DEPT_STAFF, DEPT_ADMIN, HQ_ADMIN})
 ALL_STATES = frozenset(TicketStatus)
@@ -114,7 +118,7 @@ RULES: tuple[Rule, ...] = (
                                           S.IN_PROGRESS}),
          S.DISPATCHED, frozenset({HQ_ADMIN}), needs=frozenset({D}), offers=frozenset({N}), restarts_clock=True,
          effects=(fx.lead, fx.handed_over), reason=_with(lambda change: f"派往{change.department.name}"),
-         concerns=_new_lead),
+         concerns=_new_lead, tells_staff=DISPATCH_NEWS),
     Rule("accept", "接单处置", frozenset({S.DISPATCHED, S.REOPENED}), S.IN_PROGRESS, DEPARTMENT,
          offers=frozenset({N}), effects=(fx.taken_up,)),
     # The note is the department's own record; the resident reads the reply (a canned one, or the standard words).
@@ -146,13 +150,13 @@ RULES: tuple[Rule, ...] = (
     Rule("refuse_extension", "不同意延期 / 挂账", CLOCK_STATES, None, frozenset({HQ_ADMIN}), needs=frozenset({N}),
          when=_extension_pending, effects=(fx.extension_refused,), reason=_with_details, notifies=False),
     Rule("urge", "督办", CLOCK_STATES, None, frozenset({HQ_ADMIN}), needs=frozenset({N}), effects=(fx.urged,),
-         concerns=lambda change: change.ticket.lead_department_code, notifies=False),
+         concerns=lambda change: change.ticket.lead_department_code, notifies=False, tells_staff=URGE_NEWS),
     Rule("add_co_handler", "增加协办单位", OPEN_STATES, None, frozenset({HQ_ADMIN}), needs=frozenset({D}),
          offers=frozenset({N}), check=fx.new_co_handler, effects=(fx.co_handler_added,),
          reason=_with(lambda change: f"请{change.department.name}协办"), concerns=_new_lead, notifies=False),
     Rule("assign", "指派承办人", CLOCK_STATES, None, frozenset({DEPT_ADMIN}), needs=frozenset({Input.ASSIGNEE}),
          offers=frozenset({N}), check=fx.assignee_of_lead, effects=(fx.assigned,),
-         reason=_with(lambda change: f"指派给{change.assignee_name}"), notifies=False),
+         reason=_with(lambda change: f"指派给{change.assignee_name}"), notifies=False, tells_staff=ASSIGN_NEWS),
     Rule("claim", "由我承办", CLOCK_STATES, None, DEPARTMENT, when=_not_mine, effects=(fx.claimed,),
          reason=lambda change: "本人承办", notifies=False),
     Rule("set_priority", "设置优先级", OPEN_STATES, None, frozenset({HQ_ADMIN, DEPT_ADMIN}),
@@ -161,9 +165,10 @@ RULES: tuple[Rule, ...] = (
     # HQ's corrections, each with its reason; a new category or town routes the ticket again by the same rules.
     Rule("recategorise", "更正类别", OPEN_STATES, None, frozenset({HQ_ADMIN}), needs=frozenset({N, Input.CATEGORY}),
          check=fx.other_category, uses_catalogue=True, effects=(fx.recategorised, fx.rerouted),
-         reason=_with_details),
+         reason=_with_details, tells_staff=DISPATCH_NEWS),
     Rule("change_town", "更正属地", OPEN_STATES, None, frozenset({HQ_ADMIN}), needs=frozenset({N, Input.TOWN}),
-         check=fx.other_town, uses_catalogue=True, effects=(fx.town_changed, fx.rerouted), reason=_with_details),
+         check=fx.other_town, uses_catalogue=True, effects=(fx.town_changed, fx.rerouted), reason=_with_details,
+         tells_staff=DISPATCH_NEWS),
     Rule("change_deadline", "调整处置期限", CLOCK_STATES, None, frozenset({HQ_ADMIN}),
          needs=frozenset({N, Input.DEADLINE}), uses_catalogue=True, effects=(fx.deadline_set,),
          reason=_with_details, notifies=False),
@@ -178,7 +183,8 @@ RULES: tuple[Rule, ...] = (
     Rule("auto_register", "自动立案", frozenset({S.RECEIVED}), S.REGISTERED, frozenset({ROUTER}), notifies=False),
     # The router dispatches to the lead it chose when it opened the ticket; an unsettled town keeps it in triage.
     Rule("auto_dispatch", "自动派遣", frozenset({S.REGISTERED}), S.DISPATCHED, frozenset({ROUTER}),
-         needs=frozenset({D}), restarts_clock=True, effects=(fx.handed_over,), concerns=_new_lead, notifies=False),
+         needs=frozenset({D}), restarts_clock=True, effects=(fx.handed_over,), concerns=_new_lead, notifies=False,
+         tells_staff=DISPATCH_NEWS),
 )
 RULES_BY_ACTION = {rule.action: rule for rule in RULES}
 NO_INPUTS = Inputs()
@@ -241,7 +247,8 @@ def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, s
                   inputs: Inputs = NO_INPUTS, photos: Sequence[Photo] = (),
                   catalogue: CatalogueSnapshot | None = None, verify_needs_photo: bool = False,
                   told: int | None = None) -> TicketEvent:
-    """Check and apply one step: its effects, the audit event, and the reporters' notice (sent after commit).
+    """Check and apply one step: its effects, the audit event, the reporters' and the staff's notices (sent after
+    commit).
 
     `told`: a reporter who learns of the step in the chat's reply to them, and so gets no notice of it."""
     # The ticket's row lock, and its state as committed by whoever held it before: two clerks (or a clerk
@@ -259,7 +266,7 @@ def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, s
     ticket.updated_at = now
     event = TicketEvent(ticket_id=ticket.id, at=now, actor=actor.name, from_status=from_status,
                         to_status=ticket.status, reason=rule.reason(change), action=action,
-                        department_code=rule.concerns(change), reply=inputs.reply.strip())
+                        department_code=rule.concerns(change), reply=inputs.reply.strip(), channel=actor.channel)
     session.add(event)
     session.flush()
     for photo in photos:
@@ -273,6 +280,10 @@ def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, s
         # Written in this same transaction, so it cannot be lost between the two; delivered after commit.
         do_queue_notices(ticket, notice, note=words, photos=photos, deadline_text=deadline_text, now=now,
                          session=session, skip=told)
+    if rule.tells_staff:
+        do_queue_staff_notices(ticket, rule.tells_staff, now=now, session=session, catalogue=catalogue,
+                               note=inputs.note.strip() if rule.tells_staff == URGE_NEWS else "",
+                               actor_staff_id=actor.staff_id)
     return event
 
 

@@ -26,6 +26,7 @@ from models import (
     NotificationStatus,
     Photo,
     Resident,
+    StaffAccount,
     Step,
 )
 
@@ -34,6 +35,7 @@ RESIDENTS: Table = Resident.__table__  # type: ignore[assignment]
 DRAFTS: Table = Draft.__table__  # type: ignore[assignment]
 PHOTOS: Table = Photo.__table__  # type: ignore[assignment]
 NOTICES: Table = Notification.__table__  # type: ignore[assignment]
+STAFF: Table = StaffAccount.__table__  # type: ignore[assignment]
 
 
 @dataclass
@@ -67,6 +69,7 @@ class ResidentState(Row):
     last_ticket_id: int | None = None          # the ticket their last 提交 opened or joined
     last_submitted_at: datetime | None = None
     has_waiting_notices: bool = False   # read with the row, never written
+    staff_id: int | None = None         # the active staff account bound to this WeChat (read, never written)
 
 
 @dataclass
@@ -132,6 +135,7 @@ def load_turn(connection: Connection, resident_id: int) -> tuple[ResidentState, 
     so a draft read while waiting for the lock would miss the one the message we waited for started."""
     row = connection.execute(_LOAD_TURN, {"resident_id": resident_id}).one()._mapping
     resident = _state(ResidentState, {"id": resident_id, "has_waiting_notices": bool(row["waiting"]),
+                                      "staff_id": row["staff_id"],
                                       **{column: row[column] for column in _RESIDENT_COLUMNS}}, _RESIDENT_COLUMNS)
     if row["draft_id"] is None:
         return resident, None
@@ -193,6 +197,8 @@ _LOAD_TURN = (
     select(*(RESIDENTS.c[column] for column in _RESIDENT_COLUMNS),
            exists().where(NOTICES.c.resident_id == RESIDENTS.c.id,
                           NOTICES.c.status == NotificationStatus.WAITING).label("waiting"),
+           select(STAFF.c.id).where(STAFF.c.wechat_openid == RESIDENTS.c.openid, STAFF.c.active.is_(True))
+           .scalar_subquery().label("staff_id"),
            DRAFTS.c.id.label("draft_id"),
            *(DRAFTS.c[column].label(f"draft_{column}") for column in _DRAFT_COLUMNS),
            select(func.count(PHOTOS.c.id)).where(PHOTOS.c.draft_id == DRAFTS.c.id)

@@ -21,6 +21,9 @@ emergencies (the numbers to call, first) and questions (answered from
 data/knowledge.toml). With no draft open, either may offer to file what it
 described: a yes (“1”, “是”), a description, a photo or a location takes the
 offer up and starts the draft with those words.
+
+Before any of this, staff commands (绑定, 我的待办, 接单, 办结 and its photo …; bot/conversation/staff.py) are
+answered and leave the dialogue where it is.
 """
 from __future__ import annotations
 
@@ -33,9 +36,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import texts
 from bot.cases.notices import DELIVER, do_release_waiting
+from bot.cases.staff_notices import DELIVER_STAFF, do_release_waiting_staff
 from bot.catalogue.snapshot import CatalogueSnapshot
 from bot.config import Settings
-from bot.conversation import store
+from bot.conversation import staff, store
 from bot.conversation.intents import Intent, intent_of
 from bot.conversation.turn import Reply, Turn
 from bot.infra.db import Jobs
@@ -191,6 +195,13 @@ def respond(delivery: Delivery, connection: Connection, *, sessions: sessionmake
     # Their message reopened WeChat's 48-hour window.
     if inbound.kind != "event" and resident.has_waiting_notices and do_release_waiting(connection, resident.id, now):
         turn.later(DELIVER)
+    if inbound.kind != "event" and resident.staff_id is not None \
+            and do_release_waiting_staff(connection, resident.staff_id, now):
+        turn.later(DELIVER_STAFF)
+    # Staff commands first (handlers/staff.py); they leave the resident's draft as it is.
+    staff_reply = staff.answer(turn)
+    if staff_reply is not None:
+        return staff_reply.text, turn.finish()
     _expire_stale_draft(turn)
     intent = offers.about_offer(turn, several.about_split(turn, intent_of(inbound, catalogue)))
     reply = _answer(turn, intent if intent == Intent.TAKE_OFFER else _about_feedback(turn, intent))

@@ -1,5 +1,5 @@
 """A stand-in for WeChat's API servers on loopback, for the chat simulator and the tests: access tokens,
-temporary media, customer-service messages, and faults on demand."""
+temporary media, customer-service and template messages, 企业微信 (WeCom) application messages, and faults on demand."""
 from __future__ import annotations
 
 import itertools
@@ -26,6 +26,10 @@ class FakeWeChat:
     Tests set `delay` (seconds before answering), `failing` (HTTP 502 for everything)
     or put files in `media`, and read back `token_fetches` and `sent`. With app_id None
     any credentials are accepted (the chat simulator's demo mode).
+
+    It also answers WeCom's /cgi-bin/gettoken and /cgi-bin/message/send (for corp `wecom_corp_id` with
+    `wecom_secret`) and keeps what was sent in `wecom_sent`; userids in `wecom_invalid_users` come back as
+    invaliduser, as for a member outside the application's visible range.
     """
 
     def __init__(self, app_id: str | None = "wx-test-app", secret: str = "test-secret", port: int = 0,
@@ -40,6 +44,10 @@ class FakeWeChat:
         self.media_failing = False              # only media/get answers 502
         self.outside_window: set[str] = set()   # openids for which custom/send answers 45015
         self.templates: list[dict] = []
+        self.wecom_corp_id, self.wecom_secret = "ww-test-corp", "wecom-test-secret"
+        self.wecom_sent: list[dict] = []
+        self.wecom_tokens: set[str] = set()
+        self.wecom_invalid_users: set[str] = set()
         self._serial = itertools.count(1)
         self._lock = threading.Lock()
         app = Flask("fake_wechat")
@@ -48,6 +56,8 @@ class FakeWeChat:
         app.add_url_rule("/cgi-bin/message/custom/send", view_func=self._custom_send, methods=["POST"])
         app.add_url_rule("/cgi-bin/message/template/send", view_func=self._template_send, methods=["POST"])
         app.add_url_rule("/cgi-bin/media/upload", view_func=self._upload_media, methods=["POST"])
+        app.add_url_rule("/cgi-bin/gettoken", view_func=self._wecom_token)
+        app.add_url_rule("/cgi-bin/message/send", view_func=self._wecom_send, methods=["POST"])
         app.add_url_rule("/simulator/media/<media_id>", view_func=self._upload, methods=["POST"])
         app.add_url_rule("/simulator/pic/<media_id>.jpg", view_func=self._picture)
         app.add_url_rule("/simulator/messages", view_func=self._messages)
@@ -94,6 +104,22 @@ class FakeWeChat:
             token = f"TOKEN-{next(self._serial)}"
             self.valid_tokens = {token}   # a new token invalidates the old one (no overlap, the harsh case)
         return jsonify(access_token=token, expires_in=7200)
+
+    def _wecom_token(self):
+        if request.args.get("corpid") != self.wecom_corp_id or request.args.get("corpsecret") != self.wecom_secret:
+            return jsonify(errcode=40013, errmsg="invalid corpid")
+        with self._lock:
+            token = f"WECOM-{next(self._serial)}"
+            self.wecom_tokens.add(token)   # WeCom keeps earlier tokens valid until they expire
+        return jsonify(errcode=0, errmsg="ok", access_token=token, expires_in=7200)
+
+    def _wecom_send(self):
+        if request.args.get("access_token") not in self.wecom_tokens:
+            return jsonify(errcode=40014, errmsg="invalid access_token")
+        message = request.get_json(force=True)
+        invalid = [user for user in message.get("touser", "").split("|") if user in self.wecom_invalid_users]
+        self.wecom_sent.append(message)
+        return jsonify(errcode=0, errmsg="ok", invaliduser="|".join(invalid))
 
     def _authorised(self) -> bool:
         return request.args.get("access_token") in self.valid_tokens

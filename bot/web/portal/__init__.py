@@ -57,4 +57,4 @@ def hq_required(view):
 
 
 # Last, because these modules import bp from here; importing them registers their routes on bp.
-from bot.web.portal import auth, bulk, scoreboard, ticket_page, uploads, views  # noqa: E402,F401
+from bot.web.portal import auth, bulk, scoreboard, ticket_page, uploads, views, wechat_binding  # noqa: E402,F401
