@@ -11,7 +11,8 @@ from bot.infra.db import transaction
 from bot.web import services
 from models import Department, DepartmentKind, StaffAccount
 
-bp = Blueprint("portal", __name__, template_folder="templates", url_prefix="/portal")
+# static/ holds map.js and map.css, and the vendored Leaflet (`make vendor`): served at /portal/static/.
+bp = Blueprint("portal", __name__, template_folder="templates", static_folder="static", url_prefix="/portal")
 
 
 def sessions():
@@ -55,4 +56,4 @@ def hq_required(view):
 
 
 # Last, because these modules import bp from here; importing them registers their routes on bp.
-from bot.web.portal import auth, bulk, scoreboard, ticket_page, views  # noqa: E402,F401
+from bot.web.portal import auth, bulk, map_page, scoreboard, ticket_page, views  # noqa: E402,F401
