@@ -100,6 +100,8 @@ def test_the_map_shows_what_the_list_with_the_same_filters_shows(clerk, district
 
 def test_the_map_opens_on_every_ticket_while_the_list_opens_on_the_work_tab(clerk, district):
     hq = clerk("hq")
+    listed = hq.page("/portal/tickets?tab=all&category=waterway&sort=deadline").get_data(as_text=True)
+    assert 'href="/portal/map?tab=all&amp;category=waterway">在地图上查看' in listed   # the list's filters kept
     assert numbers_on(map_of(hq)) == numbers_on(map_of(hq, "tab=all"))
     assert "tab=all" in hq.page("/portal/map").get_data(as_text=True)
 

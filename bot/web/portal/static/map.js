@@ -15,11 +15,13 @@
   if (filters && wide) filters.open = true;   // on a phone the filters fold away above the map
 
   var DISTRICT = [37.73, 112.47];            // 晋源区, until the boundaries have loaded
-  var map = L.map(element, {center: DISTRICT, zoom: 11});
+  var maxZoom = Number(data.tileMaxZoom) || 18;   // the cluster layer needs one even with no tiles to set it
+  var map = L.map(element, {center: DISTRICT, zoom: 11, maxZoom: maxZoom, zoomSnap: 0.25});
+  map.createPane('town-labels');   // above the boundaries, below the markers (map.css), so no name hides a count
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   if (data.tileUrl) {
     L.tileLayer(data.tileUrl, {attribution: data.tileAttribution || '', subdomains: data.tileSubdomains || 'abc',
-                               maxZoom: Number(data.tileMaxZoom) || 18}).addTo(map);
+                               maxZoom: maxZoom}).addTo(map);
   } else {
     element.classList.add('plain');
   }
@@ -28,12 +30,13 @@
     interactive: false,
     style: function (feature) { return {className: 'town' + (feature.properties.own ? ' own' : '')}; },
     onEachFeature: function (feature, layer) {
-      layer.bindTooltip(feature.properties.name, {permanent: true, direction: 'center', className: 'town-label'});
+      layer.bindTooltip(feature.properties.name, {permanent: true, direction: 'center', className: 'town-label',
+                                                  pane: 'town-labels'});
     }
   }).addTo(map);
   var markers = L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50,
                                       iconCreateFunction: clusterIcon}).addTo(map);
-  var heat = L.heatLayer([], {radius: 20, blur: 16, maxZoom: 15});
+  var heat = L.heatLayer([], {radius: 24, blur: 18, maxZoom: 15});
   L.control.layers(null, {'工单标记': markers, '热力图（反映密度）': heat, '镇街边界': towns},
                    {collapsed: !wide}).addTo(map);
 
@@ -107,7 +110,7 @@
   function drawTowns(collection) {
     towns.addData(collection);
     var bounds = towns.getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds, {padding: [8, 8]});
+    if (bounds.isValid()) map.fitBounds(bounds, {padding: [8, 8], animate: false});
   }
 
   function json(url) {
