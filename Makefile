@@ -104,7 +104,7 @@ lint: $(INSTALLED)
 	$(BIN)/mypy bot handlers models
 
 # For developers between changes: the suite without the tests marked slow (see pyproject.toml); `make test` runs all.
-test-fast: $(INSTALLED)
+test-fast: $(INSTALLED) vendor
 	$(BIN)/python -m pytest -q -m "not slow"
 
 # The same suite on a private PostgreSQL and Redis (tests/scale/services.sh installs, starts and always stops them),

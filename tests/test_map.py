@@ -9,7 +9,6 @@ from datetime import timedelta
 import prcoords
 import pytest
 from shapely.geometry import shape
-from sqlalchemy import update
 
 from bot.app import create_app
 from bot.config import MapSettings

@@ -10,16 +10,13 @@ import pytest
 from sqlalchemy import create_engine, insert, update
 
 from models import Ticket, TicketStatus, utcnow
+from tests import test_browser
 from tests.conftest import database_url
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    SHOTS,
-    browser,
-    fits_the_screen,
-    log_in,
-    portal,
-    report_through,
-)
+from tests.test_browser import SHOTS, fits_the_screen, log_in, report_through
 from tests.test_map import STATIC, inside
+
+# The browser tests' fixtures: Debian's Chromium, and `civicbot serve` with staff accounts.
+browser, portal = test_browser.browser, test_browser.portal
 
 pytestmark = pytest.mark.slow
 S = TicketStatus

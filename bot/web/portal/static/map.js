@@ -34,8 +34,17 @@
                                                   pane: 'town-labels'});
     }
   }).addTo(map);
-  var markers = L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50,
-                                      iconCreateFunction: clusterIcon}).addTo(map);
+  var drawn = null;   // what to say once every marker is in: thousands are added in chunks, the page stays live
+  var markers = L.markerClusterGroup({
+    chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50, iconCreateFunction: clusterIcon,
+    chunkProgress: function (processed, total) {
+      if (processed < total) {
+        summary.textContent = '正在绘制工单 ' + processed + ' / ' + total + '…';
+      } else if (drawn) {
+        drawn();
+      }
+    }
+  }).addTo(map);
   var heat = L.heatLayer([], {radius: 24, blur: 18, maxZoom: 15});
   L.control.layers(null, {'工单标记': markers, '热力图（反映密度）': heat, '镇街边界': towns},
                    {collapsed: !wide}).addTo(map);
@@ -94,17 +103,20 @@
       }));
       points.push([ticket[1], ticket[2]]);
     });
+    var words = '没有符合条件且有定位的工单';
+    if (body.tickets.length) words = '地图上 ' + body.tickets.length + ' 件工单' + (late ? '，其中超期 ' + late + ' 件' : '');
+    if (body.truncated) words += '（只显示最新的 ' + body.limit + ' 件）';
+    if (body.without_location) words += '；另有 ' + body.without_location + ' 件没有定位，未在图上显示';
+    drawn = function () {
+      summary.textContent = words + '。';
+      element.setAttribute('data-loaded', 'true');
+    };
     markers.addLayers(shown);
     heat.setLatLngs(points);
     markers.on('click', function (event) {
       L.popup({maxWidth: 240}).setLatLng(event.layer.getLatLng())
         .setContent(popupFor(event.layer.options.ticket, body)).openOn(map);
     });
-    var words = body.tickets.length ? '地图上 ' + body.tickets.length + ' 件工单' + (late ? '，其中超期 ' + late + ' 件' : '')
-                                    : '没有符合条件且有定位的工单';
-    if (body.truncated) words += '（只显示最新的 ' + body.limit + ' 件）';
-    if (body.without_location) words += '；另有 ' + body.without_location + ' 件没有定位，未在图上显示';
-    summary.textContent = words + '。';
   }
 
   function drawTowns(collection) {
@@ -124,7 +136,6 @@
   Promise.all([json(data.towns), json(data.points)]).then(function (loaded) {
     drawTowns(loaded[0]);
     drawTickets(loaded[1]);
-    element.setAttribute('data-loaded', 'true');
   }).catch(function (error) {
     summary.textContent = '地图数据加载失败，请刷新页面重试；如已退出登录，请重新登录。';
     summary.classList.add('error');
