@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SCALE_INSTALLED := $(VENV)/.installed-scale
 
-.PHONY: run test test-fast lint test-scale browser nginx documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean bench-places bench-scores bench-several bench-moderation
+.PHONY: run test test-fast lint test-scale browser nginx documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean bench-places bench-scores bench-several bench-moderation vendor bench-map
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ model: $(INSTALLED) config.toml
 demo-data: migrate model
 	$(BIN)/civicbot demo-data
 
-run: migrate model demo-data documents
+run: migrate model demo-data documents vendor
 	$(BIN)/civicbot serve
 
 bench-classify: model
@@ -63,6 +63,10 @@ bench-dialogues: model
 
 bench-places: $(INSTALLED)
 	$(BIN)/python bench/places.py
+
+# The map page and its data with 10,000 tickets (HQ and a department), median of 20.
+bench-map: $(INSTALLED) vendor
+	$(BIN)/python bench/map.py
 
 # Several problems in one message: single-problem reports of the corpus that would be split (aim: near 0).
 bench-several: model
@@ -90,7 +94,7 @@ valgrind:
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
-test: $(INSTALLED) browser nginx documents lint
+test: $(INSTALLED) browser nginx documents vendor lint
 	$(BIN)/python -m pytest -q
 
 # Style and types, part of `make test`: ruff over code, tests and benchmarks; mypy, strict on bot/cases,
@@ -100,15 +104,39 @@ lint: $(INSTALLED)
 	$(BIN)/mypy bot handlers models
 
 # For developers between changes: the suite without the tests marked slow (see pyproject.toml); `make test` runs all.
-test-fast: $(INSTALLED)
+test-fast: $(INSTALLED) vendor
 	$(BIN)/python -m pytest -q -m "not slow"
 
 # The same suite on a private PostgreSQL and Redis (tests/scale/services.sh installs, starts and always stops them),
 # then the load benchmark on them. The tests' status is the target's; a benchmark that breaks fails it too.
-test-scale: $(SCALE_INSTALLED) browser nginx documents wrk model
+test-scale: $(SCALE_INSTALLED) browser nginx documents vendor wrk model
 	tests/scale/services.sh sh -c '$(BIN)/python -m pytest -q; tests=$$?; \
 	  $(BIN)/python bench/load.py --database-url "$$CIVICBOT_BENCH_DATABASE_URL" \
 	    --queue redis --redis-url "$$CIVICBOT_BENCH_REDIS_URL" || [ $$tests -ne 0 ] || tests=1; exit $$tests'
+
+# The map's Leaflet and its cluster and heat plugins, at the versions and checksums package-lock.json pins, fetched
+# from the npm registry (`npm ci` checks each tarball's integrity) and copied into the portal's static files, which
+# the pages serve themselves: no CDN at run time. Again whenever the lock file changes.
+VENDOR := bot/web/portal/static/vendor
+VENDORED := $(VENDOR)/.vendored
+
+vendor: $(VENDORED)
+
+$(VENDORED): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; } || \
+	  { echo "make vendor: the map's Leaflet comes from the npm registry and needs npm: sudo apt-get install nodejs npm" >&2; exit 1; }
+	@npm ci --ignore-scripts --no-audit --no-fund --loglevel=error --fetch-retries=1 --fetch-timeout=30000 || \
+	  { echo "make vendor: could not fetch leaflet, leaflet.markercluster and leaflet.heat (pinned in package-lock.json)" \
+	    "from the npm registry: is the network up? The map page needs them." >&2; exit 1; }
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/leaflet $(VENDOR)/leaflet.markercluster $(VENDOR)/leaflet.heat
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images \
+	  node_modules/leaflet/LICENSE $(VENDOR)/leaflet/
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+	  node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css node_modules/leaflet.markercluster/MIT-LICENCE.txt \
+	  $(VENDOR)/leaflet.markercluster/
+	cp node_modules/leaflet.heat/dist/leaflet-heat.js node_modules/leaflet.heat/LICENSE $(VENDOR)/leaflet.heat/
+	touch $@
 
 # The portal's browser tests drive Debian's Chromium; Chinese text needs a CJK font.
 browser:
@@ -143,4 +171,4 @@ documents:
 	fi
 
 clean:
-	rm -rf var/ .pytest_cache
+	rm -rf var/ .pytest_cache node_modules $(VENDOR)

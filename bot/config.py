@@ -143,6 +143,20 @@ class PortalSettings(Section):
         return self
 
 
+class MapSettings(Section):
+    """The portal's map. With no tile_url the map draws the town boundaries and tickets on a plain background."""
+
+    # An XYZ tile template for Leaflet, e.g. 天地图's WMTS with a key (README: the map); empty: no tiles.
+    tile_url: str = ""
+    tile_attribution: str = ""                     # shown in the map's corner, as the provider's terms ask
+    tile_subdomains: str = "abc"                   # the {s} in tile_url (天地图: "01234567")
+    tile_max_zoom: int = Field(18, ge=1, le=22)
+    # The datum the tiles are drawn in. Stored points are GCJ-02 (as WeChat sends them); with wgs84 tiles (天地图,
+    # OpenStreetMap) the map shifts points and boundaries to WGS-84, or they sit a few hundred metres off.
+    tile_datum: Literal["gcj02", "wgs84"] = "gcj02"
+    max_points: int = Field(20_000, ge=1)          # the newest this many filtered tickets are drawn
+
+
 class ClassifierSettings(Section):
     model: Path = Path("var/classifier.npz")
     ask_below: float = Field(0.5, ge=0, le=1)      # below this confidence the resident picks from a menu
@@ -198,6 +212,7 @@ class Settings(Section):
     wecom: WeComSettings = WeComSettings()
     feedback: FeedbackSettings = FeedbackSettings()
     portal: PortalSettings = PortalSettings()
+    map: MapSettings = MapSettings()
     classifier: ClassifierSettings = ClassifierSettings()
     data: DataSettings = DataSettings()
     limits: LimitSettings = LimitSettings()

@@ -126,6 +126,13 @@ def test_more_image_hosts_can_be_allowed_for_a_map(tmp_path, database):
     assert img == ["'self'", "data:", "blob:", "https://tiles.example.cn"]
 
 
+def test_the_maps_tile_hosts_are_let_in_by_themselves(tmp_path, database):
+    tianditu = ("https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=KEY")
+    app = create_app(make_settings(tmp_path, database, map={"tile_url": tianditu, "tile_subdomains": "012"}))
+    img = policy_of(app.test_client().get("/portal/login"))["img-src"]
+    assert img[3:] == ["https://t0.tianditu.gov.cn", "https://t1.tianditu.gov.cn", "https://t2.tianditu.gov.cn"]
+
+
 @pytest.mark.slow
 def test_in_a_real_browser_the_portal_breaks_no_rule_of_its_policy_and_its_script_still_works(running_bot):
     """Chromium reports every resource the policy blocks; the queue's 全选本页 (now a static script) still counts."""

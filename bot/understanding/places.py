@@ -107,6 +107,11 @@ class PlaceResolver:
         self._points = [(name, latitude, longitude, gazetteer_towns.get(name))
                         for name, (latitude, longitude) in (points or {}).items()]
 
+    @property
+    def areas(self) -> list[TownArea]:
+        """The towns in catalogue order with their boundaries (GeoJSON, GCJ-02): the map draws them."""
+        return list(self._towns.values())
+
     def town_name(self, code: str | None) -> str | None:
         return self._towns[code].name if code in self._towns else None
 

@@ -7,10 +7,11 @@ speak plain HTTP to loopback) and knows nothing of which responses must not be s
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
 
-from bot.config import Settings
+from bot.config import MapSettings, Settings
 
 # Static files may be cached; everything else may name a resident, a place or a ticket.
 CACHEABLE_ENDPOINTS = frozenset({"portal.static"})
@@ -26,7 +27,7 @@ def csp_nonce() -> str:
 
 def content_security_policy(img_sources: tuple[str, ...] = (), style_nonce: str = "") -> str:
     """Only this server's own scripts, styles and fonts; images also from data: and blob: (photos shrunk in the
-    browser before upload) and from the hosts server.img_sources names (e.g. a map's tile server)."""
+    browser before upload) and from the map's tile hosts and those server.img_sources names."""
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
@@ -42,10 +43,21 @@ def content_security_policy(img_sources: tuple[str, ...] = (), style_nonce: str 
     return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
 
 
+def tile_sources(settings: MapSettings) -> tuple[str, ...]:
+    """The hosts the map's tiles come from (map.tile_url, its {s} spelled out), which the policy must let in."""
+    parts = urlsplit(settings.tile_url)
+    if not parts.scheme or not parts.netloc:
+        return ()
+    hosts = [parts.netloc.replace("{s}", sub) for sub in settings.tile_subdomains] if "{s}" in parts.netloc \
+        else [parts.netloc]
+    return tuple(dict.fromkeys(f"{parts.scheme}://{host}" for host in hosts))
+
+
 def install_security_headers(app: Flask, settings: Settings) -> None:
     """Add the headers to every response of this app."""
+    img_sources = settings.server.img_sources + tile_sources(settings.map)
     fixed = {
-        "Content-Security-Policy": content_security_policy(settings.server.img_sources),
+        "Content-Security-Policy": content_security_policy(img_sources),
         "X-Frame-Options": "DENY",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
@@ -59,8 +71,7 @@ def install_security_headers(app: Flask, settings: Settings) -> None:
     def _secure(response: Response) -> Response:
         response.headers.update(fixed)
         if "csp_nonce" in g:
-            response.headers["Content-Security-Policy"] = content_security_policy(settings.server.img_sources,
-                                                                                  g.csp_nonce)
+            response.headers["Content-Security-Policy"] = content_security_policy(img_sources, g.csp_nonce)
         if request.endpoint not in CACHEABLE_ENDPOINTS:
             response.headers["Cache-Control"] = "no-store"
             response.headers.pop("Expires", None)

@@ -11,7 +11,8 @@ from bot.infra.db import transaction
 from bot.web import services
 from models import Department, DepartmentKind, StaffAccount
 
-# Its own stylesheet and script as files under /portal/static/: the Content-Security-Policy allows no inline ones.
+# Its own stylesheets and scripts, Leaflet's too (vendored by `make vendor`), as files under /portal/static/: the
+# Content-Security-Policy allows no inline ones.
 bp = Blueprint("portal", __name__, template_folder="templates", static_folder="static", url_prefix="/portal")
 KEPT_FORM = "kept_form"   # the session's key for a refused form's typed values, kept across a new login
 
@@ -57,4 +58,4 @@ def hq_required(view):
 
 
 # Last, because these modules import bp from here; importing them registers their routes on bp.
-from bot.web.portal import auth, bulk, scoreboard, ticket_page, uploads, views, wechat_binding  # noqa: E402,F401
+from bot.web.portal import auth, bulk, map_page, scoreboard, ticket_page, uploads, views, wechat_binding  # noqa: E402,F401
