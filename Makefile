@@ -9,12 +9,12 @@ SCALE_INSTALLED := $(VENV)/.installed-scale
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,ocr]'
 	touch $(INSTALLED)
 
 # The PostgreSQL driver and the Redis client, for test-scale (and for deployments that use them).
 $(SCALE_INSTALLED): $(INSTALLED)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,postgres,redis]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,ocr,postgres,redis]'
 	touch $(SCALE_INSTALLED)
 
 config.toml:

@@ -394,3 +394,7 @@ def addition_summary(photos: int, words: str) -> str:
     """What a late addition holds, in a few words: 照片 2 张、文字说明."""
     parts = ([f"照片 {photos} 张"] if photos else []) + (["文字说明"] if words.strip() else [])
     return "、".join(parts) or "补充内容"
+
+
+# Told after a photo's job (bot/cases/photo_text.py): what OCR read, and a category proposed for a photo alone.
+NUMBERS_READ = "已从照片中识别出号码：{numbers}，将随您的反映一并转交处理部门。"

@@ -12,6 +12,7 @@ from models.department import (
 )
 from models.inbound import InboundMessage
 from models.notification import Notification, NotificationStatus
+from models.number import FlyerNumber, NumberSighting, NumberStatus, PhotoReading
 from models.photo import Photo, PhotoKind, PhotoStatus
 from models.resident import (
                                CategoryCorrection,
@@ -42,9 +43,9 @@ from models.wechat_token import WeChatToken
 
 __all__ = [
     "ApiToken", "Base", "Category", "CategoryCorrection", "CategorySource", "CoHandler", "CorrectionReview",
-    "Department", "DepartmentKind", "Draft", "DraftStatus", "ExtensionKind", "ExtensionRequest", "GazetteerEntry",
-    "Hold", "HoldEnd", "InboundMessage", "LocationSource", "Notification", "NotificationStatus", "Photo",
-    "PhotoKind", "PhotoStatus", "Priority", "Resident", "RoutingOverride", "Setting",
-    "StaffAccount", "StaffRole", "Step", "Ticket", "TicketCounter", "TicketEvent", "TicketRating", "TicketReporter",
-    "TicketStatus", "Town", "WeChatToken", "utcnow",
+    "Department", "DepartmentKind", "Draft", "DraftStatus", "ExtensionKind", "ExtensionRequest", "FlyerNumber",
+    "GazetteerEntry", "Hold", "HoldEnd", "InboundMessage", "LocationSource", "Notification", "NotificationStatus",
+    "NumberSighting", "NumberStatus", "Photo", "PhotoKind", "PhotoReading", "PhotoStatus", "Priority", "Resident",
+    "RoutingOverride", "Setting", "StaffAccount", "StaffRole", "Step", "Ticket", "TicketCounter", "TicketEvent",
+    "TicketRating", "TicketReporter", "TicketStatus", "Town", "WeChatToken", "utcnow",
 ]

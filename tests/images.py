@@ -77,3 +77,28 @@ def thirty_megabytes() -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG", compress_level=0)
     return out.getvalue()
+
+
+def cjk_font(size: int, bold: bool = False):
+    """A Chinese font at this size (Debian's fonts-noto-cjk, which `make test` installs)."""
+    from matplotlib import font_manager
+    from PIL import ImageFont
+
+    from bot.bulletin.fonts import cjk_font as chart_font
+    path = font_manager.findfont(chart_font(), fallback_to_default=False)
+    if bold:
+        path = path.replace("Regular", "Bold")
+    return ImageFont.truetype(path, size)
+
+
+def flyer(lines: list[str], size=(480, 360), background=(196, 188, 170)) -> Image.Image:
+    """A small flyer stuck on a wall: dark lines of text on a pale sheet."""
+    image = Image.new("RGB", size, background)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([30, 30, size[0] - 30, size[1] - 30], fill=(250, 248, 238))
+    y = 50
+    for index, line in enumerate(lines):
+        font = cjk_font(36 if index == 0 else 26, bold=index == 0)
+        draw.text((50, y), line, font=font, fill=(190, 20, 20) if index == 0 else (20, 20, 20))
+        y += 60 if index == 0 else 46
+    return image

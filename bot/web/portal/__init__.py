@@ -55,4 +55,4 @@ def hq_required(view):
 
 
 # Last, because these modules import bp from here; importing them registers their routes on bp.
-from bot.web.portal import auth, bulk, scoreboard, ticket_page, views  # noqa: E402,F401
+from bot.web.portal import auth, bulk, numbers, scoreboard, ticket_page, views  # noqa: E402,F401
