@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SCALE_INSTALLED := $(VENV)/.installed-scale
 
-.PHONY: run test test-fast lint test-scale browser documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean bench-places bench-scores bench-several bench-moderation
+.PHONY: run test test-fast lint test-scale browser documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean bench-places bench-scores bench-several bench-moderation bench-ocr
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ bench-feedback: $(INSTALLED)
 # The labelled resident dialogues (tests/dialogues/) replayed through the webhook: how many end as expected.
 bench-dialogues: model
 	$(BIN)/python bench/dialogues.py
+
+# Text in photos, on generated flyers (bench/flyers.py): numbers' recall and precision, time and memory per photo.
+bench-ocr: $(INSTALLED) browser
+	$(BIN)/python bench/ocr.py --count 200
 
 bench-places: $(INSTALLED)
 	$(BIN)/python bench/places.py

@@ -36,6 +36,7 @@ def app(wechat_settings):
     (["手机：１３８１２３４５６７８"], ["13812345678"]),                  # full-width digits
     (["电话:l38 l234 5678"], ["13812345678"]),                         # OCR's l for 1
     (["招聘 电话 138", "1234 5678"], ["13812345678"]),                 # split across two lines
+    (["热线：5175741", "2024年3月15日"], ["0351-5175741"]),             # a whole number is not joined to a date
     (["通下水道 0351-6012345"], ["0351-6012345"]),
     (["(0351)7654321 刻章"], ["0351-7654321"]),
     (["开锁 电话 6012345"], ["0351-6012345"]),                         # a local number after 电话
@@ -46,7 +47,10 @@ def app(wechat_settings):
     (["QQ：12345678 代开发票"], ["qq:12345678"]),
     (["电话13912345678 营业时间8:00-20:00 价格2000元"], ["13912345678"]),
     (["2023年12月5日 门牌 12号 ISO9001"], []),                          # dates, prices, house numbers: nothing
-    (["138123456789"], []),                                           # twelve digits is no mobile
+    (["☎ 813883152797"], ["13883152797"]),                             # the ☎ read as an 8
+    (["B175-3237-6178"], ["17532376178"]),
+    (["213812345678"], ["13812345678"]),
+    (["138123456789"], []),                                           # a mobile and one more digit: no mobile
     (["1381234567"], []),                                             # ten neither
 ])
 def test_numbers_are_found_as_flyers_print_them(lines, expected):

@@ -26,6 +26,9 @@ MAX_LOOKALIKES = 2   # in one run of digits; more, and the run is a word (ISO900
 # Separators printed between digit groups; OCR adds 一 (a long dash), ー, ~, 、 and dots.
 _SEPARATORS = str.maketrans({"一": "-", "ー": "-", "—": "-", "–": "-", "~": "-", "、": " ", "·": " ", "•": " ",
                              "．": ".", "_": "-"})
+# A ☎ or 📞 printed right before a mobile is often read as one more digit (8, 6, 0): twelve digits, of which the
+# last eleven are a mobile. No Chinese number has twelve digits beginning so, so the mobile is taken.
+_ICON_AND_MOBILE = re.compile(r"(?<![0-9])[0-9][ .\-]?(1[3-9][0-9](?:[ .\-]?[0-9]){8})(?![0-9])")
 _WECHAT = re.compile(r"(?:微\s*信|威\s*信|薇\s*信|徽\s*信|[Vv]\s*信|[Vv][Xx]|[Ww][Xx]|加\s*[Vv])\s*(?:号)?\s*[：:]?\s*"
                      r"([A-Za-z][-_A-Za-z0-9]{5,19})")
 _QQ = re.compile(r"(?:[Qq]{2}|扣扣|企鹅)\s*(?:号)?\s*[：:]?\s*([1-9][0-9]{4,10})(?![0-9])")
@@ -96,6 +99,11 @@ def _phones(text: str) -> list[tuple[int, int, str, str]]:
         filed = _filed(match.number)
         if filed:
             found.append((match.start, match.end, *filed))
+    for icon in _ICON_AND_MOBILE.finditer(text):
+        digits = re.sub(r"\D", "", icon.group(1))
+        if not any(s < icon.end(1) and icon.start(1) < e for s, e, _, _ in found) \
+                and phonenumbers.is_valid_number(phonenumbers.parse(digits, "CN")):
+            found.append((icon.start(1), icon.end(1), digits, MOBILE))
     for cue in _LOCAL.finditer(text):
         digits = re.sub(r"\D", "", cue.group(1))
         local = phonenumbers.parse("0" + HOME_AREA_CODE + digits, "CN")
@@ -127,13 +135,16 @@ def find_numbers(lines: Sequence[str]) -> list[FoundNumber]:
         for start, end, value, kind in _phones(text):
             if not any(s <= start < e for s, e, _, k in ids if k == QQ):  # a QQ number is not a landline
                 keep(value, kind, (index,), text[start:end])
-    # A number broken over two lines: read each line's end with the next one's start.
+    # A number broken over two lines: read each line's end with the next one's start. Digits that already made a
+    # whole number on their own line (热线：5175741 above 2024年…) are not joined to more.
     for index in range(len(plain) - 1):
         first, second = plain[index].rstrip(), plain[index + 1].lstrip()
         if not (first[-1:].isdigit() and second[:1].isdigit()):
             continue
+        taken = [(s, e) for s, e, _, _ in _phones(first)]
+        taken += [(s + len(first), e + len(first)) for s, e, _, _ in _phones(second)]
         joined = first + second
         for start, end, value, kind in _phones(joined):
-            if start < len(first) < end:
+            if start < len(first) < end and not any(s < end and start < e for s, e in taken):
                 keep(value, kind, (index, index + 1), joined[start:end])
     return list(found.values())
