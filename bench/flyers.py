@@ -98,7 +98,7 @@ def number_lines(rng: random.Random) -> tuple[list[str], list[str], str]:
         return [rng.choice(["电话：", "电话 ", "热线："]) + n], [f"0351-{n}"], layout
     if layout == "hotline":
         head = rng.choice(["400", "800"])
-        a, b = "".join(rng.choice(string.digits) for _ in range(3)), "".join(rng.choice(string.digits) for _ in range(4))
+        a, b = ("".join(rng.choice(string.digits) for _ in range(size)) for size in (3, 4))
         return [rng.choice(["全国热线：", "客服 ", ""]) + f"{head}-{a}-{b}"], [f"{head}-{a}-{b}"], layout
     if layout == "wechat":
         ident = rng.choice(string.ascii_lowercase) + "".join(rng.choice(string.ascii_lowercase + string.digits)

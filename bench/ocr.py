@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.flyers import flyer  # noqa: E402
-from bot.config import OcrSettings  # noqa: E402
-from bot.photos.cleaning import clean_image  # noqa: E402
-from bot.photos.ocr import ocr_available, read_text  # noqa: E402
-from bot.understanding.phone_numbers import find_numbers  # noqa: E402
+from bench.flyers import flyer
+from bot.config import OcrSettings
+from bot.photos.cleaning import clean_image
+from bot.photos.ocr import ocr_available, read_text
+from bot.understanding.phone_numbers import find_numbers
 
 
 def rss_mb() -> float:
