@@ -395,6 +395,6 @@ def addition_summary(photos: int, words: str) -> str:
     parts = ([f"照片 {photos} 张"] if photos else []) + (["文字说明"] if words.strip() else [])
     return "、".join(parts) or "补充内容"
 
-
-# Told after a photo's job (bot/cases/photo_text.py): what OCR read, and a category proposed for a photo alone.
-NUMBERS_READ = "已从照片中识别出号码：{numbers}，将随您的反映一并转交处理部门。"
+NUMBERS_READ = "已从照片中识别出号码：{numbers}，将随您的反映一并转交处理部门。"  # after a photo's job (bot/cases/photo_text.py)
+PHOTO_PROPOSAL = "这张照片像是【{category}】：照片上有号码 {numbers} 和“{trades}”字样。是这个问题吗？回复 1 是，回复 2 不是；也可以直接用文字说明问题。"
+PHOTO_DESCRIPTION = "（据照片）{category}：{text}"  # a photo alone, its category confirmed: the ticket's description

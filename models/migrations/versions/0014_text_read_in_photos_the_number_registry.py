@@ -1,7 +1,8 @@
 """text read in photos, the number registry
 
 The text OCR read in each photo (photo_readings), and each phone number or id printed on flyers
-(flyer_numbers, with the status staff set) with the photos it was read in (number_sightings).
+(flyer_numbers, with the status staff set) with the photos it was read in (number_sightings); a draft of a
+photo alone keeps what its text says (drafts.photo_proposal) for the resident to confirm.
 The lead rechains this after the migrations of the branches merged before it (0013).
 
 Revision ID: 0014
@@ -51,6 +52,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_number_sightings_seen_at'), ['seen_at'], unique=False)
         batch_op.create_index('uq_number_sightings_number_photo', ['number_id', 'photo_id'], unique=True)
 
+    with op.batch_alter_table('drafts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('photo_proposal', sa.Text(), nullable=False, server_default=''))
+
     op.create_table('photo_readings',
     sa.Column('photo_id', sa.Integer(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
@@ -63,6 +67,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('drafts', schema=None) as batch_op:
+        batch_op.drop_column('photo_proposal')
     op.drop_table('photo_readings')
     with op.batch_alter_table('number_sightings', schema=None) as batch_op:
         batch_op.drop_index('uq_number_sightings_number_photo')
