@@ -187,6 +187,36 @@ def flyer(rng: random.Random, size: tuple[int, int] = (800, 600)) -> Flyer:
     return Flyer(Image.open(io.BytesIO(out.getvalue())).convert("RGB"), numbers, layout, hard)
 
 
+SIGNS = [   # text residents' photos show that is no flyer: shop signs (some with a phone), notices, slogans
+    (["幸福超市", "营业时间 8:00-22:00"], False), (["晋源区人民政府", "晋祠路188号"], False),
+    (["订餐电话 {mobile}", "老王面馆"], True), (["禁止乱扔垃圾", "违者罚款200元"], False),
+    (["创建全国文明城市", "人人参与 人人共享"], False), (["家电维修部", "电话：{mobile}"], True),
+    (["停车场 入口", "收费标准 每小时5元"], False), (["小心地滑"], False),
+    (["新店开业 全场八折", "地址：康乐街12号"], False),
+    (["联通营业厅", "客服热线 10010"], False), (["花塔村村民委员会"], False),
+]
+
+
+def sign(rng: random.Random, size: tuple[int, int] = (800, 600)) -> Flyer:
+    """A photo with text that is not an illegal flyer: a shop sign or a notice board (the label: no proposal)."""
+    lines, has_number = rng.choice(SIGNS)
+    numbers = [mobile(rng)] if has_number else []
+    text = [line.format(mobile=numbers[0]) if has_number else line for line in lines]
+    photo = background(rng, size)
+    board = Image.new("RGB", (size[0] - 80, 90 + 70 * len(text)), rng.choice([(180, 20, 20), (20, 60, 150),
+                                                                             (240, 240, 235), (0, 100, 60)]))
+    draw = ImageDraw.Draw(board)
+    ink = (255, 255, 255) if board.getpixel((0, 0))[0] < 200 else (20, 20, 20)
+    for index, line in enumerate(text):
+        draw.text((30, 30 + 70 * index), line, font=font(rng, 56 if index == 0 else 36), fill=ink)
+    photo.paste(board, (40, rng.randint(20, size[1] - board.height - 20)))
+    if rng.random() < 0.5:
+        photo = perspective(photo, rng)
+    out = io.BytesIO()
+    photo.save(out, "JPEG", quality=rng.randint(40, 90))
+    return Flyer(Image.open(io.BytesIO(out.getvalue())).convert("RGB"), numbers, "sign")
+
+
 def perspective(image: Image.Image, rng: random.Random) -> Image.Image:
     """The same picture seen a little from the side."""
     w, h = image.size
