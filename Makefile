@@ -61,9 +61,11 @@ bench-feedback: $(INSTALLED)
 bench-dialogues: model
 	$(BIN)/python bench/dialogues.py
 
-# Text in photos, on generated flyers (bench/flyers.py): numbers' recall and precision, time and memory per photo.
+# Text in photos, on generated flyers and signs (bench/flyers.py): numbers' recall and precision, the category
+# proposed for a photo alone, time and memory per photo; then faces and plates blurred (about 8 minutes in all).
 bench-ocr: $(INSTALLED) browser
 	$(BIN)/python bench/ocr.py --count 200
+	$(BIN)/python bench/redaction.py --plates 60 --faces 100
 
 bench-places: $(INSTALLED)
 	$(BIN)/python bench/places.py
