@@ -40,7 +40,8 @@ def plate(text: str, height: int, green: bool) -> Image.Image:
     image = Image.new("RGB", (width, height), (120, 220, 140) if green else (20, 60, 200))
     draw = ImageDraw.Draw(image)
     draw.rectangle([2, 2, width - 3, height - 3], outline=(30, 30, 30) if green else (240, 240, 240), width=2)
-    font = ImageFont.truetype(str(FONT_DIR / "NotoSansCJK-Bold.ttc"), int(height * 0.5), index=SC_FACE)
+    font = ImageFont.truetype(str(FONT_DIR / "NotoSansCJK-Bold.ttc"), int(height * (0.42 if green else 0.5)),
+                              index=SC_FACE)
     draw.text(((width - draw.textlength(text, font=font)) / 2, height * 0.18), text, font=font,
               fill=(10, 10, 10) if green else (250, 250, 250))
     return image
