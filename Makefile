@@ -5,16 +5,16 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SCALE_INSTALLED := $(VENV)/.installed-scale
 
-.PHONY: run test test-fast lint test-scale browser nginx documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean bench-places bench-scores bench-several bench-moderation vendor bench-map
+.PHONY: run test test-fast lint test-scale browser nginx documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean bench-places bench-scores bench-several bench-moderation vendor bench-map bench-ocr
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,ocr]'
 	touch $(INSTALLED)
 
 # The PostgreSQL driver and the Redis client, for test-scale (and for deployments that use them).
 $(SCALE_INSTALLED): $(INSTALLED)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,postgres,redis]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,ocr,postgres,redis]'
 	touch $(SCALE_INSTALLED)
 
 config.toml:
@@ -60,6 +60,12 @@ bench-feedback: $(INSTALLED)
 # The labelled resident dialogues (tests/dialogues/) replayed through the webhook: how many end as expected.
 bench-dialogues: model
 	$(BIN)/python bench/dialogues.py
+
+# Text in photos, on generated flyers and signs (bench/flyers.py): numbers' recall and precision, the category
+# proposed for a photo alone, time and memory per photo; then faces and plates blurred (about 8 minutes in all).
+bench-ocr: $(INSTALLED) browser
+	$(BIN)/python bench/ocr.py --count 200
+	$(BIN)/python bench/redaction.py --plates 60 --faces 100
 
 bench-places: $(INSTALLED)
 	$(BIN)/python bench/places.py

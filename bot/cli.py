@@ -15,6 +15,7 @@ import click
 from sqlalchemy import func, select
 
 from bot.cli_demo import demo_data
+from bot.cli_numbers import numbers
 from bot.cli_report import report
 from bot.cli_staff import staff
 from bot.cli_support import catalogue_or_exit as _catalogue
@@ -49,6 +50,7 @@ def main(config_file: str | None) -> None:
 main.add_command(report)   # bot/cli_report.py: HQ's 创城工作通报 as Word and PDF
 main.add_command(demo_data)   # bot/cli_demo.py: weeks of demo tickets for the demo portal
 main.add_command(staff)   # bot/cli_staff.py: portal accounts, their WeChat and WeCom
+main.add_command(numbers)   # bot/cli_numbers.py: the registry of numbers read on flyers
 
 
 @main.command("migrate")
@@ -120,10 +122,12 @@ def serve(no_worker: bool) -> None:
 def worker() -> None:
     """Run queued jobs (fetching, notifications) until stopped."""
     from bot.infra.observability import configure_logging
+    from bot.photos.ocr import announce
     from bot.tasks import JobQueue
 
     settings = _settings()
     configure_logging(settings.logging.level)
+    announce(settings.ocr)
     JobQueue(settings).run_worker(settings.queue.workers)
 
 

@@ -83,6 +83,13 @@ class MediaSettings(Section):
     link_hours: int = 72                           # how long a resident's photo link works
 
 
+class OcrSettings(Section):
+    enabled: bool = True                           # read text in residents' photos (needs the `ocr` extra)
+    threads: int = Field(1, ge=1)                  # onnxruntime threads per photo; × queue.workers ≤ the cores
+    # The categories whose photos' phone numbers go into the number registry (违法小广告).
+    number_categories: tuple[str, ...] = ("illegal_ads",)
+
+
 class DeadlineSettings(Section):
     warn_hours: float = 4                          # tickets due within this long are flagged "due soon"
     check_minutes: int = Field(5, ge=1, le=59)     # how often the job worker checks deadlines
@@ -205,6 +212,7 @@ class Settings(Section):
     queue: QueueSettings = QueueSettings()
     conversation: ConversationSettings = ConversationSettings()
     media: MediaSettings = MediaSettings()
+    ocr: OcrSettings = OcrSettings()
     deadlines: DeadlineSettings = DeadlineSettings()
     workflow: WorkflowSettings = WorkflowSettings()
     notifications: NotificationSettings = NotificationSettings()

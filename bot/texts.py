@@ -116,6 +116,7 @@ NOTICES = {
     "reopened": "您反映的问题（编号 {number}）已重新交办处理，我们会继续跟进。",
     "closed": "您反映的问题（编号 {number}）已办结。感谢您对文明城市建设的支持！",
     "reply": "关于您反映的问题（编号 {number}），答复如下：{note}",
+    "review": "关于您反映的问题（编号 {number}）：另有反映同一问题的市民表示仍未解决，已交区创城指挥部复核，结果会告诉您。",
 }
 
 
@@ -378,9 +379,6 @@ RATED_OTHERS_TO_ANSWER = ("感谢您的评价，已记录！同一问题还有�
 
 REASON_NOTED = "已收到您的意见，已记入工单 {number}，区创城指挥部和承办部门都能看到。"
 
-NOTICES["review"] = ("关于您反映的问题（编号 {number}）：另有反映同一问题的市民表示仍未解决，"
-                     "已交区创城指挥部复核，结果会告诉您。")
-
 OFFER_ADDITION = ("这是要补充到刚提交的工单 {number} 吗？\n回复 1 补充到该工单（{what}）\n"
                   "回复 2 作为一条新的反映")
 
@@ -395,3 +393,8 @@ def addition_summary(photos: int, words: str) -> str:
     """What a late addition holds, in a few words: 照片 2 张、文字说明."""
     parts = ([f"照片 {photos} 张"] if photos else []) + (["文字说明"] if words.strip() else [])
     return "、".join(parts) or "补充内容"
+
+
+NUMBERS_READ = "已从照片中识别出号码：{numbers}，将随您的反映一并转交处理部门。"  # after a photo's job (bot/cases/photo_text.py)
+PHOTO_PROPOSAL = "这张照片像是【{category}】：照片上有号码 {numbers} 和“{trades}”字样。是这个问题吗？回复 1 是，回复 2 不是；也可以直接用文字说明问题。"
+PHOTO_DESCRIPTION = "（据照片）{category}：{text}"  # a photo alone, its category confirmed: the ticket's description

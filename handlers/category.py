@@ -78,9 +78,13 @@ def _settle(turn: Turn, code: str) -> Reply:
     """Record the resident's category (a label for training once reviewed) and carry on collecting."""
     draft = turn.draft
     assert draft is not None
-    turn.session.add(CategoryCorrection(draft_id=draft.id, text=draft.description, predicted_code=draft.category_code,
-                                        predicted_confidence=draft.category_confidence, chosen_code=code,
-                                        created_at=turn.now))
+    if draft.description.strip():   # a label for training: words the resident wrote, and what they meant
+        turn.session.add(CategoryCorrection(draft_id=draft.id, text=draft.description,
+                                            predicted_code=draft.category_code,
+                                            predicted_confidence=draft.category_confidence, chosen_code=code,
+                                            created_at=turn.now))
+    elif draft.photo_proposal and code != "other":
+        draft.description = draft.photo_proposal   # a photo alone: its text, now confirmed, describes the problem
     draft.category_code = code
     draft.category_confidence = 1.0
     draft.category_source = CategorySource.RESIDENT

@@ -12,6 +12,7 @@ from models.department import (
 )
 from models.inbound import InboundMessage
 from models.notification import Notification, NotificationStatus
+from models.number import FlyerNumber, NumberSighting, NumberStatus, PhotoReading
 from models.photo import Photo, PhotoKind, PhotoStatus
 from models.resident import (
                                CategoryCorrection,
@@ -45,8 +46,9 @@ from models.wechat_token import WeChatToken
 __all__ = [
     "ApiToken", "Base", "BindAttempt", "BindCode", "Category", "CategoryCorrection", "CategorySource", "CoHandler",
     "CorrectionReview", "Department", "DepartmentKind", "Draft", "DraftStatus", "ExtensionKind", "ExtensionRequest",
-    "GazetteerEntry", "Hold", "HoldEnd", "InboundMessage", "LocationSource", "Notification", "NotificationStatus",
-    "Photo", "PhotoKind", "PhotoStatus", "Priority", "Resident", "RoutingOverride", "Setting", "SharedState",
-    "StaffAccount", "StaffChannel", "StaffNotice", "StaffNoticeStatus", "StaffRole", "Step", "Ticket",
-    "TicketCounter", "TicketEvent", "TicketRating", "TicketReporter", "TicketStatus", "Town", "WeChatToken", "utcnow",
+    "FlyerNumber", "GazetteerEntry", "Hold", "HoldEnd", "InboundMessage", "LocationSource", "Notification",
+    "NotificationStatus", "NumberSighting", "NumberStatus", "Photo", "PhotoKind", "PhotoReading", "PhotoStatus",
+    "Priority", "Resident", "RoutingOverride", "Setting", "SharedState", "StaffAccount", "StaffChannel",
+    "StaffNotice", "StaffNoticeStatus", "StaffRole", "Step", "Ticket", "TicketCounter", "TicketEvent",
+    "TicketRating", "TicketReporter", "TicketStatus", "Town", "WeChatToken", "utcnow",
 ]

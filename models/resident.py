@@ -88,6 +88,8 @@ class Draft(Base):
     category_confidence: Mapped[float] = mapped_column(default=0.0)
     category_source: Mapped[CategorySource] = mapped_column(enum_column(CategorySource), default=CategorySource.MODEL)
     menu: Mapped[list[str]] = mapped_column(JSON, default=list)  # category codes of the last numbered menu shown
+    # A photo alone, whose text proposed the category (bot/cases/photo_text.py): the description a "1" takes.
+    photo_proposal: Mapped[str] = mapped_column(Text, default="")
     latitude: Mapped[float | None] = mapped_column(nullable=True)
     longitude: Mapped[float | None] = mapped_column(nullable=True)
     location_label: Mapped[str] = mapped_column(String(200), default="")

@@ -86,3 +86,51 @@ def thirty_megabytes() -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG", compress_level=0)
     return out.getvalue()
+
+
+def cjk_font(size: int, bold: bool = False):
+    """A Chinese font at this size (Debian's fonts-noto-cjk, which `make test` installs)."""
+    from matplotlib import font_manager
+    from PIL import ImageFont
+
+    from bot.bulletin.fonts import cjk_font as chart_font
+    path = font_manager.findfont(chart_font(), fallback_to_default=False)
+    if bold:
+        path = path.replace("Regular", "Bold")
+    return ImageFont.truetype(path, size)
+
+
+def flyer(lines: list[str], size=(480, 360), background=(196, 188, 170)) -> Image.Image:
+    """A small flyer stuck on a wall: dark lines of text on a pale sheet."""
+    image = Image.new("RGB", size, background)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([30, 30, size[0] - 30, size[1] - 30], fill=(250, 248, 238))
+    y = 50
+    for index, line in enumerate(lines):
+        font = cjk_font(36 if index == 0 else 26, bold=index == 0)
+        draw.text((50, y), line, font=font, fill=(190, 20, 20) if index == 0 else (20, 20, 20))
+        y += 60 if index == 0 else 46
+    return image
+
+
+def plate(text: str = "晋A·12345", height: int = 56, green: bool = False) -> Image.Image:
+    """A Chinese licence plate: white on blue, or black on green (new-energy vehicles)."""
+    width = int(height * (3.4 if green else 3.14))
+    image = Image.new("RGB", (width, height), (120, 220, 140) if green else (20, 60, 200))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([2, 2, width - 3, height - 3], outline=(30, 30, 30) if green else (240, 240, 240), width=2)
+    font = cjk_font(int(height * 0.5), bold=True)
+    draw.text(((width - draw.textlength(text, font=font)) / 2, height * 0.18), text, font=font,
+              fill=(10, 10, 10) if green else (250, 250, 250))
+    return image
+
+
+def street_with_a_face_and_a_plate(face: Image.Image) -> Image.Image:
+    """A street: a person (the face given) beside a red car with a blue plate; grey road, a wall."""
+    image = scene(5, (800, 600))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 380, 800, 600], fill=(110, 110, 115))
+    draw.rectangle([380, 300, 760, 500], fill=(190, 30, 30))
+    image.paste(plate(), (480, 430))
+    image.paste(face.resize((220, 220)), (60, 60))
+    return image

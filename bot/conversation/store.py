@@ -85,6 +85,7 @@ class DraftState(Row):
     category_confidence: float = 0.0
     category_source: CategorySource = CategorySource.MODEL
     menu: list[str] = field(default_factory=list)
+    photo_proposal: str = ""            # what a photo alone says: the description once its category is confirmed
     latitude: float | None = None
     longitude: float | None = None
     location_label: str = ""
@@ -148,7 +149,7 @@ def start_draft(connection: Connection, resident_id: int, now: datetime) -> Draf
     """A new open draft for the resident (the unique index allows one open draft each)."""
     values = {"resident_id": resident_id, "status": DraftStatus.OPEN, "step": Step.COLLECTING, "description": "",
               "category_code": None, "category_confidence": 0.0, "category_source": CategorySource.MODEL,
-              "menu": [], "latitude": None, "longitude": None, "location_label": "",
+              "menu": [], "photo_proposal": "", "latitude": None, "longitude": None, "location_label": "",
               "location_source": LocationSource.NONE, "place_text": "", "town_code": None,
               "created_at": now, "updated_at": now}
     draft_id = connection.execute(DRAFTS.insert().returning(DRAFTS.c.id), values).scalar_one()

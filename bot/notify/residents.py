@@ -13,6 +13,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from bot.config import Settings
 from bot.infra.db import transaction
+from bot.photos.redaction import public_copy
 from models import Notification, NotificationStatus, Photo, Resident, Ticket, utcnow
 
 log = logging.getLogger(__name__)
@@ -65,9 +66,11 @@ def _claim(sessions, now: datetime) -> list[tuple]:
 
 def _send(api, storage, settings: Settings, openid: str, text: str, photo_key: str, number: str) -> tuple[str, str]:
     try:
+        # The after-photo leaves the department: faces and plates blurred (bot/photos/redaction.py).
+        photo = public_copy(storage, photo_key, settings.ocr) if photo_key else b""
         api.message.send_text(openid, text)
-        if photo_key:
-            uploaded = api.media.upload("image", ("after.jpg", io.BytesIO(storage.get(photo_key)), "image/jpeg"))
+        if photo:
+            uploaded = api.media.upload("image", ("after.jpg", io.BytesIO(photo), "image/jpeg"))
             api.message.send_image(openid, uploaded["media_id"])
         return "sent", ""
     except WeChatClientException as exc:

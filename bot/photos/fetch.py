@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from wechatpy.exceptions import WeChatClientException
 
 from bot import texts
+from bot.cases.photo_text import do_take_reading
 from bot.config import MediaSettings, Settings
 from bot.infra.db import transaction
 from bot.photos.cleaning import ImageRefused, clean_image, wgs84_to_gcj02
 from bot.photos.copies import do_fill_copies
+from bot.photos.ocr import read_text
 from bot.photos.pic_url import PicUrlGone, UnsafePicUrl, by_pic_url, download
 from bot.photos.storage import MediaStorage, store_photo
 from bot.understanding.places import PlaceResolver
@@ -79,6 +81,7 @@ def fetch_photo(photo_id: int, *, api, storage: MediaStorage, sessions: sessionm
     display_key, thumbnail_key = store_photo(storage, photo_id, clean.display, clean.thumbnail)
     tell = ""
     resolver = places() if clean.gps_wgs84 else None  # before the transaction: it reads the catalogue itself
+    reading = read_text(clean.display, settings.ocr)   # slow (about a second): before the transaction too
     with transaction(sessions) as session:
         # The resident's row lock first, as the webhook takes it: a location they share at this very moment
         # is read here, not overwritten by the photo's (on PostgreSQL the draft read would otherwise be the
@@ -93,6 +96,8 @@ def fetch_photo(photo_id: int, *, api, storage: MediaStorage, sessions: sessionm
             assert resolver is not None  # made above whenever the photo has GPS
             photo.gps_latitude, photo.gps_longitude = wgs84_to_gcj02(*clean.gps_wgs84)
             tell = _place_draft_from_photo(photo, resolver, session=session)
+        if reading is not None:
+            tell = "\n".join(filter(None, [tell, do_take_reading(photo, reading, settings.ocr, session=session)]))
         do_fill_copies(photo, session=session)
     return PhotoOutcome("stored", tell, openid)
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort
 
 from bot.cases.lookups import department_may_see
+from bot.cases.numbers import read_lines
 from bot.config import Settings
 from bot.infra.db import transaction
+from bot.photos.redaction import public_copy
 from bot.web import services
 from bot.web.api import authorised_department
-from models import Photo, PhotoStatus, Ticket
+from models import Photo, PhotoReading, PhotoStatus, Ticket
 
 bp = Blueprint("photos", __name__)
 VARIANTS = {"display": "display_key", "thumbnail": "thumbnail_key"}
@@ -39,11 +41,18 @@ def for_department(photo_id: int, variant: str):
 
 @bp.get("/r/photo/<token>/<variant>")
 def for_resident(token: str, variant: str):
+    """A resident's copy: faces and plates blurred, as in every copy that leaves the departments."""
     photo_id = services().signer.check(token, "photo")
     if photo_id is None:
         abort(404)
     with transaction(services().sessions) as session:
-        return image_response(_stored(session.get(Photo, photo_id), variant))
+        photo = session.get(Photo, photo_id)
+        _stored(photo, variant)   # 404 unless stored
+        assert photo is not None
+        lines = read_lines(photo.id, session=session) if session.get(PhotoReading, photo.id) else None
+        key = photo.display_key
+    return image_response(public_copy(services().storage, key, services().settings.ocr, lines=lines,
+                                      thumbnail=variant == "thumbnail"))
 
 
 def resident_photo_url(settings: Settings, signer, photo_id: int, variant: str = "display") -> str:

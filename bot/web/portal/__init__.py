@@ -58,4 +58,14 @@ def hq_required(view):
 
 
 # Last, because these modules import bp from here; importing them registers their routes on bp.
-from bot.web.portal import auth, bulk, map_page, scoreboard, ticket_page, uploads, views, wechat_binding  # noqa: E402,F401
+from bot.web.portal import (  # noqa: E402,F401
+    auth,
+    bulk,
+    map_page,
+    numbers,
+    scoreboard,
+    ticket_page,
+    uploads,
+    views,
+    wechat_binding,
+)
