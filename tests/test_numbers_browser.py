@@ -13,13 +13,13 @@ from bot.simulator.fake_wechat_api import FakeWeChat
 from tests import images
 from tests.conftest import HUATA_VILLAGE
 from tests.support import TOKEN, report, ticket_number
-from tests.test_browser import SHOTS, browser, fits_the_screen, log_in, portal  # noqa: F401  (fixtures)
+from tests.test_browser import SHOTS, fits_the_screen, log_in
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not ocr.ocr_available(ocr.OcrSettings()), reason="the ocr extra is not installed")]
 
 
-def test_a_flyers_number_reaches_the_registry_on_a_phone(portal, browser):  # noqa: F811
+def test_a_flyers_number_reaches_the_registry_on_a_phone(portal, browser):
     api = FakeWeChat(app_id=None, port=portal.api_port)   # WeChat's API, from which the job worker fetches
     try:
         api.add_media("m-flyer", images.jpeg(images.flyer(["专业办证 刻章", "电话：159-3510-1234", "微信同号"])))

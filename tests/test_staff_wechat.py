@@ -2,6 +2,7 @@
 dispatch, 督办 and deadlines through the outbox (WeChat, with its 48-hour rule, and 企业微信)."""
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -11,7 +12,7 @@ from sqlalchemy import select, update
 from bot.app import create_app
 from models import BindCode, Draft, Photo, PhotoKind, StaffNotice, Ticket, TicketEvent, utcnow
 from tests import images
-from tests.conftest import Resident, make_settings
+from tests.conftest import HUATA_VILLAGE, Resident, make_settings
 from tests.support import (
     add_staff,
     civicbot,
@@ -24,6 +25,7 @@ from tests.support import (
     status_of,
     ticket_number,
 )
+from tests.test_evidence import caption, exif_point
 
 CODE = re.compile(r"绑定 (\d{6})")
 
@@ -167,6 +169,20 @@ def test_a_staff_member_works_a_ticket_by_chat_with_an_after_photo(app, fake_wec
     page = logged_in(app, "hq").page(f"/portal/tickets/{number}").get_data(as_text=True)
     assert "（微信）" in page
     assert number not in phone.says("我的待办")
+
+
+def test_an_after_photo_sent_by_chat_is_judged_for_hq_like_one_from_the_portal(app, fake_wechat):
+    """Where and when its EXIF says it was taken reach the ticket page: 800 m off and before the dispatch."""
+    phone = phone_of(app, "chen")
+    number = ticket_number(report(Resident(app, "o-far"), category="占道经营", at=HUATA_VILLAGE, label="花塔村"))
+    phone.says(f"接单 {number}")
+    phone.says(f"办结 {number} 已清理")
+    earlier = (utcnow() + timedelta(hours=8) - timedelta(days=2)).strftime("%Y:%m:%d %H:%M:%S")   # Beijing time
+    fake_wechat.add_media("after-far", images.jpeg(**exif_point(800), taken=earlier))
+    send_photo(phone, "after-far")
+    assert status_of(app.extensions["civicbot"].sessions, number) == "resolved"
+    words = caption(html.unescape(logged_in(app, "hq").page(f"/portal/tickets/{number}").get_data(as_text=True)))
+    assert re.search(r"距反映位置约 (79\d|80\d) 米，超过 200 米", words) and "早于派遣" in words
 
 
 def test_a_photo_that_cannot_be_fetched_asks_for_another_and_the_resolution_waits(app, fake_wechat):

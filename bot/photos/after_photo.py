@@ -15,7 +15,7 @@ from bot.cases.by_chat import do_resolve_with_photo
 from bot.catalogue.snapshot import CatalogueSnapshot
 from bot.config import Settings
 from bot.infra.db import transaction
-from bot.photos.cleaning import ImageRefused, clean_image
+from bot.photos.cleaning import ImageRefused, clean_image, wgs84_to_gcj02
 from bot.photos.fetch import EXPIRED_MEDIA, PIC_URL_TIMEOUT_SECONDS, PhotoOutcome, TryAgain
 from bot.photos.pic_url import PicUrlGone, UnsafePicUrl, by_pic_url, download
 from bot.photos.storage import MediaStorage, store_photo
@@ -65,7 +65,9 @@ def resolve_with_photo(photo_id: int, *, api, storage: MediaStorage, sessions: s
         photo = session.get_one(Photo, photo_id)
         photo.status, photo.display_key, photo.thumbnail_key = PhotoStatus.STORED, display_key, thumbnail_key
         photo.width, photo.height, photo.source_format = clean.width, clean.height, clean.source_format
-        photo.phash, photo.taken_at, photo.processed_at, photo.note = clean.phash, clean.taken_at, utcnow(), ""
+        photo.phash, photo.taken_at, photo.processed_at, photo.note = clean.phash, clean.taken_at_utc, utcnow(), ""
+        if clean.gps_wgs84:   # where it was taken: HQ's evidence check (bot/cases/evidence.py), as for the portal's
+            photo.gps_latitude, photo.gps_longitude = wgs84_to_gcj02(*clean.gps_wgs84)
         staff = session.get_one(StaffAccount, staff_id)
         outcome = do_resolve_with_photo(staff, photo, now=utcnow(), session=session, catalogue=snapshot)
     if outcome is None:
