@@ -15,6 +15,7 @@ import click
 from sqlalchemy import func, select
 
 from bot.cli_demo import demo_data
+from bot.cli_media import media
 from bot.cli_numbers import numbers
 from bot.cli_report import report
 from bot.cli_staff import staff
@@ -51,6 +52,7 @@ main.add_command(report)   # bot/cli_report.py: HQ's 创城工作通报 as Word 
 main.add_command(demo_data)   # bot/cli_demo.py: weeks of demo tickets for the demo portal
 main.add_command(staff)   # bot/cli_staff.py: portal accounts, their WeChat and WeCom
 main.add_command(numbers)   # bot/cli_numbers.py: the registry of numbers read on flyers
+main.add_command(media)   # bot/cli_media.py: the sweep of orphaned media files
 
 
 @main.command("migrate")
