@@ -103,11 +103,13 @@ wrk:
 test: $(INSTALLED) browser nginx documents vendor lint
 	$(BIN)/python -m pytest -q
 
-# Style and types, part of `make test`: ruff over code, tests and benchmarks; mypy, strict on bot/cases,
-# bot/conversation and bot/bulletin (pyproject.toml).
+# Style, types and a static security check, part of `make test`: ruff over code, tests and benchmarks; mypy, strict on
+# bot/cases, bot/conversation and bot/bulletin; bandit over the code, each accepted finding justified on its line
+# (pyproject.toml: [tool.bandit]).
 lint: $(INSTALLED)
 	$(BIN)/ruff check bot handlers models tests bench
 	$(BIN)/mypy bot handlers models
+	$(BIN)/bandit -q -r bot handlers models -c pyproject.toml
 
 # For developers between changes: the suite without the tests marked slow (see pyproject.toml); `make test` runs all.
 test-fast: $(INSTALLED) vendor

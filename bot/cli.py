@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 import signal
-import subprocess
+import subprocess  # nosec B404  # `civicbot serve` starts gunicorn and the worker: lists, no shell
 import sys
 import time
 
@@ -92,9 +92,11 @@ def serve(no_worker: bool) -> None:
                 "--bind", f"{server.host}:{server.port}", "--access-logfile", "-",
                 # Forwarded headers are the app's to believe (server.trusted_proxies), not gunicorn's.
                 "--graceful-timeout", "10", "--no-control-socket", "--forwarded-allow-ips", "", "bot:create_app()"]
-    processes = [subprocess.Popen(gunicorn, env=env)]
+    # Accepted by bandit: this Python runs gunicorn and the worker, with the operator's settings as arguments; no shell.
+    processes = [subprocess.Popen(gunicorn, env=env)]  # nosec B603
     if not no_worker:
-        processes.append(subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env))
+        worker = subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env)  # nosec B603
+        processes.append(worker)
     wechat = settings.wechat
     click.echo(f"civicbot: webhook http://{server.host}:{server.port}{wechat.webhook_path} "
                f"({wechat.mode} mode, token from config); try it with `.venv/bin/civicbot chat`")
