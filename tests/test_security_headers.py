@@ -46,7 +46,7 @@ def everything(app, clerk, resident, sessions):
         photo_id = db.scalar(select(Photo.id).where(Photo.kind == "after"))
     token = app.extensions["civicbot"].signer.sign("photo", photo_id)
     return {"number": number, "photo_id": photo_id, "variant": "thumbnail", "token": token, "reporter_id": 1,
-            "filename": "portal.css"}
+            "number_id": 1, "filename": "portal.css"}
 
 
 def every_route(app, values: dict):

@@ -22,7 +22,7 @@ from bot.infra.db import reading, transaction
 from bot.web import services
 from bot.web.photo_links import VARIANTS, image_response
 from bot.web.portal import bp, hq_required, login_required, sessions
-from bot.web.portal.bulk import BULK_LIMIT, bulk_form, selectable
+from bot.web.portal.bulk import BULK_LIMIT, bulk_form, kept_choices, selectable
 from bot.web.portal.filters import filter_args, list_from, list_url, read_filters, ticket_number
 from bot.web.portal.forms import LogoutForm
 from bot.web.portal.spreadsheet import csv_response
@@ -114,13 +114,14 @@ def queue():
         db.expunge_all()
     here = list_url(filters)
     session[LIST] = here
+    kept = kept_choices(bulk) if bulk else set()
     if bulk:
         bulk.next.data = here
     return render_template("portal/queue.html", rows=rows, has_next=has_next, filters=filters, counts=counts,
                            tabs=[(tab, TAB_TITLES[tab]) for tab in tabs_for(g.department)], categories=categories,
                            towns=towns, statuses=list(TicketStatus), warn=warn_window(), sorts=SORT_TITLES.items(),
                            here=here, list_url=list_url, filter_args=filter_args, bulk=bulk, selectable=ticked,
-                           bulk_limit=BULK_LIMIT, doubtful=doubtful)
+                           kept=kept, bulk_limit=BULK_LIMIT, doubtful=doubtful)
 
 
 @bp.get("/tickets.csv")
