@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.infra.db import transaction
+from bot.infra.db import after_commit, transaction
 from bot.photos.storage import LocalMediaStorage, do_store_photo, public_keys
 from bot.photos.sweep import referenced_keys
 from bot.tasks import JobQueue
@@ -87,6 +87,18 @@ def test_files_written_in_a_transaction_that_rolls_back_are_removed_and_a_savepo
         with pytest.raises(RuntimeError), session.begin_nested():
             raise RuntimeError("a savepoint rolled back")
     assert {stored.key for stored in storage.files()} == {photo.display_key, photo.thumbnail_key}
+
+
+def test_what_waits_for_the_commit_waits_for_the_whole_transaction_not_a_savepoint(sessions):
+    ran: list[str] = []
+    with transaction(sessions) as session:
+        after_commit(session, lambda: ran.append("job"))
+        with session.begin_nested():   # as a new day's ticket counter is made
+            pass
+        assert ran == []   # the savepoint's release is not the commit: the job would announce uncommitted work
+        with pytest.raises(RuntimeError), session.begin_nested():
+            raise RuntimeError("a savepoint rolled back")
+    assert ran == ["job"]   # nor does a savepoint's rollback forget it
 
 
 def aged(path: Path, seconds: float) -> None:

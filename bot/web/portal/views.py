@@ -66,7 +66,9 @@ def portal_helpers():
     return {"local": local, "status_name": status_label,
             "category_name": catalogue().category_name, "town_name": catalogue().places.town_name,
             "department_name": lambda code: catalogue().routing.department_names.get(code, code or ""),
-            "logout_form": LogoutForm(formdata=None), "now": utcnow(), "open_states": OPEN_STATES,
+            # Only for a clerk: the form's CSRF token is a session value, which a visitor need not have.
+            "logout_form": LogoutForm(formdata=None) if g.get("staff") else None,
+            "now": utcnow(), "open_states": OPEN_STATES,
             "clock_states": CLOCK_STATES, "demo_data": holds_demo_data()}
 
 
