@@ -129,6 +129,18 @@ def test_when_the_session_ended_meanwhile_the_note_waits_through_a_new_login(app
     assert f">{note}</textarea>" in chen.page(back.location).get_data(as_text=True)
 
 
+def test_a_ticket_form_made_up_by_another_site_is_not_given_back(app, clerk, sessions, vending_ticket):
+    chen, other = clerk("chen"), clerk("chen")   # other: a session of someone else's, whose old token is sent
+    chen.act(vending_ticket, "accept")
+    token = CSRF.search(other.page(f"/portal/tickets/{vending_ticket}").get_data(as_text=True)).group(1)
+    note = "已办结，无需核查"
+    forged = chen.client.post(f"/portal/tickets/{vending_ticket}/act", data={
+        "action": "resolve", "note": note, "csrf_token": token})
+    assert_chinese_page(forged, 400, "请求无效")
+    assert note not in chen.page(f"/portal/tickets/{vending_ticket}").get_data(as_text=True)
+    assert status_of(sessions, vending_ticket) == TicketStatus.IN_PROGRESS
+
+
 TICKED = re.compile(r'<input type="checkbox" form="bulk" name="numbers" value="([^"]+)"[^>]*\bchecked>')
 
 
