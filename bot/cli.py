@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 import signal
-import subprocess
+import subprocess  # nosec B404  # `civicbot serve` starts gunicorn and the worker: lists, no shell
 import sys
 import time
 
@@ -15,6 +15,7 @@ import click
 from sqlalchemy import func, select
 
 from bot.cli_demo import demo_data
+from bot.cli_media import media
 from bot.cli_numbers import numbers
 from bot.cli_report import report
 from bot.cli_staff import staff
@@ -51,6 +52,7 @@ main.add_command(report)   # bot/cli_report.py: HQ's 创城工作通报 as Word 
 main.add_command(demo_data)   # bot/cli_demo.py: weeks of demo tickets for the demo portal
 main.add_command(staff)   # bot/cli_staff.py: portal accounts, their WeChat and WeCom
 main.add_command(numbers)   # bot/cli_numbers.py: the registry of numbers read on flyers
+main.add_command(media)   # bot/cli_media.py: the sweep of orphaned media files
 
 
 @main.command("migrate")
@@ -90,9 +92,11 @@ def serve(no_worker: bool) -> None:
                 "--bind", f"{server.host}:{server.port}", "--access-logfile", "-",
                 # Forwarded headers are the app's to believe (server.trusted_proxies), not gunicorn's.
                 "--graceful-timeout", "10", "--no-control-socket", "--forwarded-allow-ips", "", "bot:create_app()"]
-    processes = [subprocess.Popen(gunicorn, env=env)]
+    # Accepted by bandit: this Python runs gunicorn and the worker, with the operator's settings as arguments; no shell.
+    processes = [subprocess.Popen(gunicorn, env=env)]  # nosec B603
     if not no_worker:
-        processes.append(subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env))
+        worker = subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env)  # nosec B603
+        processes.append(worker)
     wechat = settings.wechat
     click.echo(f"civicbot: webhook http://{server.host}:{server.port}{wechat.webhook_path} "
                f"({wechat.mode} mode, token from config); try it with `.venv/bin/civicbot chat`")

@@ -81,6 +81,8 @@ class MediaSettings(Section):
     fetch_attempts: int = Field(6, ge=1)           # then the photo is marked failed and the resident told
     retry_base_seconds: float = 10                 # 10, 20, 40, 80, 160 s between attempts
     link_hours: int = 72                           # how long a resident's photo link works
+    # The media sweep removes files no photo references once they are this old (an upload in flight is younger).
+    orphan_grace_hours: float = Field(24, gt=0)
 
 
 class OcrSettings(Section):

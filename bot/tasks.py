@@ -29,6 +29,7 @@ from bot.notify.wecom import WeComApi, make_wecom
 from bot.photos.after_photo import RESOLVE_BY_CHAT, resolve_with_photo
 from bot.photos.fetch import FETCH_PHOTO, PhotoOutcome, TryAgain, fetch_photo
 from bot.photos.storage import MediaStorage, make_storage
+from bot.photos.sweep import SweepReport, sweep_media
 from bot.understanding.places import PlaceResolver
 from bot.wechat.api_client import WeChatApi, make_api
 from models import Photo, PhotoStatus, utcnow
@@ -97,6 +98,8 @@ class JobQueue:
         self.huey.periodic_task(crontab(minute="*"), name="sweep_staff_notices")(self.deliver_staff_notices)
         self.huey.periodic_task(crontab(minute="*"), name="sweep_photos")(self.sweep_photos)
         self.huey.periodic_task(crontab(minute="*/10"), name="sweep_shared_state")(self.sweep_shared_state)
+        # huey's crontab is in UTC: 19:40 is 03:40 in 晋源区, when nobody uploads.
+        self.huey.periodic_task(crontab(minute="40", hour="19"), name="sweep_media")(self.sweep_media)
         minutes = settings.deadlines.check_minutes
         self.huey.periodic_task(crontab(minute=f"*/{minutes}"), name="check_deadlines")(self.check_deadlines)
 
@@ -187,6 +190,11 @@ class JobQueue:
         if removed:
             log.info("removed %d ended sessions and login delays", removed)
         return removed
+
+    def sweep_media(self) -> SweepReport:
+        """Remove media files no photo references, once older than media.orphan_grace_hours (logged)."""
+        return sweep_media(self.storage(), self.sessions(), now=utcnow(),
+                           grace=timedelta(hours=self.settings.media.orphan_grace_hours))
 
     def _fetch_photo(self, photo_id: int) -> str:
         try:

@@ -10,6 +10,7 @@ import pytest
 
 from models import TicketStatus
 from tests.support import CSRF, PASSWORD, Clerk, logged_in, signed, status_of
+from tests.test_portal import ticket_at
 from tests.test_security_headers import every_route
 
 LAYOUT = "晋源区文明城市工单系统"
@@ -126,6 +127,73 @@ def test_when_the_session_ended_meanwhile_the_note_waits_through_a_new_login(app
         f"/portal/tickets/{vending_ticket}"), "csrf_token": CSRF.search(login_page).group(1)})
     assert back.status_code == 302 and back.location.endswith(f"/portal/tickets/{vending_ticket}")
     assert f">{note}</textarea>" in chen.page(back.location).get_data(as_text=True)
+
+
+def test_a_ticket_form_made_up_by_another_site_is_not_given_back(app, clerk, sessions, vending_ticket):
+    chen, other = clerk("chen"), clerk("chen")   # other: a session of someone else's, whose old token is sent
+    chen.act(vending_ticket, "accept")
+    token = CSRF.search(other.page(f"/portal/tickets/{vending_ticket}").get_data(as_text=True)).group(1)
+    note = "已办结，无需核查"
+    forged = chen.client.post(f"/portal/tickets/{vending_ticket}/act", data={
+        "action": "resolve", "note": note, "csrf_token": token})
+    assert_chinese_page(forged, 400, "请求无效")
+    assert note not in chen.page(f"/portal/tickets/{vending_ticket}").get_data(as_text=True)
+    assert status_of(sessions, vending_ticket) == TicketStatus.IN_PROGRESS
+
+
+TICKED = re.compile(r'<input type="checkbox" form="bulk" name="numbers" value="([^"]+)"[^>]*\bchecked>')
+
+
+def chosen(page: str, name: str) -> str:
+    """The option the page has selected in the bulk bar's menu `name`."""
+    menu = re.search(rf'<select id="{name}" name="{name}">(.*?)</select>', page, re.S).group(1)
+    selected = re.search(r'<option selected value="([^"]*)"', menu)
+    return selected.group(1) if selected else ""
+
+
+def test_a_bulk_form_that_sat_open_too_long_comes_back_with_the_ticks_and_choices_kept(app, clerk, sessions):
+    first = ticket_at(sessions, "JY-20260306-0001", TicketStatus.REGISTERED, lead="hq", triage=True)
+    second = ticket_at(sessions, "JY-20260306-0002", TicketStatus.REGISTERED, lead="hq", triage=True)
+    third = ticket_at(sessions, "JY-20260306-0003", TicketStatus.REGISTERED, lead="hq", triage=True)
+    hq = clerk("hq")
+    back = "/portal/tickets?tab=triage&sort=deadline"
+    token = CSRF.search(hq.page(back).get_data(as_text=True)).group(1)
+    app.config["WTF_CSRF_TIME_LIMIT"] = 1    # the list sits open past the token's lifetime
+    time.sleep(2)
+    refused = hq.client.post("/portal/tickets/bulk", data={
+        "action": "dispatch", "numbers": [first, third], "department": "water_affairs", "next": back,
+        "csrf_token": token}, follow_redirects=True)
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "表单已过期" in page
+    assert refused.request.path == "/portal/tickets" and "tab=triage" in refused.request.url   # the same list
+    assert set(TICKED.findall(page)) == {first, third}
+    assert chosen(page, "action") == "dispatch" and chosen(page, "department") == "water_affairs"
+    assert status_of(sessions, first) == TicketStatus.REGISTERED
+    # The page's form works: one more click dispatches them, and the next visit ticks nothing.
+    again = hq.client.post("/portal/tickets/bulk", data={
+        "action": "dispatch", "numbers": TICKED.findall(page), "department": "water_affairs", "next": back,
+        "csrf_token": CSRF.search(page).group(1)}, follow_redirects=True)
+    assert "成功 2 张" in again.get_data(as_text=True)
+    assert status_of(sessions, third) == TicketStatus.DISPATCHED
+    assert status_of(sessions, second) == TicketStatus.REGISTERED
+    assert TICKED.findall(hq.page(back).get_data(as_text=True)) == []
+
+
+def test_a_bulk_request_made_up_by_another_site_ticks_nothing(app, accounts, sessions):
+    number = ticket_at(sessions, "JY-20260306-0004", TicketStatus.REGISTERED, lead="hq", triage=True)
+    attacker, hq = logged_in(app, "hq"), logged_in(app, "hq")   # a token of the attacker's own session, long expired
+    token = CSRF.search(attacker.page("/portal/tickets").get_data(as_text=True)).group(1)
+    app.config["WTF_CSRF_TIME_LIMIT"] = 1
+    time.sleep(2)
+    forged = hq.client.post("/portal/tickets/bulk", data={
+        "action": "dispatch", "numbers": [number], "department": "water_affairs", "next": "/portal/tickets?tab=triage",
+        "csrf_token": token})
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    assert_chinese_page(forged, 400, "请求无效")
+    page = hq.page("/portal/tickets?tab=triage").get_data(as_text=True)
+    assert TICKED.findall(page) == [] and chosen(page, "department") == ""
+    assert status_of(sessions, number) == TicketStatus.REGISTERED
 
 
 def test_a_login_page_that_sat_open_too_long_keeps_the_username(app, accounts):

@@ -13,9 +13,10 @@ from bot.app import create_app
 from bot.cases.staff import do_set_password
 from bot.infra.db import transaction
 from bot.tasks import JobQueue
+from bot.web.sessions import VISITOR_COOKIE
 from models import SharedState, utcnow
 from tests.conftest import REDIS_URL, fresh_redis_url, make_settings
-from tests.support import Clerk, add_staff, civicbot, config_file, logged_in
+from tests.support import PASSWORD, Clerk, add_staff, civicbot, config_file, logged_in
 
 STORES = ["database", pytest.param("redis", marks=pytest.mark.skipif(
     not REDIS_URL, reason="Redis sessions are tested by make test-scale (CIVICBOT_TEST_REDIS_URL)"))]
@@ -92,8 +93,9 @@ def test_the_staff_passwd_command_ends_the_sessions_too(app, accounts, settings,
 
 def test_the_session_id_changes_at_login_so_a_planted_id_is_worthless(portal_app):
     victim = Clerk(portal_app, "chen")
+    planted = "planted-by-someone-else-0123456789abcdef"
+    victim.client.set_cookie(COOKIE, planted)
     victim.client.get("/portal/login")
-    planted = session_id(victim.client)            # the anonymous session the login form's token lives in
     assert victim.login().status_code == 302
     assert session_id(victim.client) != planted
     attacker = Clerk(portal_app, "mallory")
@@ -162,6 +164,36 @@ def test_behind_a_trusted_https_proxy_the_cookie_is_secure(tmp_path, database, h
                            data={"username": "chen", "password": "correct horse battery", "csrf_token": token})
     # Not trusted: a client's own X-Forwarded-Proto says nothing; the login works either way.
     assert response.status_code == 302 and ("Secure" in cookie_of(response)) == secure
+
+
+def stored_sessions(app) -> int:
+    with app.extensions["civicbot"].sessions() as db:
+        return len(list(db.scalars(select(SharedState.key).where(SharedState.key.startswith("session:")))))
+
+
+def test_a_visitor_who_is_not_logged_in_writes_no_session_to_the_store(app, accounts):
+    visitor = Clerk(app, "chen")
+    for path in ("/portal/login", "/portal/no-such-page", "/portal/tickets", "/portal/login?next=/portal/map"):
+        visitor.client.get(path)
+    refused = visitor.login(password="wrong password")
+    assert refused.status_code == 200 and "账号或密码" in refused.get_data(as_text=True)
+    assert stored_sessions(app) == 0 and visitor.client.get_cookie(COOKIE) is None
+    # The login form's token lives in a signed cookie of the visitor's own, HttpOnly and SameSite.
+    cookie = visitor.client.get_cookie(VISITOR_COOKIE)
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+    assert visitor.login().status_code == 302       # the token from that cookie is accepted
+    assert stored_sessions(app) == 1 and visitor.client.get_cookie(VISITOR_COOKIE) is None
+    assert can_see_the_queue(visitor)
+
+
+def test_a_forged_visitor_cookie_carries_no_token(app, accounts):
+    visitor = Clerk(app, "chen")
+    token = visitor.csrf("/portal/login")
+    value = visitor.client.get_cookie(VISITOR_COOKIE).value
+    visitor.client.set_cookie(VISITOR_COOKIE, value[:-2] + ("AA" if not value.endswith("AA") else "BB"))
+    forged = visitor.client.post("/portal/login", data={"username": "chen", "password": PASSWORD, "csrf_token": token})
+    assert forged.status_code == 400 and "登录页面已过期" in forged.get_data(as_text=True)
+    assert stored_sessions(app) == 0
 
 
 def test_the_job_worker_sweeps_ended_sessions_from_the_database(app, accounts, settings, sessions):

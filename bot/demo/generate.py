@@ -71,10 +71,10 @@ def do_generate_demo_data(*, session: Session, catalogue: CatalogueSnapshot, set
     # The sweeps act on every ticket: at simulated moments they must not touch tickets of another run or real ones
     # (with --force); the job worker flags and closes those, and this run's, at the real time.
     sweeping = not session.scalar(select(func.count()).select_from(Ticket))
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311  # demo data, reproducible by --seed; no secret comes from it
     hq, teams = demo_teams(session=session)
     start = end - timedelta(days=days)
-    demo = Demo(session, catalogue, settings, rng, Pictures(storage, settings.media, random.Random(seed + 1)),
+    demo = Demo(session, catalogue, settings, rng, Pictures(storage, settings.media, random.Random(seed + 1)),  # nosec B311
                 hq, teams, end=end, now=start)
     atlas = Atlas(demo)
     openids = resident_openids(rng, max(40, days * 9))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import MediaSettings
 from bot.photos.cleaning import clean_image
-from bot.photos.storage import MediaStorage, store_photo
+from bot.photos.storage import MediaStorage, do_store_photo
 from models import Photo, PhotoKind, PhotoStatus
 
 SIZE = (320, 240)   # the thumbnail size: cleaning them needs no resizing
@@ -43,7 +43,7 @@ def scene(rng: random.Random, *, tidy: bool) -> bytes:
 
 
 class Pictures:
-    """Makes each demo photo a stored Photo row: drawn, cleaned by clean_image, put through store_photo."""
+    """Makes each demo photo a stored Photo row: drawn, cleaned by clean_image, put through do_store_photo."""
 
     def __init__(self, storage: MediaStorage, media: MediaSettings, rng: random.Random):
         self.storage, self.media, self.rng = storage, media, rng
@@ -56,7 +56,8 @@ class Pictures:
         photo.source_format, photo.phash = clean.source_format, clean.phash
         session.add(photo)
         session.flush()
-        photo.display_key, photo.thumbnail_key = store_photo(self.storage, photo.id, clean.display, clean.thumbnail)
+        photo.display_key, photo.thumbnail_key = do_store_photo(self.storage, photo.id, clean.display,
+                                                                   clean.thumbnail, session=session)
         self.made += 1
         return photo
 

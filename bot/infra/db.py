@@ -20,6 +20,7 @@ from bot.config import Settings
 
 MIGRATIONS = Path(models.__file__).resolve().parent / "migrations"
 JOBS, AFTER_COMMIT, QUEUED = "civicbot.jobs", "civicbot.after_commit", "civicbot.queued"
+UNDO = "civicbot.undo_on_rollback"
 READ_ONLY = "civicbot_read_only"
 log = logging.getLogger(__name__)
 
@@ -182,20 +183,42 @@ def run_after_commit(effects: list[Callable[[], None]]) -> None:
             log.exception("an after-commit effect failed")
 
 
+def undo_on_rollback(session: Session, undo: Callable[[], None]) -> None:
+    """Run undo if the session's transaction rolls back; forget it once the transaction commits.
+
+    For what a transaction does outside the database (a photo's files written to the media storage): a step refused,
+    a lost race or a failed commit then leaves nothing behind. A process killed in between can still leave files,
+    which the media sweep (bot/photos/sweep.py) removes."""
+    session.info.setdefault(UNDO, []).append(undo)
+
+
 def take_after_commit(session: Session) -> list[Callable[[], None]]:
     """Remove and return the effects deferred in this session, for a caller that commits the connection itself."""
     session.info.pop(QUEUED, None)
+    session.info.pop(UNDO, None)
     return session.info.pop(AFTER_COMMIT, [])
 
 
+# Both hooks act on the outermost transaction only: SQLAlchemy fires them for a savepoint too, and a savepoint
+# released (or rolled back) says nothing yet about whether the whole unit of work commits.
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
     run_after_commit(take_after_commit(session))
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    undo = session.info.pop(UNDO, [])
     take_after_commit(session)
+    for step in reversed(undo):
+        try:
+            step()
+        except Exception:
+            log.exception("undoing the work of a rolled-back transaction failed")
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ from bot.infra.db import transaction
 from bot.photos.cleaning import ImageRefused, clean_image, wgs84_to_gcj02
 from bot.photos.fetch import EXPIRED_MEDIA, PIC_URL_TIMEOUT_SECONDS, PhotoOutcome, TryAgain
 from bot.photos.pic_url import PicUrlGone, UnsafePicUrl, by_pic_url, download
-from bot.photos.storage import MediaStorage, store_photo
+from bot.photos.storage import MediaStorage, do_store_photo
 from models import Photo, PhotoStatus, StaffAccount, Ticket, utcnow
 
 log = logging.getLogger(__name__)
@@ -59,11 +59,14 @@ def resolve_with_photo(photo_id: int, *, api, storage: MediaStorage, sessions: s
         if attempt >= media.fetch_attempts:
             return _fail(photo_id, type(exc).__name__, "暂时无法从微信取回照片", number, openid, sessions)
         raise TryAgain(media.retry_base_seconds * 2 ** (attempt - 1), type(exc).__name__) from exc
-    display_key, thumbnail_key = store_photo(storage, photo_id, clean.display, clean.thumbnail)
     snapshot = catalogue()   # before the transaction: loading it reads the database itself
     with transaction(sessions) as session:
         photo = session.get_one(Photo, photo_id)
-        photo.status, photo.display_key, photo.thumbnail_key = PhotoStatus.STORED, display_key, thumbnail_key
+        if photo.status != PhotoStatus.RECORDED:   # another attempt of the job took it meanwhile
+            return PhotoOutcome("skipped")
+        photo.display_key, photo.thumbnail_key = do_store_photo(storage, photo_id, clean.display, clean.thumbnail,
+                                                                session=session)
+        photo.status = PhotoStatus.STORED
         photo.width, photo.height, photo.source_format = clean.width, clean.height, clean.source_format
         photo.phash, photo.taken_at, photo.processed_at, photo.note = clean.phash, clean.taken_at_utc, utcnow(), ""
         if clean.gps_wgs84:   # where it was taken: HQ's evidence check (bot/cases/evidence.py), as for the portal's

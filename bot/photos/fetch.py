@@ -18,7 +18,7 @@ from bot.photos.cleaning import ImageRefused, clean_image, wgs84_to_gcj02
 from bot.photos.copies import do_fill_copies
 from bot.photos.ocr import read_text
 from bot.photos.pic_url import PicUrlGone, UnsafePicUrl, by_pic_url, download
-from bot.photos.storage import MediaStorage, store_photo
+from bot.photos.storage import MediaStorage, do_store_photo
 from bot.understanding.places import PlaceResolver
 from models import Draft, DraftStatus, LocationSource, Photo, PhotoStatus, Resident, utcnow
 
@@ -78,7 +78,6 @@ def fetch_photo(photo_id: int, *, api, storage: MediaStorage, sessions: sessionm
     except ImageRefused as exc:
         return _fail(photo_id, f"refused: {exc}", texts.photo_refused(exc.reason, max_bytes=media.max_bytes),
                      openid, sessions)
-    display_key, thumbnail_key = store_photo(storage, photo_id, clean.display, clean.thumbnail)
     tell = ""
     resolver = places() if clean.gps_wgs84 else None  # before the transaction: it reads the catalogue itself
     reading = read_text(clean.display, settings.ocr)   # slow (about a second): before the transaction too
@@ -88,7 +87,12 @@ def fetch_photo(photo_id: int, *, api, storage: MediaStorage, sessions: sessionm
         # one committed before their message), and both take their locks in the same order.
         session.execute(select(Resident.id).where(Resident.id == resident_id).with_for_update())
         photo = session.get_one(Photo, photo_id)
-        photo.status, photo.display_key, photo.thumbnail_key = PhotoStatus.STORED, display_key, thumbnail_key
+        if photo.status != PhotoStatus.RECORDED:   # another attempt of the job stored it meanwhile
+            return PhotoOutcome("skipped")
+        # Written in this transaction: if it rolls back, the files go with it (the job tries again).
+        photo.display_key, photo.thumbnail_key = do_store_photo(storage, photo_id, clean.display, clean.thumbnail,
+                                                                session=session)
+        photo.status = PhotoStatus.STORED
         photo.width, photo.height, photo.source_format = clean.width, clean.height, clean.source_format
         photo.phash, photo.taken_at, photo.processed_at = clean.phash, clean.taken_at_utc, utcnow()
         photo.note = ""

@@ -20,7 +20,7 @@ from PIL import Image, ImageFilter
 
 from bot.config import OcrSettings
 from bot.photos.ocr import TextLine, read_text
-from bot.photos.storage import MediaStorage
+from bot.photos.storage import MediaStorage, public_keys
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,6 @@ PLATE = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z][·•.。:：\s-]?[A-HJ-NP-Z0-9]{
 MARGIN = 0.25          # of a plate's text box, on each side: the plate's rim and province character
 FACE_MARGIN = 0.2      # of a face's box, on each side: the cascades box the eyes to the mouth, not hair and chin
 BLOCK = 10             # pixels per mosaic block at the display copy's size
-PUBLIC, PUBLIC_THUMBNAIL = "public.jpg", "public-thumbnail.jpg"
 THUMBNAIL_PX = 320
 DETECT_PX = 800        # faces are looked for on a copy this long at most (a 1600 px photo takes 4 × as long)
 
@@ -113,8 +112,8 @@ def public_copy(storage: MediaStorage, display_key: str, settings: OcrSettings, 
                 lines: Sequence[TextLine] | None = None) -> bytes:
     """The copy residents get of a stored photo, made once and kept beside it. Plates come from the text read in
     the photo (`lines`, as the photo job stored it); a photo never read (an after-photo) is read now."""
-    folder = display_key.rpartition("/")[0]
-    key = f"{folder}/{PUBLIC_THUMBNAIL if thumbnail else PUBLIC}"
+    public, public_thumbnail = public_keys(display_key)
+    key = public_thumbnail if thumbnail else public
     if storage.exists(key):
         return storage.get(key)
     image = Image.open(io.BytesIO(storage.get(display_key)))
@@ -131,6 +130,6 @@ def public_copy(storage: MediaStorage, display_key: str, settings: OcrSettings, 
     small.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
     thumb = io.BytesIO()
     small.save(thumb, "JPEG", quality=80)
-    storage.put(f"{folder}/{PUBLIC}", out.getvalue(), "image/jpeg")
-    storage.put(f"{folder}/{PUBLIC_THUMBNAIL}", thumb.getvalue(), "image/jpeg")
+    storage.put(public, out.getvalue(), "image/jpeg")
+    storage.put(public_thumbnail, thumb.getvalue(), "image/jpeg")
     return thumb.getvalue() if thumbnail else out.getvalue()

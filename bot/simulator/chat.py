@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import random
 import secrets
 import shlex
 import threading
 import time
 from pathlib import Path
 from typing import TextIO
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # nosec B406  # it writes XML, it parses none
 
 import requests
 import xmltodict
@@ -54,7 +53,7 @@ class ChatSimulator:
             if len(wechat.encoding_aes_key) != 43 or not wechat.app_id:
                 raise ValueError("--aes needs wechat.app_id and wechat.encoding_aes_key in the config")
             self.crypto = WeChatCrypto(self.token, wechat.encoding_aes_key, wechat.app_id)
-        self._msg_ids = itertools.count(random.randrange(10**15, 9 * 10**15))
+        self._msg_ids = itertools.count(10**15 + secrets.randbelow(8 * 10**15))
 
     def text(self, content: str) -> str:
         return self.send("text", f"<Content><![CDATA[{cdata_safe(content)}]]></Content>")
@@ -66,7 +65,7 @@ class ChatSimulator:
 
     def photo(self, path: str) -> str:
         data = Path(path).read_bytes()
-        media = "sim_" + hashlib.sha1(data).hexdigest()[:24]
+        media = "sim_" + hashlib.sha1(data, usedforsecurity=False).hexdigest()[:24]
         if self.api_root:  # as the WeChat app uploads the photo before the message reaches the bot
             requests.post(f"{self.api_root}/simulator/media/{media}", data=data, timeout=self.timeout,
                           headers={"Content-Type": "image/jpeg"}).raise_for_status()
@@ -91,7 +90,7 @@ class ChatSimulator:
         return self.post_xml(xml)
 
     def post_xml(self, xml: str) -> str:
-        timestamp, nonce = str(int(time.time())), str(random.randrange(10**8, 10**9))
+        timestamp, nonce = str(int(time.time())), str(10**8 + secrets.randbelow(9 * 10**8))
         params = {"timestamp": timestamp, "nonce": nonce, "signature": _sign(self.token, timestamp, nonce),
                   "openid": self.openid}
         body = xml

@@ -8,9 +8,11 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, g, jsonify, render_template, request, url_for
+from flask import Flask, current_app, g, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import validate_csrf
 from werkzeug.exceptions import HTTPException, InternalServerError
+from wtforms.validators import ValidationError
 
 log = logging.getLogger(__name__)
 # The portal's own words for errors (residents meet only 404 on an old photo link).
@@ -44,6 +46,20 @@ def keeps_form(endpoint: str) -> Callable[[Keeper], Keeper]:
         KEEPERS[endpoint] = keeper
         return keeper
     return register
+
+
+def only_too_old() -> bool:
+    """The refused form carried this session's own CSRF token, only past its lifetime: the clerk's page that sat open,
+    not a request another site made up, whose choices must never be put back into a form for the clerk to submit."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    try:
+        validate_csrf(request.form.get(field, ""), time_limit=ANY_AGE)
+    except ValidationError:
+        return False
+    return True
+
+
+ANY_AGE = 10 * 365 * 24 * 3600   # seconds: a token of any age, so that only its origin is checked
 
 
 def install_error_pages(app: Flask) -> None:

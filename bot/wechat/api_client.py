@@ -88,7 +88,7 @@ class DatabaseTokenStore:
                 if row and row.lease_until and row.lease_until > now and row.lease_owner != me:
                     return False
                 if row is None:
-                    row = WeChatToken(app_id=self._app_id, token="", expires_at=now)
+                    row = WeChatToken(app_id=self._app_id, token="", expires_at=now)  # nosec B106  # no token yet
                     session.add(row)
                 row.lease_owner, row.lease_until = me, now + timedelta(seconds=self.LEASE_SECONDS)
                 return True

@@ -15,6 +15,7 @@ from models import Department, DepartmentKind, StaffAccount
 # Content-Security-Policy allows no inline ones.
 bp = Blueprint("portal", __name__, template_folder="templates", static_folder="static", url_prefix="/portal")
 KEPT_FORM = "kept_form"   # the session's key for a refused form's typed values, kept across a new login
+KEPT_BULK = "kept_bulk"   # the same for a refused bulk form: the ticked tickets and the chosen action
 
 
 def sessions():

@@ -8,10 +8,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from flask import abort, flash, g, redirect, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
 
 from bot.cases.lookups import visible_to
 from bot.cases.staff import department_staff
@@ -31,7 +33,8 @@ from bot.cases.workflow import (
 )
 from bot.infra.db import transaction
 from bot.web import services
-from bot.web.portal import bp, login_required, sessions
+from bot.web.errors import FORM_EXPIRED, keeps_form, only_too_old
+from bot.web.portal import KEPT_BULK, bp, login_required, sessions
 from bot.web.portal.filters import list_from, ticket_number
 from bot.web.portal.forms import BulkForm
 from models import Department, StaffAccount, Ticket, utcnow
@@ -114,6 +117,32 @@ def bulk():
              sum(map(len, refused.values())))
     _tell(rule, done, refused)
     return redirect(back)
+
+
+@keeps_form("portal.bulk")
+def _bulk_form_refused(error: HTTPException):
+    """A bulk form whose CSRF token expired: back to its list with the same tickets ticked and the same action,
+    department and person chosen (KEPT_BULK, read by the queue). Only for this session's own token: a request from
+    another site, or after the session ended, gets the plain 400 page and leaves nothing ticked."""
+    if not isinstance(error, CSRFError) or g.staff is None or not only_too_old():
+        return None
+    numbers = [number for number in map(ticket_number, request.form.getlist("numbers")[:BULK_LIMIT]) if number]
+    session[KEPT_BULK] = {"numbers": numbers, **{name: request.form.get(name, "")[:64]
+                                                 for name in ("action", "department", "assignee")}}
+    flash(FORM_EXPIRED, "error")
+    return redirect(list_from(request.form.get("next"), department=g.department, catalogue=services().catalogue)
+                    or url_for("portal.queue"))
+
+
+def kept_choices(form: BulkForm) -> set[str]:
+    """A bulk form refused for an expired page, given back: its choices set on form; the ticked numbers returned."""
+    kept = session.pop(KEPT_BULK, None)
+    if not isinstance(kept, dict):
+        return set()
+    for name in ("action", "department", "assignee"):
+        if kept.get(name):
+            getattr(form, name).data = kept[name]
+    return {number for number in kept.get("numbers", []) if isinstance(number, str)}
 
 
 def _check_request(rule: Rule, numbers: list[str], department: str, assignee: str) -> str:

@@ -66,7 +66,9 @@ def _svg(chart) -> Markup:
     (pygal's config script does nothing without its JS), the hidden tooltip hidden by an attribute, not a style."""
     svg = SCRIPT.sub("", chart.render(is_unicode=True))
     svg = svg.replace('<style type="text/css">', f'<style nonce="{csp_nonce()}">')
-    return Markup(svg.replace('style="opacity: 0"', 'opacity="0"'))
+    svg = svg.replace('style="opacity: 0"', 'opacity="0"')
+    # Accepted by bandit: pygal builds the SVG as an XML tree, which escapes every label and title; no script is left.
+    return Markup(svg)  # nosec B704
 
 
 def _bar(title: str, scores, **options) -> pygal.HorizontalBar:

@@ -29,9 +29,9 @@ from bot.cases.workflow import (
 )
 from bot.infra.db import transaction
 from bot.photos.cleaning import CleanImage, wgs84_to_gcj02
-from bot.photos.storage import store_photo
+from bot.photos.storage import do_store_photo
 from bot.web import services
-from bot.web.errors import FORM_EXPIRED, keeps_form
+from bot.web.errors import FORM_EXPIRED, keeps_form, only_too_old
 from bot.web.portal import KEPT_FORM, bp, login_required, sessions
 from bot.web.portal.evidence_notes import PHOTO_GROUPS, distance_text, evidence_summary, photo_notes
 from bot.web.portal.forms import ActionForm
@@ -142,6 +142,8 @@ def _action_form_refused(error: HTTPException):
         return _too_large()
     if not isinstance(error, CSRFError):
         return None
+    if g.staff is not None and not only_too_old():
+        return None   # a clerk's session with another token: a request made up elsewhere, whose words we never keep
     number = str((request.view_args or {}).get("number", ""))
     session[KEPT_FORM] = {"number": number, **{name: request.form.get(name, "")[:2000] for name in KEPT_FIELDS}}
     photos = any(getattr(upload, "filename", "") for upload in request.files.getlist("photos"))
@@ -209,20 +211,24 @@ def act(number: str):
     try:
         with transaction(sessions()) as db:
             found = visible_ticket(db, number)
-            photos = [_photo(clean, found, db, storage) for clean in cleaned]
+            photos = [_photo(clean, found, db) for clean in cleaned]
             event = do_transition(found, g.actor, form.action.data or "", now=utcnow(), session=db,
                                   inputs=_inputs(form, found, db), photos=photos, catalogue=catalogue(),
                                   verify_needs_photo=services().settings.workflow.verify_needs_photo)
             label = RULES_BY_ACTION[event.action].label
+            # Only a step the workflow took writes its photos, and a commit that fails removes them again.
+            for photo, clean in zip(photos, cleaned, strict=True):
+                photo.display_key, photo.thumbnail_key = do_store_photo(storage, photo.id, clean.display,
+                                                                        clean.thumbnail, session=db)
     except TransitionRefused as exc:
         return _refused(number, form, str(exc))
     flash(f"已完成：{label}", "ok")
     return redirect(url_for("portal.ticket", number=number))
 
 
-def _photo(clean: CleanImage, ticket: Ticket, db: Session, storage) -> Photo:
+def _photo(clean: CleanImage, ticket: Ticket, db: Session) -> Photo:
     """A department's after-photo, or HQ's on-site photo taken when verifying, with where and when its EXIF says
-    it was taken (the evidence HQ checks)."""
+    it was taken (the evidence HQ checks); its files are written once the step is taken."""
     kind = PhotoKind.ON_SITE if g.actor.workflow_role == HQ_ADMIN else PhotoKind.AFTER
     latitude, longitude = wgs84_to_gcj02(*clean.gps_wgs84) if clean.gps_wgs84 else (None, None)
     photo = Photo(kind=kind, staff_id=g.staff.id, ticket_id=ticket.id,
@@ -232,5 +238,4 @@ def _photo(clean: CleanImage, ticket: Ticket, db: Session, storage) -> Photo:
                   taken_at=clean.taken_at_utc)
     db.add(photo)
     db.flush()
-    photo.display_key, photo.thumbnail_key = store_photo(storage, photo.id, clean.display, clean.thumbnail)
     return photo

@@ -22,7 +22,7 @@ from bot.infra.db import reading, transaction
 from bot.web import services
 from bot.web.photo_links import VARIANTS, image_response
 from bot.web.portal import bp, hq_required, login_required, sessions
-from bot.web.portal.bulk import BULK_LIMIT, bulk_form, selectable
+from bot.web.portal.bulk import BULK_LIMIT, bulk_form, kept_choices, selectable
 from bot.web.portal.filters import filter_args, list_from, list_url, read_filters, ticket_number
 from bot.web.portal.forms import LogoutForm
 from bot.web.portal.spreadsheet import csv_response
@@ -66,7 +66,9 @@ def portal_helpers():
     return {"local": local, "status_name": status_label,
             "category_name": catalogue().category_name, "town_name": catalogue().places.town_name,
             "department_name": lambda code: catalogue().routing.department_names.get(code, code or ""),
-            "logout_form": LogoutForm(formdata=None), "now": utcnow(), "open_states": OPEN_STATES,
+            # Only for a clerk: the form's CSRF token is a session value, which a visitor need not have.
+            "logout_form": LogoutForm(formdata=None) if g.get("staff") else None,
+            "now": utcnow(), "open_states": OPEN_STATES,
             "clock_states": CLOCK_STATES, "demo_data": holds_demo_data()}
 
 
@@ -114,13 +116,14 @@ def queue():
         db.expunge_all()
     here = list_url(filters)
     session[LIST] = here
+    kept = kept_choices(bulk) if bulk else set()
     if bulk:
         bulk.next.data = here
     return render_template("portal/queue.html", rows=rows, has_next=has_next, filters=filters, counts=counts,
                            tabs=[(tab, TAB_TITLES[tab]) for tab in tabs_for(g.department)], categories=categories,
                            towns=towns, statuses=list(TicketStatus), warn=warn_window(), sorts=SORT_TITLES.items(),
                            here=here, list_url=list_url, filter_args=filter_args, bulk=bulk, selectable=ticked,
-                           bulk_limit=BULK_LIMIT, doubtful=doubtful)
+                           kept=kept, bulk_limit=BULK_LIMIT, doubtful=doubtful)
 
 
 @bp.get("/tickets.csv")
