@@ -46,7 +46,8 @@ def everything(app, clerk, resident, sessions):
         photo_id = db.scalar(select(Photo.id).where(Photo.kind == "after"))
     token = app.extensions["civicbot"].signer.sign("photo", photo_id)
     return {"number": number, "photo_id": photo_id, "variant": "thumbnail", "token": token, "reporter_id": 1,
-            "filename": "portal.css"}
+            "filename": "portal.css", "username": "chen", "action": "unlock", "token_id": 1,
+            "number_id": 1}
 
 
 def every_route(app, values: dict):
@@ -106,7 +107,7 @@ class InlineCode(HTMLParser):
 def test_no_page_has_inline_script_or_style_the_policy_would_block(app, clerk, everything):
     hq, boss = clerk("hq"), clerk("boss")
     pages = ["/portal/login", "/portal/tickets?tab=all", f"/portal/tickets/{everything['number']}", "/portal/scores",
-             "/portal/no-such-page"]
+             "/portal/no-such-page", "/portal/accounts", "/portal/accounts/chen", "/portal/security"]
     for person in (hq, boss):
         for path in pages:
             response = person.page(path)
