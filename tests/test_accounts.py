@@ -178,13 +178,26 @@ def test_a_totp_code_is_taken_within_a_step_either_side_and_only_once(sessions, 
     with transaction(sessions) as db:
         hq = account(db, "hq")   # enrolled by the fixture
         hq.totp_last_step = None
-        assert not check_totp(hq, totp.at(now - timedelta(seconds=90)), now)   # too old
-        assert not check_totp(hq, "12345", now) and not check_totp(hq, "abcdef", now)
-        assert check_totp(hq, totp.at(now), now)
-        assert not check_totp(hq, totp.at(now), now)                             # the same code again
-        assert not check_totp(hq, totp.at(now - timedelta(seconds=30)), now)   # nor an earlier one
-        assert check_totp(hq, totp.at(now + timedelta(seconds=30)), now)       # the phone a little ahead
+        assert not check_totp(hq, totp.at(now - timedelta(seconds=90)), now, session=db)   # too old
+        assert not check_totp(hq, "12345", now, session=db)
+        assert not check_totp(hq, "abcdef", now, session=db)
+        assert check_totp(hq, totp.at(now), now, session=db)
+        assert not check_totp(hq, totp.at(now), now, session=db)                           # the same code again
+        assert not check_totp(hq, totp.at(now - timedelta(seconds=30)), now, session=db)   # nor an earlier one
+        assert check_totp(hq, totp.at(now + timedelta(seconds=30)), now, session=db)       # a phone a little ahead
     assert matching_step(TOTP_SECRET, totp.at(now), now, after=None) is not None
+
+
+def test_two_logins_racing_with_the_same_code_cannot_both_win(sessions, accounts):
+    now = utcnow()
+    code = pyotp.TOTP(TOTP_SECRET).at(now + timedelta(seconds=30))   # a step the fixture's enrolment did not use
+    with sessions() as db:
+        theirs = account(db, "hq")   # the other login read the account before either checked its code
+    with transaction(sessions) as db:
+        assert check_totp(account(db, "hq"), code, now, session=db)
+    with transaction(sessions) as db:
+        assert theirs.totp_last_step != account(db, "hq").totp_last_step   # its copy says the step is unused…
+        assert not check_totp(theirs, code, now, session=db)                 # …but the database knows
 
 
 def test_totp_is_required_for_hq_admins_optional_for_others_and_hq_resets_it(sessions, accounts):

@@ -181,3 +181,13 @@ def test_tokens_show_their_last_use_and_a_revoked_one_is_refused(app, clerk, ses
     new = html.unescape(SHOWN.search(made.get_data(as_text=True)).group(1))
     assert api.get("/api/v1/tickets", headers={"Authorization": f"Bearer {new}"}).status_code == 200
 
+
+
+def test_a_new_account_form_whose_page_expired_comes_back_filled_in(clerk):
+    boss = clerk("boss")
+    expired = boss.client.post("/portal/accounts", data={"csrf_token": "stale", "username": "wang",
+                                                         "display_name": "王五", "department": "urban_mgmt",
+                                                         "role": "admin"})
+    page = expired.get_data(as_text=True)
+    assert expired.status_code == 400 and "表单已过期" in page
+    assert 'value="wang"' in page and 'value="王五"' in page and '<option selected value="admin">' in page

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AccountEvent
@@ -34,5 +34,5 @@ def account_events(*, session: Session, department_code: str | None = None, targ
     if department_code is not None:
         query = query.where(AccountEvent.department_code == department_code)
     if target is not None:
-        query = query.where(or_(AccountEvent.target == target))
+        query = query.where(AccountEvent.target == target)
     return list(session.scalars(query))

@@ -9,6 +9,7 @@ import hmac
 from datetime import UTC, datetime
 
 import pyotp
+from sqlalchemy import or_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases.account_audit import record_account_event
@@ -65,12 +66,19 @@ def matching_step(secret: str, code: str, now: datetime, *, after: int | None) -
     return None
 
 
-def check_totp(account: StaffAccount, code: str, now: datetime) -> bool:
-    """Whether the code is right and unused; if so, its step is spent (the caller's transaction keeps that)."""
+def check_totp(account: StaffAccount, code: str, now: datetime, *, session: Session) -> bool:
+    """Whether the code is right and unused; if so, its step is spent. The step is taken by one conditional UPDATE,
+    so two logins racing with the same code cannot both win (on PostgreSQL as on SQLite)."""
     if account.totp_secret is None:
         return False
     step = matching_step(account.totp_secret, code, now, after=account.totp_last_step)
     if step is None:
+        return False
+    taken = session.execute(update(StaffAccount).where(
+        StaffAccount.id == account.id,
+        or_(StaffAccount.totp_last_step.is_(None), StaffAccount.totp_last_step < step))
+        .values(totp_last_step=step).execution_options(synchronize_session=False))
+    if getattr(taken, "rowcount", 0) != 1:
         return False
     account.totp_last_step = step
     return True
@@ -110,7 +118,7 @@ def do_log_in_code(username: str, staff_id: int, generation: int, code: str, add
     with transaction(sessions) as session:
         account = session.get(StaffAccount, staff_id)
         right = (account is not None and account.active and account.session_generation == generation
-                 and check_totp(account, code, now))
+                 and check_totp(account, code, now, session=session))
         if right and account is not None:
             account.last_login_at = now
     if not right:

@@ -4,7 +4,9 @@ department (another's account or token is a 404); every action is a service func
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, url_for
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from bot.cases.account_audit import ACTION_NAMES, account_events
 from bot.cases.accounts import (
@@ -26,6 +28,7 @@ from bot.cases.staff import StaffError
 from bot.cases.totp import is_demo
 from bot.infra.db import transaction
 from bot.web import services
+from bot.web.errors import FORM_EXPIRED, keeps_form
 from bot.web.portal import admin_required, bp, sessions
 from bot.web.portal.forms import AccountForm, LogoutForm, RoleForm, TokenForm
 from models import Department, utcnow
@@ -84,6 +87,17 @@ def account_create():
     # The password is in this page only: not in a flash (kept in the session store), not in any log.
     return _list_page(shown={"what": f"账号 {username} 已创建，初始密码", "value": password,
                              "hint": "请当面或通过安全渠道告知本人，并请其登录后尽快修改。此密码只显示这一次。"})
+
+
+@keeps_form("portal.account_create")
+def _create_form_expired(error: HTTPException):
+    """The list sat open too long (its CSRF token expired): the same page, with what was typed, to send again."""
+    if not isinstance(error, CSRFError) or g.get("manager") is None:
+        return None
+    flash(FORM_EXPIRED, "error")
+    form = AccountForm()
+    form.csrf_token.data = None   # a new token is drawn with the page
+    return _list_page(form, status=400)
 
 
 def _account_page(username: str, shown: dict | None = None, status: int = 200):

@@ -107,7 +107,7 @@ def totp_disable():
     try:
         with transaction(sessions()) as db:
             staff = db.get_one(StaffAccount, g.staff.id)
-            if not check_totp(staff, form.code.data, now):
+            if not check_totp(staff, form.code.data, now, session=db):
                 raise StaffError("验证码不正确或已使用过，请核对后重试。")
             do_disable_totp(staff, g.department.kind, now, session=db,
                             demo_accounts=services().settings.portal.demo_accounts)
