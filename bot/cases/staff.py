@@ -44,15 +44,6 @@ def do_add_staff(username: str, department_code: str, role: str, password: str, 
     return account
 
 
-def do_set_password(username: str, password: str, *, session: Session) -> None:
-    account = session.scalar(select(StaffAccount).where(StaffAccount.username == username))
-    if account is None:
-        raise StaffError(f"no account {username!r}")
-    check_password_strength(password)
-    account.password_hash = generate_password_hash(password)
-    do_end_sessions(account, session=session)
-
-
 def do_end_sessions(account: StaffAccount, *, session: Session) -> None:
     """End every portal session of this account, wherever it was begun (the next request finds it stale)."""
     account.session_generation += 1
