@@ -126,6 +126,20 @@ def test_an_hq_admin_gives_a_code_after_the_password_and_a_code_cannot_be_used_t
     assert replay.status_code == 200 and other.page("/portal/tickets").status_code == 302
 
 
+def test_five_wrong_codes_send_the_person_back_to_the_password(app, accounts):
+    person = Clerk(app, "hq")
+    person.client.post("/portal/login", data={"username": "hq", "password": PASSWORD,
+                                              "csrf_token": person.csrf("/portal/login")})
+    wrong = "000000" if pyotp.TOTP(TOTP_SECRET).now() != "000000" else "111111"
+    answers = [person.client.post("/portal/login/code", data={"code": wrong,
+                                                              "csrf_token": person.csrf("/portal/login/code")})
+               for _ in range(5)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 302]
+    assert answers[-1].headers["Location"].endswith("/portal/login")
+    assert person.page("/portal/login/code").headers["Location"].endswith("/portal/login")   # no code step left
+    assert "请重新输入账号和密码" in person.page("/portal/login").get_data(as_text=True)
+
+
 def test_an_hq_admin_without_totp_can_only_enrol_and_then_works(app, settings, tmp_path, accounts):
     config = config_file(tmp_path / "cli.toml", settings)
     assert civicbot(config, "staff", "add", "hq2", "--department", "hq", "--role", "admin",
@@ -137,6 +151,7 @@ def test_an_hq_admin_without_totp_can_only_enrol_and_then_works(app, settings, t
         assert held.status_code == 302 and held.headers["Location"].endswith("/portal/security"), path
     page = person.page("/portal/security").get_data(as_text=True)
     assert "必须开启两步验证" in page and 'src="data:image/svg+xml' in page
+    assert "工单编号" not in page and "账号管理" not in page     # the header offers nothing it could not open
     secret = SECRET.search(page).group(1)
     enrolled = post(person, "/portal/security/totp", "/portal/security", code=pyotp.TOTP(secret).now())
     assert enrolled.status_code == 302 and person.page("/portal/tickets").status_code == 200

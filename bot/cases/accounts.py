@@ -75,9 +75,13 @@ def _event(manager: Manager, account: StaffAccount, action: str, now: datetime, 
                          session=session, detail=detail)
 
 
+# Letters and digits a person can read out and copy without mistaking one for another (no 0/O, 1/l/I).
+READABLE = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+
+
 def new_password() -> str:
-    """A password shown once to whoever hands it over: 16 URL-safe characters."""
-    return secrets.token_urlsafe(12)
+    """A password shown once to whoever hands it over: 16 readable characters (about 93 bits)."""
+    return "".join(secrets.choice(READABLE) for _ in range(16))
 
 
 def do_create_account(manager: Manager, username: str, department_code: str, role: str, now: datetime, *,

@@ -126,7 +126,7 @@ def account_action(username: str, action: str):
     if action not in ACTIONS:
         abort(404)
     role_form = RoleForm()
-    if not role_form.validate_on_submit() if action == "role" else not LogoutForm().validate_on_submit():
+    if not (role_form if action == "role" else LogoutForm()).validate_on_submit():   # the CSRF token, the role
         abort(400)
     now, shown, done = utcnow(), None, ""
     try:
