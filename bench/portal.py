@@ -29,6 +29,7 @@ def main() -> None:
     from bot.infra.db import make_engine, make_sessionmaker, migrate, transaction
     from models import Category, Ticket, TicketEvent, TicketStatus, utcnow
     from tests.conftest import make_settings
+    from tests.support import enrol_totp
     from tests.test_portal import Clerk
 
     folder = Path(tempfile.mkdtemp(prefix="civicbot-portal-bench-"))
@@ -41,6 +42,7 @@ def main() -> None:
         categories = {c.code: c.lead_department_code for c in session.scalars(select(Category))}
         for username, department in (("hq", "hq"), ("chen", "urban_mgmt")):
             do_add_staff(username, department, "admin", "bench-password-1", session=session)
+    enrol_totp(sessions, "hq")   # an HQ admin must have TOTP; Clerk.login gives the code
     rng = random.Random(7)
     towns = ["luocheng", "yijing", "jinyuan", "jinsheng", "yaocun", "jinci", None]
     statuses = list(TicketStatus)

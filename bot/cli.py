@@ -18,7 +18,7 @@ from bot.cli_demo import demo_data
 from bot.cli_media import media
 from bot.cli_numbers import numbers
 from bot.cli_report import report
-from bot.cli_staff import staff
+from bot.cli_staff import department, staff
 from bot.cli_support import catalogue_or_exit as _catalogue
 from bot.cli_support import sessions_for as _sessions
 from bot.cli_support import settings_or_exit as _settings
@@ -51,6 +51,7 @@ def main(config_file: str | None) -> None:
 main.add_command(report)   # bot/cli_report.py: HQ's 创城工作通报 as Word and PDF
 main.add_command(demo_data)   # bot/cli_demo.py: weeks of demo tickets for the demo portal
 main.add_command(staff)   # bot/cli_staff.py: portal accounts, their WeChat and WeCom
+main.add_command(department)   # bot/cli_staff.py: the departments' API tokens
 main.add_command(numbers)   # bot/cli_numbers.py: the registry of numbers read on flyers
 main.add_command(media)   # bot/cli_media.py: the sweep of orphaned media files
 
@@ -227,26 +228,6 @@ def tickets(department: str | None, status: str | None, as_json: bool, limit: in
                        f"due {row['deadline'][:16]}  {row['description'][:30]!s}")
     if not as_json:
         click.echo(f"{len(rows)} ticket(s)")
-
-
-@main.group()
-def department() -> None:
-    """Department accounts."""
-
-
-@department.command("token")
-@click.argument("code")
-def department_token(code: str) -> None:
-    """Create an API token for department CODE (shown once) for GET /api/v1/tickets."""
-    from bot.web.api import do_issue_token
-
-    settings = _settings()
-    try:
-        with transaction(_sessions(settings)) as session:
-            token = do_issue_token(code, session=session, note="civicbot department token")
-    except LookupError:
-        raise click.BadParameter(f"no department with code {code!r}", param_hint="CODE") from None
-    click.echo(token)
 
 
 @main.command()

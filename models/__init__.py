@@ -25,7 +25,7 @@ from models.resident import (
                                Step,
 )
 from models.shared_state import SharedState
-from models.staff import BindAttempt, BindCode, StaffAccount, StaffRole
+from models.staff import AccountEvent, BindAttempt, BindCode, StaffAccount, StaffRole
 from models.staff_notice import StaffChannel, StaffNotice, StaffNoticeStatus
 from models.ticket import (
                                CoHandler,
@@ -44,7 +44,8 @@ from models.ticket import (
 from models.wechat_token import WeChatToken
 
 __all__ = [
-    "ApiToken", "Base", "BindAttempt", "BindCode", "Category", "CategoryCorrection", "CategorySource", "CoHandler",
+    "AccountEvent", "ApiToken", "Base", "BindAttempt", "BindCode", "Category", "CategoryCorrection", "CategorySource",
+    "CoHandler",
     "CorrectionReview", "Department", "DepartmentKind", "Draft", "DraftStatus", "ExtensionKind", "ExtensionRequest",
     "FlyerNumber", "GazetteerEntry", "Hold", "HoldEnd", "InboundMessage", "LocationSource", "Notification",
     "NotificationStatus", "NumberSighting", "NumberStatus", "Photo", "PhotoKind", "PhotoReading", "PhotoStatus",

@@ -41,6 +41,11 @@ class StaffAccount(Base):
     resolving_note: Mapped[str] = mapped_column(Text, default="")
     resolving_since: Mapped[datetime | None] = mapped_column(nullable=True)
     resolving_photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id", use_alter=True), nullable=True)
+    # Two-factor authentication (TOTP, RFC 6238): the base32 secret once enrolled, when, and the last time step a
+    # code was accepted for, so that a code seen over someone's shoulder cannot be used again.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(nullable=True)
 
 
 class BindCode(Base):
@@ -66,3 +71,19 @@ class BindAttempt(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     openid: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class AccountEvent(Base):
+    """Who did what to which account (created, deactivated, password reset, role, TOTP, login delays, tokens).
+
+    actor is "staff:NAME" or "cli"; target is the account's username (or "token:ID" for an API token)."""
+
+    __tablename__ = "account_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    target: Mapped[str] = mapped_column(String(100), index=True)
+    department_code: Mapped[str] = mapped_column(String(64), default="", index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")

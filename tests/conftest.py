@@ -24,14 +24,17 @@ from bot.simulator.chat import ChatSimulator
 from models import Base
 from tests.support import (
     BUILT,
+    PORTAL_DATABASES,
     ROOT,
     add_staff,
     civicbot,
     classifier_for_tests,
     data_section,
+    enrol_totp,
     fake_api,
     logged_in,
     report,
+    sessions_of,
     ticket_number,
 )
 
@@ -282,6 +285,7 @@ class RunningBot:
     """`civicbot serve` as `make run` starts it: gunicorn workers plus the job worker, on loopback."""
 
     def __init__(self, folder: Path, database: str | Path, workers: int = 2, server_keys: str = ""):
+        self.database = database
         self.port = free_port()
         self.api_port = free_port()
         self.config = folder / "config.toml"
@@ -387,5 +391,8 @@ def portal(running_bot):
         added = civicbot(running_bot.config, "staff", "add", username, "--department", department, "--role", role,
                          "--password", BROWSER_PASSWORD)
         assert added.exit_code == 0, added.stderr
+    # An HQ admin must have TOTP: hq's app holds TOTP_SECRET, and log_in (tests/test_browser.py) types its code.
+    PORTAL_DATABASES[f"http://127.0.0.1:{running_bot.port}"] = database_url(running_bot.database)
+    enrol_totp(sessions_of(database_url(running_bot.database)), "hq")
     SHOTS.mkdir(parents=True, exist_ok=True)
     return running_bot

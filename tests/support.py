@@ -138,6 +138,7 @@ class Clerk:
     """A browser session of one staff member."""
 
     def __init__(self, app, username: str):
+        self.app = app
         self.client = app.test_client()
         self.username = username
 
@@ -145,8 +146,14 @@ class Clerk:
         return CSRF.search(self.client.get(path).get_data(as_text=True)).group(1)
 
     def login(self, password: str = PASSWORD):
-        return self.client.post("/portal/login", data={"username": self.username, "password": password,
-                                                       "csrf_token": self.csrf("/portal/login")})
+        """Log in; when the portal asks for a TOTP code next (an HQ admin's), give it. The answer to the last step."""
+        answer = self.client.post("/portal/login", data={"username": self.username, "password": password,
+                                                         "csrf_token": self.csrf("/portal/login")})
+        if answer.status_code == 302 and answer.headers["Location"].endswith("/portal/login/code"):
+            answer = self.client.post("/portal/login/code", data={
+                "code": fresh_code(self.app.extensions["civicbot"].sessions, self.username),
+                "csrf_token": self.csrf("/portal/login/code")})
+        return answer
 
     def page(self, path: str):
         return self.client.get(path)
@@ -173,12 +180,55 @@ def logged_in(app, username: str) -> Clerk:
 
 
 def add_staff(sessions, *accounts: tuple[str, str, str]) -> None:
-    """Portal accounts (username, department, role), all with PASSWORD."""
+    """Portal accounts (username, department, role), all with PASSWORD; HQ admins with TOTP_SECRET enrolled, as
+    they must be."""
     from bot.cases.staff import do_add_staff
     from bot.infra.db import transaction
     with transaction(sessions) as session:
         for username, department, role in accounts:
             do_add_staff(username, department, role, PASSWORD, session=session)
+    for username, department, role in accounts:
+        if department == "hq" and role == "admin":
+            enrol_totp(sessions, username)
+
+
+# Two-factor authentication: the test HQ admins' authenticator app ------------------------------------------------
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+PORTAL_DATABASES: dict[str, str] = {}   # a running portal's base URL → its database, for its HQ admins' codes
+
+
+def enrol_totp(sessions, username: str, secret: str = TOTP_SECRET) -> None:
+    """The account enrols TOTP as the 账号安全 page does, with a code its app shows now."""
+    import pyotp
+
+    from bot.cases.totp import do_enable_totp
+    from bot.infra.db import transaction
+    from models import StaffAccount, utcnow
+    with transaction(sessions) as session:
+        account = session.scalar(select(StaffAccount).where(StaffAccount.username == username))
+        do_enable_totp(account, secret, pyotp.TOTP(secret).now(), utcnow(), session=session)
+
+
+def fresh_code(sessions, username: str, secret: str = TOTP_SECRET) -> str:
+    """The code the app shows now, for a login. A code is accepted once per 30-second step, and a test logs the
+    same person in more often than that: the step last used is forgotten first, as if the next step had come.
+    (tests/test_accounts_totp.py proves the replay refusal itself.)"""
+    import pyotp
+
+    from bot.infra.db import transaction
+    from models import StaffAccount
+    with transaction(sessions) as session:
+        session.scalar(select(StaffAccount).where(StaffAccount.username == username)).totp_last_step = None
+    return pyotp.TOTP(secret).now()
+
+
+def sessions_of(database_url: str):
+    """A session factory on a test database that a running server uses (for TOTP codes in browser tests)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker
+    from sqlalchemy.pool import NullPool
+    return sessionmaker(create_engine(database_url, poolclass=NullPool), expire_on_commit=False)
 
 
 # Configuration and the command line ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.cases.staff import do_set_password
+from bot.cases.accounts import COMMAND_LINE, do_reset_password, managed_account
 from bot.infra.db import transaction
 from bot.tasks import JobQueue
 from bot.web.sessions import VISITOR_COOKIE
@@ -77,7 +77,8 @@ def test_a_password_change_ends_every_session_of_that_account_and_no_other(porta
     phone, desktop, boss = logged_in(portal_app, "chen"), logged_in(portal_app, "chen"), logged_in(portal_app, "boss")
     assert can_see_the_queue(phone) and can_see_the_queue(desktop)
     with transaction(portal_app.extensions["civicbot"].sessions) as db:
-        do_set_password("chen", "a brand new password", session=db)
+        do_reset_password(COMMAND_LINE, managed_account(COMMAND_LINE, "chen", session=db), utcnow(), session=db,
+                          password="a brand new password")
     assert not can_see_the_queue(phone) and not can_see_the_queue(desktop)
     assert can_see_the_queue(boss)
     assert Clerk(portal_app, "chen").login("a brand new password").status_code == 302

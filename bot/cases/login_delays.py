@@ -108,6 +108,14 @@ def record_login_success(username: str, address: str, now: datetime, *, store: S
     store.update(address_key, lambda found: _refund(found, now), now)
 
 
+def record_password_step(username: str, address: str, now: datetime, *, store: SharedStore) -> None:
+    """The password was right and a TOTP code comes next: the address's try is refunded (an office logging in is
+    not slowed down), but the account's count stays until the code is right, so whoever holds a stolen password
+    guesses codes under the account's delays too."""
+    address_key, _, _ = _keys(username, address)
+    store.update(address_key, lambda found: _refund(found, now), now)
+
+
 def _refund(found: Value | None, now: datetime) -> tuple[Value | None, datetime, Any]:
     if not found:
         return None, now, None

@@ -14,6 +14,8 @@ from bot.web.portal.forms import LoginForm, LogoutForm
 from bot.web.sessions import renew
 from models import utcnow
 
+PENDING = "totp_pending"   # the session's key for a login whose password was right, waiting for its code
+
 
 def duration(seconds: int) -> str:
     """A wait as a person says it: 45 秒, 3 分钟, 1 分 30 秒."""
@@ -35,21 +37,37 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         # The client's address as the trusted proxies report it (server.trusted_proxies, ProxyFix).
-        found = do_log_in(form.username.data.strip(), form.password.data, request.remote_addr or "", utcnow(),
-                          sessions=sessions(), store=services().shared)
+        username = form.username.data.strip()
+        found = do_log_in(username, form.password.data, request.remote_addr or "", utcnow(),
+                          sessions=sessions(), store=services().shared,
+                          allow_demo=services().settings.portal.demo_accounts)
         if found.wait_seconds:
             flash(texts.LOGIN_WAIT.format(wait=duration(found.wait_seconds)), "error")
             return render_template("portal/login.html", form=form), 429, {"Retry-After": str(found.wait_seconds)}
-        if found.staff_id is not None:
-            kept = session.get(KEPT_FORM)   # a form refused when the last session ended, to be filled in again
+        if found.needs_code:   # the password was right; the TOTP code is asked next (bot/web/portal/totp_pages.py)
+            kept = session.get(KEPT_FORM)
             session.clear()
-            renew(session)   # a new id: one planted before the login is worth nothing
-            session["staff_id"], session["generation"] = found.staff_id, found.generation
+            renew(session)
+            session[PENDING] = {"staff_id": found.staff_id, "generation": found.generation, "username": username,
+                                "next": _safe_next(form.next.data), "tries": 0}
             if kept:
                 session[KEPT_FORM] = kept
+            return redirect(url_for("portal.login_code"))
+        if found.staff_id is not None:
+            start_session(found.staff_id, found.generation)
             return redirect(_safe_next(form.next.data))
         flash(texts.LOGIN_REFUSED, "error")
     return render_template("portal/login.html", form=form)
+
+
+def start_session(staff_id: int, generation: int) -> None:
+    """The person is in: a new session id (one planted before the login is worth nothing), a kept form kept."""
+    kept = session.get(KEPT_FORM)   # a form refused when the last session ended, to be filled in again
+    session.clear()
+    renew(session)
+    session["staff_id"], session["generation"] = staff_id, generation
+    if kept:
+        session[KEPT_FORM] = kept
 
 
 @bp.post("/logout")

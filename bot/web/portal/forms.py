@@ -45,3 +45,30 @@ class BulkForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     pass
+
+
+class CodeForm(FlaskForm):
+    """A 6-digit TOTP code: the login's second step, enrolment, and turning it off."""
+
+    code = StringField("验证码", validators=[DataRequired(), Length(max=10)],
+                       render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*",
+                                  "maxlength": "7"})
+
+
+class AccountForm(FlaskForm):
+    """A new account; the department's choices are those the admin manages (set by the view)."""
+
+    username = StringField("账号名", validators=[DataRequired(), Length(max=64)],
+                           render_kw={"autocomplete": "off", "autocapitalize": "none"})
+    display_name = StringField("姓名", validators=[Optional(), Length(max=100)])
+    department = SelectField("部门")
+    role = SelectField("角色", choices=[("staff", "工作人员"), ("admin", "管理员")])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("角色", choices=[("staff", "工作人员"), ("admin", "管理员")])
+
+
+class TokenForm(FlaskForm):
+    department = SelectField("部门")
+    note = StringField("用途", validators=[DataRequired(), Length(max=200)])
