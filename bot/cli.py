@@ -14,6 +14,7 @@ import time
 import click
 from sqlalchemy import func, select
 
+from bot.cli_audit import audit
 from bot.cli_demo import demo_data
 from bot.cli_numbers import numbers
 from bot.cli_report import report
@@ -51,6 +52,7 @@ main.add_command(report)   # bot/cli_report.py: HQ's 创城工作通报 as Word 
 main.add_command(demo_data)   # bot/cli_demo.py: weeks of demo tickets for the demo portal
 main.add_command(staff)   # bot/cli_staff.py: portal accounts, their WeChat and WeCom
 main.add_command(numbers)   # bot/cli_numbers.py: the registry of numbers read on flyers
+main.add_command(audit)   # bot/cli_audit.py: the ticket events' hash chains and their daily anchors
 
 
 @main.command("migrate")

@@ -1,0 +1,117 @@
+"""Seal every ticket event into its ticket's hash chain as it is inserted, whatever code path writes it.
+
+An event's `hash` is SHA-256 over the previous event's hash and the canonical JSON of the fields the weekly 通报
+and the scores rely on (ticket number, action, statuses, actor, department, reason, reply, time, channel, photo
+ids); `prev_hash` is the previous event's hash ("" for a ticket's first event). The seal is made in one place, a
+`before_flush` hook on every ORM session: a new code path that adds a `TicketEvent` cannot forget it. A Core
+INSERT that bypasses the ORM leaves the hash empty, which `civicbot audit verify` reports as a broken link.
+
+The chain cannot fork: the hook locks the ticket's row before it reads the chain's head (PostgreSQL; SQLite's one
+writer already serialises), and a unique index on (ticket_id, prev_hash) refuses a second event claiming the same
+predecessor, so a fork is a failed transaction, never a stored one.
+
+`chain_hash` and `canonical` are the general part: another audited table (staff account events, say) seals its
+rows with them and registers its own hook the same way.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session
+
+from models.base import utcnow
+from models.ticket import Ticket, TicketEvent
+
+SEAL_VERSION = 1   # a change to the canonical form needs a new version, and the old events keep theirs
+
+
+def canonical(fields: Sequence[Any]) -> str:
+    """The one text form of a row's sealed fields: a JSON list, no spaces, Chinese as it is."""
+    return json.dumps(list(fields), ensure_ascii=False, separators=(",", ":"))
+
+
+def chain_hash(prev_hash: str, fields: Sequence[Any]) -> str:
+    """SHA-256 (hex) of the previous link's hash and this row's canonical fields."""
+    return hashlib.sha256(f"{prev_hash}\n{canonical(fields)}".encode()).hexdigest()
+
+
+class EventLike(Protocol):
+    """A ticket event as the ORM holds it, or as a plain row read back for verification."""
+
+    action: str
+    from_status: Any
+    to_status: Any
+    actor: str
+    department_code: str | None
+    reason: str
+    reply: str
+    at: datetime
+    channel: str
+
+
+def _status(value: Any) -> str | None:
+    return None if value is None else str(getattr(value, "value", value))
+
+
+def event_fields(ev: EventLike, ticket_number: str, photo_ids: Sequence[int]) -> list[Any]:
+    """What an event's seal covers, in a fixed order."""
+    return [SEAL_VERSION, ticket_number, ev.action, _status(ev.from_status), _status(ev.to_status), ev.actor,
+            ev.department_code, ev.reason, ev.reply, ev.at.isoformat(timespec="microseconds"), ev.channel,
+            sorted(photo_ids)]
+
+
+def event_hash(prev_hash: str, ev: EventLike, ticket_number: str, photo_ids: Sequence[int]) -> str:
+    return chain_hash(prev_hash, event_fields(ev, ticket_number, photo_ids))
+
+
+def chain_head(ticket_id: int, *, session: Session) -> str:
+    """The hash of the ticket's last event ("" before its first)."""
+    return session.scalar(select(TicketEvent.hash).where(TicketEvent.ticket_id == ticket_id)
+                          .order_by(TicketEvent.id.desc()).limit(1)) or ""
+
+
+def _with_stored_values(ev: TicketEvent) -> None:
+    # Column defaults apply only at INSERT; the seal must cover what will be stored, so they are set here.
+    if ev.at is None:
+        ev.at = utcnow()
+    elif ev.at.tzinfo is not None:
+        ev.at = ev.at.astimezone(UTC).replace(tzinfo=None)
+    for name in ("reason", "reply", "action", "channel"):
+        if getattr(ev, name) is None:
+            setattr(ev, name, "")
+
+
+def _photo_ids(ev: TicketEvent) -> list[int]:
+    ids = [photo.id for photo in ev.photos]
+    if any(photo_id is None for photo_id in ids):
+        raise ValueError("an event's photos must be flushed before the event: their ids are sealed with it")
+    return ids
+
+
+@event.listens_for(Session, "before_flush")
+def _seal_new_events(session: Session, _context: Any, _instances: Any) -> None:
+    new = [obj for obj in session.new if isinstance(obj, TicketEvent)]
+    if not new:
+        return
+    new.sort(key=lambda obj: inspect(obj).insert_order or 0)   # the order the flush inserts them, hence their ids
+    heads: dict[int, tuple[str, str]] = {}
+    with session.no_autoflush:
+        for ev in new:
+            if ev.ticket_id is None:
+                raise ValueError("a ticket event needs its ticket flushed first (ticket_id is sealed)")
+            if ev.ticket_id not in heads:
+                # The row lock serialises every writer of this ticket's chain (a no-op on SQLite, whose
+                # transactions already take the one write lock at BEGIN IMMEDIATE).
+                number = session.execute(select(Ticket.number).where(Ticket.id == ev.ticket_id)
+                                         .with_for_update()).scalar_one()
+                heads[ev.ticket_id] = (number, chain_head(ev.ticket_id, session=session))
+            number, prev_hash = heads[ev.ticket_id]
+            _with_stored_values(ev)
+            ev.prev_hash = prev_hash
+            ev.hash = event_hash(prev_hash, ev, number, _photo_ids(ev))
+            heads[ev.ticket_id] = (number, ev.hash)
