@@ -15,6 +15,7 @@ import click
 from sqlalchemy import func, select
 
 from bot.cli_audit import audit
+from bot.cli_backup import backup_command, restore_command
 from bot.cli_demo import demo_data
 from bot.cli_numbers import numbers
 from bot.cli_report import report
@@ -53,6 +54,8 @@ main.add_command(demo_data)   # bot/cli_demo.py: weeks of demo tickets for the d
 main.add_command(staff)   # bot/cli_staff.py: portal accounts, their WeChat and WeCom
 main.add_command(numbers)   # bot/cli_numbers.py: the registry of numbers read on flyers
 main.add_command(audit)   # bot/cli_audit.py: the ticket events' hash chains and their daily anchors
+main.add_command(backup_command)   # bot/cli_backup.py: the database and the photos, online
+main.add_command(restore_command)
 
 
 @main.command("migrate")

@@ -3,10 +3,11 @@ chain's head, and `civicbot audit verify` catching an edited reason, a deleted e
 from __future__ import annotations
 
 import pytest
+from alembic.command import downgrade
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.infra.db import migrate
+from bot.infra.db import alembic_config, migrate
 from models import AuditAnchor, Photo, Ticket, TicketEvent
 from tests import images
 from tests.conftest import HUATA_VILLAGE, Resident
@@ -155,7 +156,7 @@ def test_the_migration_seals_events_written_before_it_exactly_as_the_application
     sealed = [(e.id, e.prev_hash, e.hash) for e in events_of(sessions, worked_ticket)]
     app_engine = sessions.kw["bind"]
     app_engine.dispose()
-    migrate(settings, "0016")   # the columns go, and with them every seal
+    downgrade(alembic_config(settings), "0016")   # the columns go, and with them every seal
     migrate(settings)
     assert [(e.id, e.prev_hash, e.hash) for e in events_of(sessions, worked_ticket)] == sealed
     assert audit("verify").exit_code == 0

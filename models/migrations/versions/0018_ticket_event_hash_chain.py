@@ -82,7 +82,9 @@ def downgrade() -> None:
     with op.batch_alter_table('audit_anchors', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_anchors_day'))
     op.drop_table('audit_anchors')
-    with op.batch_alter_table('ticket_events', schema=None) as batch_op:
+    # Dropped in place (SQLite 3.35+), not by copying the table: photos refer to the events, and SQLite's
+    # foreign keys refuse to drop a table they point into.
+    with op.batch_alter_table('ticket_events', schema=None, recreate='never') as batch_op:
         batch_op.drop_index('uq_ticket_events_ticket_id_prev_hash')
         batch_op.drop_column('hash')
         batch_op.drop_column('prev_hash')
