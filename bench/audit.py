@@ -48,7 +48,7 @@ def main() -> None:
 
     from bot.cases.audit import do_anchor, verify
     from bot.catalogue.loading import do_load_catalogue, read_catalogue
-    from bot.infra.db import make_engine, make_sessionmaker, migrate, transaction
+    from bot.infra.db import make_engine, make_sessionmaker, migrate, snapshot, transaction
     from models import Category, Ticket, TicketEvent, utcnow
     from models.sealing import event_hash
     from tests.conftest import make_settings
@@ -111,7 +111,7 @@ def main() -> None:
 
     times = []
     for _ in range(arguments.repeat):
-        with transaction(sessions) as session:
+        with snapshot(engine) as session:
             result = verify(session=session)
         assert result.ok, result.broken[:3]
         times.append(result.seconds)
@@ -119,7 +119,7 @@ def main() -> None:
     print(f"audit verify, all chains and {result.anchors} anchors: {result.tickets:,} tickets, {result.events:,} "
           f"events: median {times[len(times) // 2]:.2f} s (min {times[0]:.2f}, max {times[-1]:.2f}); "
           f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-    with transaction(sessions) as session:
+    with snapshot(engine) as session:
         one = verify(session=session, ticket_number=numbers[next(iter(numbers))])
     print(f"audit verify --ticket: {one.events} events in {one.seconds * 1000:.0f} ms")
 

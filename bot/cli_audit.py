@@ -7,7 +7,7 @@ import click
 
 from bot.cli_support import sessions_for as _sessions
 from bot.cli_support import settings_or_exit as _settings
-from bot.infra.db import transaction
+from bot.infra.db import make_engine, snapshot, transaction
 
 
 @click.group()
@@ -33,7 +33,7 @@ def audit_verify(number: str | None) -> None:
     """Check every event's hash and link, and the anchors; exit 1 naming the first broken link."""
     from bot.cases.audit import verify
 
-    with transaction(_sessions(_settings())) as session:
+    with snapshot(make_engine(_settings())) as session:
         try:
             result = verify(session=session, ticket_number=number)
         except LookupError as exc:

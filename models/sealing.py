@@ -104,6 +104,8 @@ def _seal_new_events(session: Session, _context: Any, _instances: Any) -> None:
     heads: dict[int, tuple[str, str]] = {}
     with session.no_autoflush:
         for ev in new:
+            if ev.ticket_id is None and ev.ticket is not None:   # given by the relationship, not the column
+                ev.ticket_id = ev.ticket.id
             if ev.ticket_id is None:
                 raise ValueError("a ticket event needs its ticket flushed first (ticket_id is sealed)")
             if ev.ticket_id not in heads:

@@ -16,7 +16,7 @@ from tests.support import civicbot, config_file, report, ticket_number
 
 @pytest.fixture
 def worked_ticket(app, clerk) -> str:
-    """A stall reported at 花塔村, accepted by 城管's chen and resolved with an after-photo: six events."""
+    """A stall reported at 花塔村, accepted by 城管's chen and resolved with an after-photo: five events."""
     number = ticket_number(report(Resident(app, "o-audit"), at=HUATA_VILLAGE, label="晋源区晋祠镇花塔村"))
     chen = clerk("chen")
     chen.act(number, "accept")
@@ -160,3 +160,16 @@ def test_the_migration_seals_events_written_before_it_exactly_as_the_application
     migrate(settings)
     assert [(e.id, e.prev_hash, e.hash) for e in events_of(sessions, worked_ticket)] == sealed
     assert audit("verify").exit_code == 0
+
+
+def test_verify_reads_one_moment_and_holds_up_no_writer(worked_ticket, app, settings):
+    """A verification of a large database takes a while: residents go on filing reports meanwhile."""
+    from bot.cases.audit import verify
+    from bot.infra.db import make_engine, snapshot
+    engine = make_engine(settings)
+    with snapshot(engine) as session:
+        before = verify(session=session)
+        ticket_number(report(Resident(app, "o-audit-busy"), at=HUATA_VILLAGE, label="晋源区晋祠镇花塔村"))
+        during = verify(session=session)
+    engine.dispose()
+    assert before.ok and during.ok and (during.tickets, during.events) == (before.tickets, before.events) == (1, 5)
