@@ -50,7 +50,7 @@ def main() -> None:
     from bot.catalogue.loading import do_load_catalogue, read_catalogue
     from bot.infra.db import make_engine, make_sessionmaker, migrate, snapshot, transaction
     from models import Category, Ticket, TicketEvent, utcnow
-    from models.sealing import event_hash
+    from models.sealing import chain_hash, event_fields, field_digests
     from tests.conftest import make_settings
 
     folder = Path(tempfile.mkdtemp(prefix="civicbot-audit-bench-"))
@@ -91,7 +91,9 @@ def main() -> None:
                            actor=actor, from_status=ACTIONS[step - 1][1] if step else None, to_status=status,
                            reason=reason, reply="", action=action, department_code="urban_mgmt" if step else None,
                            channel="", prev_hash=heads[ticket_id])
-                row["hash"] = heads[ticket_id] = event_hash(heads[ticket_id], Event(row), numbers[ticket_id], [])
+                fields = event_fields(Event(row), numbers[ticket_id], [])
+                row["hash"] = heads[ticket_id] = chain_hash(heads[ticket_id], fields)
+                row["field_digests"] = field_digests(fields)
                 rows.append(row)
             for start in range(0, len(rows), 20_000):
                 connection.execute(insert(TicketEvent), rows[start:start + 20_000])

@@ -126,6 +126,7 @@ class TicketEvent(Base):
     # row written around the ORM is stored and then reported by `civicbot audit verify`, not silently refused.
     prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    field_digests: Mapped[str | None] = mapped_column(String(64), nullable=True)   # which field changed, if one does
 
     ticket: Mapped[Ticket] = relationship("Ticket", back_populates="events")
     photos: Mapped[list[Photo]] = relationship("Photo", order_by="Photo.id", foreign_keys="Photo.event_id")

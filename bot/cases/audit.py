@@ -14,7 +14,7 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from models import AuditAnchor, Photo, Ticket, TicketEvent
-from models.sealing import SEAL_VERSION, EventLike, chain_hash, event_hash
+from models.sealing import SEAL_VERSION, EventLike, chain_hash, changed_fields, event_fields
 
 DISTRICT_ZONE = ZoneInfo("Asia/Shanghai")   # an anchor's day is the district's date
 MOST_REPORTED = 20                          # broken links listed; the first one is what an operator chases
@@ -145,7 +145,8 @@ def verify(*, session: Session, ticket_number: str | None = None) -> Verificatio
     photos = _photos_by_event(session, ticket_id)
     query = (select(TicketEvent.id, TicketEvent.ticket_id, Ticket.number, TicketEvent.action, TicketEvent.from_status,
                     TicketEvent.to_status, TicketEvent.actor, TicketEvent.department_code, TicketEvent.reason,
-                    TicketEvent.reply, TicketEvent.at, TicketEvent.channel, TicketEvent.prev_hash, TicketEvent.hash)
+                    TicketEvent.reply, TicketEvent.at, TicketEvent.channel, TicketEvent.prev_hash, TicketEvent.hash,
+                    TicketEvent.field_digests)
              .join(Ticket, Ticket.id == TicketEvent.ticket_id).order_by(TicketEvent.ticket_id, TicketEvent.id))
     if ticket_id is not None:
         query = query.where(TicketEvent.ticket_id == ticket_id)
@@ -176,6 +177,9 @@ def _check_event(row: Row[Any], prev: str, prev_id: int, photo_ids: Iterable[int
         before = f"event {prev_id}'s hash" if prev_id else "empty (it is the ticket's first event)"
         result.found(Broken(row.number, row.id, f"prev_hash should be {before}: an event before it was deleted, "
                                                 "or an earlier event's hash was rewritten"))
-    elif event_hash(prev, cast(EventLike, row), row.number, list(photo_ids)) != row.hash:
-        result.found(Broken(row.number, row.id, "its fields (reason, actor, status, time, photos …) no longer "
-                                                "match its hash: it was changed after it was written"))
+    else:
+        fields = event_fields(cast(EventLike, row), row.number, list(photo_ids))
+        if chain_hash(prev, fields) != row.hash:
+            changed = changed_fields(row.field_digests or "", fields) or ["its field digests"]
+            result.found(Broken(row.number, row.id, f"changed after it was written ({', '.join(changed)}): "
+                                                    "its hash no longer matches"))
