@@ -137,7 +137,8 @@ def restore(settings: Settings, folder: Path, *, force: bool = False) -> Restore
     target.parent.mkdir(parents=True, exist_ok=True)
     # Through the backup API rather than a file copy: SQLite rewrites the target and its WAL as one, where a
     # copied file next to an old -wal file would be read with the old file's pages.
-    source = sqlite3.connect(folder / DATABASE)
+    # immutable: a backup on read-only media is read without the lock files SQLite would otherwise create there.
+    source = sqlite3.connect(f"{(folder / DATABASE).resolve().as_uri()}?immutable=1", uri=True)
     writer = sqlite3.connect(target, timeout=settings.database.busy_timeout_ms / 1000)
     try:
         source.backup(writer)
