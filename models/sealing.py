@@ -10,14 +10,15 @@ The chain cannot fork: the hook locks the ticket's row before it reads the chain
 writer already serialises), and a unique index on (ticket_id, prev_hash) refuses a second event claiming the same
 predecessor, so a fork is a failed transaction, never a stored one.
 
-`chain_hash` and `canonical` are the general part: another audited table (staff account events, say) seals its
-rows with them and registers its own hook the same way.
+The hook is general: a table with prev_hash, hash and field_digests columns is sealed the same way once a
+`Chain` for it is added to `CHAINS` (staff account events, say: one chain for the whole table).
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -81,10 +82,10 @@ def field_digests(fields: Sequence[Any]) -> str:
     return "".join(hashlib.sha256(canonical([value]).encode()).hexdigest()[:DIGEST_CHARS] for value in fields)
 
 
-def changed_fields(digests: str, fields: Sequence[Any]) -> list[str]:
+def changed_fields(digests: str, fields: Sequence[Any], names: Sequence[str] = FIELD_NAMES) -> list[str]:
     """The names of the fields whose digest no longer matches what was sealed."""
     now = field_digests(fields)
-    return [name for i, name in enumerate(FIELD_NAMES)
+    return [name for i, name in enumerate(names)
             if now[i * DIGEST_CHARS:(i + 1) * DIGEST_CHARS] != digests[i * DIGEST_CHARS:(i + 1) * DIGEST_CHARS]]
 
 
@@ -94,7 +95,39 @@ def chain_head(ticket_id: int, *, session: Session) -> str:
                           .order_by(TicketEvent.id.desc()).limit(1)) or ""
 
 
-def _with_stored_values(ev: TicketEvent) -> None:
+@dataclass(frozen=True)
+class Chain:
+    """A table whose new rows are sealed into hash chains at flush; it has prev_hash, hash and field_digests.
+
+    chain_of: which chain a new row joins (a ticket's id; a constant for a table that is one chain);
+    start: lock that chain against other writers and return what its rows' fields need and the chain's head;
+    fields: a new row's sealed fields (setting any column default first: the seal covers what is stored)."""
+
+    model: type[Any]
+    chain_of: Callable[[Any], Hashable]
+    start: Callable[[Any, Session], tuple[Any, str]]
+    fields: Callable[[Any, Any], list[Any]]
+
+
+CHAINS: list[Chain] = []
+
+
+def _ticket_of(ev: TicketEvent) -> int:
+    if ev.ticket_id is None and ev.ticket is not None:   # given by the relationship, not the column
+        ev.ticket_id = ev.ticket.id
+    if ev.ticket_id is None:
+        raise ValueError("a ticket event needs its ticket flushed first (its number is sealed)")
+    return ev.ticket_id
+
+
+def _start_ticket_chain(ticket_id: int, session: Session) -> tuple[str, str]:
+    # The row lock serialises every writer of this ticket's chain (a no-op on SQLite, whose transactions already
+    # take the one write lock at BEGIN IMMEDIATE).
+    number = session.execute(select(Ticket.number).where(Ticket.id == ticket_id).with_for_update()).scalar_one()
+    return number, chain_head(ticket_id, session=session)
+
+
+def _new_event_fields(ev: TicketEvent, ticket_number: str) -> list[Any]:
     # Column defaults apply only at INSERT; the seal must cover what will be stored, so they are set here.
     if ev.at is None:
         ev.at = utcnow()
@@ -103,36 +136,30 @@ def _with_stored_values(ev: TicketEvent) -> None:
     for name in ("reason", "reply", "action", "channel"):
         if getattr(ev, name) is None:
             setattr(ev, name, "")
-
-
-def _photo_ids(ev: TicketEvent) -> list[int]:
-    ids = [photo.id for photo in ev.photos]
-    if any(photo_id is None for photo_id in ids):
+    photo_ids = [photo.id for photo in ev.photos]
+    if any(photo_id is None for photo_id in photo_ids):
         raise ValueError("an event's photos must be flushed before the event: their ids are sealed with it")
-    return ids
+    return event_fields(ev, ticket_number, photo_ids)
+
+
+CHAINS.append(Chain(TicketEvent, _ticket_of, _start_ticket_chain, _new_event_fields))
 
 
 @event.listens_for(Session, "before_flush")
-def _seal_new_events(session: Session, _context: Any, _instances: Any) -> None:
-    new = [obj for obj in session.new if isinstance(obj, TicketEvent)]
-    if not new:
-        return
-    new.sort(key=lambda obj: inspect(obj).insert_order or 0)   # the order the flush inserts them, hence their ids
-    heads: dict[int, tuple[str, str]] = {}
-    with session.no_autoflush:
-        for ev in new:
-            if ev.ticket_id is None and ev.ticket is not None:   # given by the relationship, not the column
-                ev.ticket_id = ev.ticket.id
-            if ev.ticket_id is None:
-                raise ValueError("a ticket event needs its ticket flushed first (ticket_id is sealed)")
-            if ev.ticket_id not in heads:
-                # The row lock serialises every writer of this ticket's chain (a no-op on SQLite, whose
-                # transactions already take the one write lock at BEGIN IMMEDIATE).
-                number = session.execute(select(Ticket.number).where(Ticket.id == ev.ticket_id)
-                                         .with_for_update()).scalar_one()
-                heads[ev.ticket_id] = (number, chain_head(ev.ticket_id, session=session))
-            number, prev_hash = heads[ev.ticket_id]
-            _with_stored_values(ev)
-            fields = event_fields(ev, number, _photo_ids(ev))
-            ev.prev_hash, ev.hash, ev.field_digests = prev_hash, chain_hash(prev_hash, fields), field_digests(fields)
-            heads[ev.ticket_id] = (number, ev.hash)
+def _seal_new_rows(session: Session, _context: Any, _instances: Any) -> None:
+    for chain in CHAINS:
+        new = [obj for obj in session.new if isinstance(obj, chain.model)]
+        if not new:
+            continue
+        new.sort(key=lambda obj: inspect(obj).insert_order or 0)   # the order the flush inserts them: their ids
+        heads: dict[Hashable, tuple[Any, str]] = {}
+        with session.no_autoflush:
+            for row in new:
+                key = chain.chain_of(row)
+                if key not in heads:
+                    heads[key] = chain.start(key, session)
+                context, prev_hash = heads[key]
+                fields = chain.fields(row, context)
+                row.prev_hash, row.hash, row.field_digests = prev_hash, chain_hash(prev_hash, fields), \
+                    field_digests(fields)
+                heads[key] = (context, row.hash)
