@@ -7,6 +7,7 @@ inserted in bulk, a round at a time, so that one ticket's events are spread over
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import sys
@@ -111,15 +112,20 @@ def main() -> None:
         do_anchor(now=utcnow(), session=session)
     print(f"audit anchor (next day, nothing moved):     {time.perf_counter() - begin:.2f} s")
 
-    times = []
+    times, cpu = [], []
     for _ in range(arguments.repeat):
+        began = time.process_time()
         with snapshot(engine) as session:
             result = verify(session=session)
+        cpu.append(time.process_time() - began)
         assert result.ok, result.broken[:3]
         times.append(result.seconds)
     times.sort()
+    cpu.sort()
+    # CPU time as well: on a shared machine the wall time says as much about the neighbours as about verify.
     print(f"audit verify, all chains and {result.anchors} anchors: {result.tickets:,} tickets, {result.events:,} "
-          f"events: median {times[len(times) // 2]:.2f} s (min {times[0]:.2f}, max {times[-1]:.2f}); "
+          f"events: median {times[len(times) // 2]:.2f} s (min {times[0]:.2f}, max {times[-1]:.2f}), "
+          f"CPU {cpu[len(cpu) // 2]:.2f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
           f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     with snapshot(engine) as session:
         one = verify(session=session, ticket_number=numbers[next(iter(numbers))])

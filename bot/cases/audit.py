@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from models import AuditAnchor, Photo, Ticket, TicketEvent
@@ -143,15 +143,18 @@ def verify(*, session: Session, ticket_number: str | None = None) -> Verificatio
     if ticket_number is not None:
         expected = {event_id: seen for event_id, seen in expected.items() if seen[0] == ticket_number}
     photos = _photos_by_event(session, ticket_id)
-    query = (select(TicketEvent.id, TicketEvent.ticket_id, Ticket.number, TicketEvent.action, TicketEvent.from_status,
-                    TicketEvent.to_status, TicketEvent.actor, TicketEvent.department_code, TicketEvent.reason,
-                    TicketEvent.reply, TicketEvent.at, TicketEvent.channel, TicketEvent.prev_hash, TicketEvent.hash,
-                    TicketEvent.field_digests)
+    # Statuses as the stored strings (the seal's form), and rows read through the connection, not the ORM: a
+    # third of the time per event otherwise went on enum lookups and ORM row handling.
+    query = (select(TicketEvent.id, TicketEvent.ticket_id, Ticket.number, TicketEvent.action,
+                    type_coerce(TicketEvent.from_status, String).label("from_status"),
+                    type_coerce(TicketEvent.to_status, String).label("to_status"), TicketEvent.actor,
+                    TicketEvent.department_code, TicketEvent.reason, TicketEvent.reply, TicketEvent.at,
+                    TicketEvent.channel, TicketEvent.prev_hash, TicketEvent.hash, TicketEvent.field_digests)
              .join(Ticket, Ticket.id == TicketEvent.ticket_id).order_by(TicketEvent.ticket_id, TicketEvent.id))
     if ticket_id is not None:
         query = query.where(TicketEvent.ticket_id == ticket_id)
     current, prev, prev_id = -1, "", 0
-    for row in session.execute(query.execution_options(yield_per=20_000)):
+    for row in session.connection().execute(query.execution_options(yield_per=20_000)):
         if row.ticket_id != current:
             current, prev, prev_id = row.ticket_id, "", 0
             result.tickets += 1
