@@ -173,3 +173,39 @@ def test_verify_reads_one_moment_and_holds_up_no_writer(worked_ticket, app, sett
         during = verify(session=session)
     engine.dispose()
     assert before.ok and during.ok and (during.tickets, during.events) == (before.tickets, before.events) == (1, 5)
+
+
+def test_two_writers_adding_to_one_ticket_at_once_leave_one_chain(worked_ticket, sessions):
+    """A deadline sweep and a clerk (here: two sweeps) writing the same ticket's events at the same moment take
+    turns at its chain's head: no fork, nothing refused, every event in one line."""
+    import threading
+
+    from bot.cases.audit import verify
+    from bot.cases.workflow import do_flag
+    from bot.infra.db import transaction
+    from models import utcnow
+
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def flag(writer: int) -> None:
+        start.wait()
+        for n in range(8):
+            try:
+                with transaction(sessions) as session:
+                    ticket = session.scalars(select(Ticket).where(Ticket.number == worked_ticket)).one()
+                    do_flag(ticket, f"提醒 {writer}-{n}", now=utcnow(), session=session)
+            except BaseException as exc:
+                failures.append(exc)
+
+    writers = [threading.Thread(target=flag, args=(w,)) for w in (1, 2)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=60)
+    assert not failures
+    events = events_of(sessions, worked_ticket)
+    assert len(events) == 5 + 16
+    assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+    with sessions() as session:
+        assert verify(session=session).ok
