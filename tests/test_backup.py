@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from alembic.command import downgrade
-from sqlalchemy import create_engine, make_url, select
+from sqlalchemy import create_engine, select
 
 from bot.infra.db import alembic_config, make_engine, make_sessionmaker
-from models import Photo, Ticket, TicketEvent
+from models import AuditAnchor, Photo, Ticket, TicketEvent
 from tests import images
 from tests.conftest import HUATA_VILLAGE, ON_POSTGRES, Resident, make_settings
 from tests.support import civicbot, config_file, report, ticket_number
@@ -69,6 +69,7 @@ class Workday:
 @on_sqlite
 def test_a_backup_taken_under_load_restores_elsewhere_whole(tmp_path, app, clerk, settings, database):
     config = config_file(tmp_path / "cli.toml", settings, f'[media]\nroot = "{settings.media.root}"\n')
+    assert civicbot(config, "audit", "anchor").exit_code == 0
     with Workday(app, clerk) as work:
         work.wait_for(2)
         made = civicbot(config, "backup", "--out", str(tmp_path / "backup"))
@@ -78,6 +79,8 @@ def test_a_backup_taken_under_load_restores_elsewhere_whole(tmp_path, app, clerk
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["alembic_revision"] and manifest["counts"]["tickets"] >= 2
     assert manifest["counts"]["photos"] >= 2 and manifest["photo_files"] >= 4   # display and thumbnail each
+    with app.extensions["civicbot"].sessions() as session:
+        assert manifest["last_audit_anchor"]["hash"] == session.scalars(select(AuditAnchor.hash)).one()
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -140,4 +143,4 @@ def test_backup_on_postgresql_points_to_pg_dump(tmp_path):
     settings = make_settings(tmp_path, "postgresql://civicbot@127.0.0.1/civicbot")
     answer = civicbot(config_file(tmp_path / "cli.toml", settings), "backup", "--out", str(tmp_path / "b"))
     assert answer.exit_code != 0 and "pg_dump" in answer.output
-    assert make_url(settings.database.url).get_backend_name() == "postgresql"
+    assert not (tmp_path / "b").exists()

@@ -70,6 +70,16 @@ def _facts(database: Path) -> tuple[str, dict[str, int]]:
     return (revision[0] if revision else ""), counts
 
 
+def _last_anchor(database: Path) -> dict[str, str] | None:
+    """The audit trail's latest anchor in the copy: a manifest kept elsewhere then vouches for the trail too."""
+    with sqlite3.connect(database) as connection:
+        if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_anchors'").fetchone() is None:
+            return None   # a database from before the audit trail
+        row = connection.execute("SELECT day, hash FROM audit_anchors ORDER BY id DESC LIMIT 1").fetchone()
+    connection.close()
+    return {"day": row[0], "hash": row[1]} if row else None
+
+
 def backup(settings: Settings, out: Path) -> dict[str, Any]:
     """Copy the database and the media folder into out (new or empty); return the manifest written there."""
     source = sqlite_path(settings)
@@ -93,7 +103,8 @@ def backup(settings: Settings, out: Path) -> dict[str, Any]:
     files = {str(path.relative_to(out)): sha256_of(path) for path in sorted(out.rglob("*"))
              if path.is_file() and path.name != MANIFEST}
     manifest = {"taken_at": taken_at.isoformat(timespec="seconds") + "Z", "alembic_revision": revision,
-                "counts": counts, "photo_files": sum(1 for name in files if name.startswith(f"{MEDIA}/")),
+                "counts": counts, "last_audit_anchor": _last_anchor(out / DATABASE),
+                "photo_files": sum(1 for name in files if name.startswith(f"{MEDIA}/")),
                 "files": files}
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest
