@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SCALE_INSTALLED := $(VENV)/.installed-scale
 
-.PHONY: run test test-fast lint test-scale browser nginx documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean bench-places bench-scores bench-several bench-moderation vendor bench-map bench-ocr bench-media
+.PHONY: run test test-fast lint test-scale browser nginx documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean bench-places bench-scores bench-several bench-moderation vendor bench-map bench-ocr bench-media bench-audit
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ bench-dialogues: model
 bench-ocr: $(INSTALLED) browser
 	$(BIN)/python bench/ocr.py --count 200
 	$(BIN)/python bench/redaction.py --plates 60 --faces 100
+
+# The audit trail: `civicbot audit verify` and `audit anchor` over 100,000 tickets' hash chains (fresh SQLite).
+bench-audit: $(INSTALLED)
+	$(BIN)/python bench/audit.py
 
 bench-places: $(INSTALLED)
 	$(BIN)/python bench/places.py

@@ -14,6 +14,8 @@ import time
 import click
 from sqlalchemy import func, select
 
+from bot.cli_audit import audit
+from bot.cli_backup import backup_command, restore_command
 from bot.cli_demo import demo_data
 from bot.cli_media import media
 from bot.cli_numbers import numbers
@@ -54,6 +56,9 @@ main.add_command(staff)   # bot/cli_staff.py: portal accounts, their WeChat and 
 main.add_command(department)   # bot/cli_staff.py: the departments' API tokens
 main.add_command(numbers)   # bot/cli_numbers.py: the registry of numbers read on flyers
 main.add_command(media)   # bot/cli_media.py: the sweep of orphaned media files
+main.add_command(audit)   # bot/cli_audit.py: the ticket events' hash chains and their daily anchors
+main.add_command(backup_command)   # bot/cli_backup.py: the database and the photos, online
+main.add_command(restore_command)
 
 
 @main.command("migrate")

@@ -10,10 +10,12 @@ from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.exceptions import RetryTask
 from huey.storage import SqliteStorage
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy.exceptions import WeChatClientException
 
 from bot.cases.additions import TICKET_ADDITION
+from bot.cases.audit import do_anchor_once_a_day
 from bot.cases.deadlines import do_check_deadlines, do_close_unanswered
 from bot.cases.notices import DELIVER
 from bot.cases.staff_notices import DELIVER_STAFF
@@ -100,6 +102,8 @@ class JobQueue:
         self.huey.periodic_task(crontab(minute="*/10"), name="sweep_shared_state")(self.sweep_shared_state)
         # huey's crontab is in UTC: 19:40 is 03:40 in 晋源区, when nobody uploads.
         self.huey.periodic_task(crontab(minute="40", hour="19"), name="sweep_media")(self.sweep_media)
+        # Hourly, so that a worker that was down at midnight still anchors the day when it comes back.
+        self.huey.periodic_task(crontab(minute="7"), name="anchor_audit_trail")(self.anchor_audit_trail)
         minutes = settings.deadlines.check_minutes
         self.huey.periodic_task(crontab(minute=f"*/{minutes}"), name="check_deadlines")(self.check_deadlines)
 
@@ -158,6 +162,17 @@ class JobQueue:
             do_close_unanswered(utcnow(), timedelta(hours=self.settings.feedback.answer_hours), session=session,
                                 catalogue=catalogue)
         return flagged
+
+    def anchor_audit_trail(self) -> bool:
+        """Anchor every ticket's chain head, once per district day; False when the day is already anchored."""
+        try:
+            with transaction(self.sessions()) as session:
+                anchor = do_anchor_once_a_day(now=utcnow(), session=session)
+        except IntegrityError:   # another worker anchored at the same moment: its anchor stands
+            return False
+        if anchor is not None:
+            log.info("audit anchor %s of %s: %d tickets, hash %s", anchor.id, anchor.day, anchor.tickets, anchor.hash)
+        return anchor is not None
 
     def deliver_notifications(self) -> dict:
         """Send residents' due notices (after each change, and every minute for retries)."""

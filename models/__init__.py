@@ -1,4 +1,5 @@
 """The database tables, one module per aggregate; importing this registers them all."""
+from models.audit import AuditAnchor
 from models.base import Base, utcnow
 from models.department import (
                                ApiToken,
@@ -43,8 +44,12 @@ from models.ticket import (
 )
 from models.wechat_token import WeChatToken
 
+# Registers the hook that seals each new ticket event into its ticket's hash chain, for every session.
+from models import sealing  # noqa: F401  isort: skip
+
 __all__ = [
-    "AccountEvent", "ApiToken", "Base", "BindAttempt", "BindCode", "Category", "CategoryCorrection", "CategorySource",
+    "AccountEvent", "ApiToken", "AuditAnchor", "Base", "BindAttempt", "BindCode", "Category", "CategoryCorrection",
+    "CategorySource",
     "CoHandler",
     "CorrectionReview", "Department", "DepartmentKind", "Draft", "DraftStatus", "ExtensionKind", "ExtensionRequest",
     "FlyerNumber", "GazetteerEntry", "Hold", "HoldEnd", "InboundMessage", "LocationSource", "Notification",

@@ -105,7 +105,11 @@ class TicketEvent(Base):
     """One step of a ticket's history: who moved it from which state to which, and why."""
 
     __tablename__ = "ticket_events"
-    __table_args__ = (Index("ix_ticket_events_action_at", "action", "at"),)   # the 督办 since a day (scores)
+    __table_args__ = (
+        Index("ix_ticket_events_action_at", "action", "at"),   # the 督办 since a day (scores)
+        # Two events claiming the same predecessor would fork the ticket's hash chain: the second is refused.
+        Index("uq_ticket_events_ticket_id_prev_hash", "ticket_id", "prev_hash", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -118,6 +122,11 @@ class TicketEvent(Base):
     action: Mapped[str] = mapped_column(String(32), default="")
     department_code: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the actor's, or the new lead
     channel: Mapped[str] = mapped_column(String(16), default="")   # "" the portal (or the system), "wechat" by chat
+    # The ticket's hash chain (models/sealing.py seals each event as it is inserted). Nullable only so that a
+    # row written around the ORM is stored and then reported by `civicbot audit verify`, not silently refused.
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    field_digests: Mapped[str | None] = mapped_column(String(64), nullable=True)   # which field changed, if one does
 
     ticket: Mapped[Ticket] = relationship("Ticket", back_populates="events")
     photos: Mapped[list[Photo]] = relationship("Photo", order_by="Photo.id", foreign_keys="Photo.event_id")

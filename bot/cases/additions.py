@@ -28,11 +28,12 @@ def do_add_to_ticket(ticket: Ticket, draft: Draft, *, now: datetime, session: Se
     if photos:
         said.append(f"市民补充照片 {len(photos)} 张")
     event = TicketEvent(ticket_id=ticket.id, at=now, actor="resident", from_status=ticket.status,
-                        to_status=ticket.status, reason="；".join(said) or "市民补充", action=ADDITION)
+                        to_status=ticket.status, reason="；".join(said) or "市民补充", action=ADDITION,
+                        photos=photos)   # given before the flush: the event's seal covers its photos
     session.add(event)
     session.flush()
     for photo in photos:
-        photo.ticket_id, photo.event_id = ticket.id, event.id
+        photo.ticket_id = ticket.id
     draft.status, draft.updated_at = DraftStatus.SUBMITTED, now
     ticket.updated_at = now
     enqueue_after_commit(session, TICKET_ADDITION, ticket.id, event.id)

@@ -266,11 +266,11 @@ def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, s
     ticket.updated_at = now
     event = TicketEvent(ticket_id=ticket.id, at=now, actor=actor.name, from_status=from_status,
                         to_status=ticket.status, reason=rule.reason(change), action=action,
-                        department_code=rule.concerns(change), reply=inputs.reply.strip(), channel=actor.channel)
+                        department_code=rule.concerns(change), reply=inputs.reply.strip(), channel=actor.channel,
+                        photos=list(photos))   # given before the flush: the event's seal covers its photos
     session.add(event)
     session.flush()
     for photo in photos:
-        photo.event_id = event.id
         photo.ticket_id = ticket.id
     notice = STATUSES[ticket.status].notice if ticket.status != from_status else rule.notice
     if rule.notifies and notice:

@@ -250,6 +250,22 @@ def reading(engine: Engine) -> Iterator[Connection]:
         yield connection
 
 
+@contextlib.contextmanager
+def snapshot(engine: Engine) -> Iterator[Session]:
+    """A session that reads the database as of one moment and holds no write lock: for long reads (the audit
+    trail's verification) while the bot goes on writing."""
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name != "sqlite":
+        options["isolation_level"] = "REPEATABLE READ"   # one snapshot for the whole transaction
+    with engine.connect().execution_options(**options) as connection:
+        if engine.dialect.name == "sqlite":
+            # A deferred BEGIN: in WAL mode the first read fixes the snapshot, and writers are not held up.
+            connection.exec_driver_sql("BEGIN")
+        with Session(bind=connection) as session:
+            yield session
+        connection.rollback()
+
+
 def alembic_config(settings: Settings):
     # Alembic is imported only to migrate: the web workers and the job worker start without it.
     from alembic.config import Config

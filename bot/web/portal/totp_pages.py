@@ -62,7 +62,7 @@ def _page(form: CodeForm | None = None):
         enabled_at = staff.totp_enabled_at
         required = totp_required(staff, g.department.kind, demo_accounts=demo_accounts)
         exempt = totp_exempt(staff, demo_accounts=demo_accounts) and g.department.kind == "hq"
-    qr = secret = ""
+    qr = secret = ""  # nosec B105  # nothing to show until enrolment starts
     if enabled_at is None:
         secret = session.get(ENROLLING) or new_secret()
         session[ENROLLING] = secret
