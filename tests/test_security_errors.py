@@ -219,7 +219,7 @@ PATH_VALUES = {"number": ["JY-99999999-9999", "X" * 300, "%00"], "photo_id": ["9
 @pytest.fixture
 def walk_values(app, vending_ticket):
     return {"number": vending_ticket, "photo_id": 1, "variant": "display", "token": "x", "reporter_id": 1,
-            "number_id": 1, "filename": "portal.css"}
+            "number_id": 1, "filename": "portal.css", "username": "chen", "action": "unlock", "token_id": 1}
 
 
 @pytest.mark.slow   # about a minute: 1,700 requests, the scoreboard's among them
