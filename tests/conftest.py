@@ -79,6 +79,9 @@ def make_settings(tmp_path: Path, own_database: str | Path, **overrides) -> dict
     base = {"database": {"url": database_url(own_database)},
             "classifier": {"model": str(model) if model else str(tmp_path / "no-model.npz")},
             "queue": {"backend": "immediate"},
+            # Reading a photo's text costs up to a second a photo on 2 cores; the tests of what OCR does turn it
+            # on (reading_settings), the rest of the suite does not wait for it.
+            "ocr": {"enabled": False},
             # Never the real WeChat: a closed loopback port unless a test starts the fake API.
             "wechat": {"api_base_url": "http://127.0.0.1:9/cgi-bin/"},
             "data": {key: str(ROOT / "data" / Path(value).name)
@@ -235,6 +238,12 @@ def fake_wechat():
 def wechat_settings(tmp_path, database, fake_wechat) -> dict:
     """Settings whose WeChat API is the fake server on loopback."""
     return make_settings(tmp_path, database, wechat=fake_api(fake_wechat))
+
+
+@pytest.fixture
+def reading_settings(tmp_path, database, fake_wechat) -> dict:
+    """The fake WeChat API, and photos' text read by OCR as in production."""
+    return make_settings(tmp_path, database, wechat=fake_api(fake_wechat), ocr={"enabled": True})
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ needs_ocr = pytest.mark.skipif(not ocr.ocr_available(ocr.OcrSettings()),
 
 
 @pytest.fixture
-def app(wechat_settings):
-    return create_app(wechat_settings)
+def app(reading_settings):
+    return create_app(reading_settings)
 
 
 @pytest.mark.parametrize(("lines", "expected"), [
@@ -64,7 +64,7 @@ def _flyer(first: str, number: str, last: str = "微信同号") -> bytes:
 @needs_ocr
 def test_a_flyer_photo_files_its_number_with_the_ticket_and_in_the_registry(app, resident, another_resident,
                                                                            sessions, fake_wechat, tmp_path,
-                                                                           wechat_settings):
+                                                                           reading_settings):
     add_staff(sessions, ("hq", "hq", "admin"), ("chen", "urban_mgmt", "staff"), ("liu", "water_affairs", "admin"))
     fake_wechat.add_media("m-flyer", _flyer("专业办证 刻章", "138-1234-5678"))
     send_photo(resident, "m-flyer")
@@ -94,7 +94,7 @@ def test_a_flyer_photo_files_its_number_with_the_ticket_and_in_the_registry(app,
     page = hq.page(f"/portal/tickets/{second}").get_data(as_text=True)
     assert "该号码已被反映 1 次" in page and first in page
 
-    config = config_file(tmp_path / "numbers.toml", wechat_settings)
+    config = config_file(tmp_path / "numbers.toml", reading_settings)
     listed = civicbot(config, "numbers").stdout
     assert "138 1234 5678" in listed and "反映 2 次" in listed and "晋祠镇" in listed and "金胜镇" in listed
     assert "没有符合条件的号码" in civicbot(config, "numbers", "--min-reports", "3").stdout
@@ -137,7 +137,7 @@ def test_without_ocr_photos_are_kept_and_the_bot_says_ocr_is_off(tmp_path, datab
     # The extra not installed: the import fails, the photo is stored all the same, the registry page says so.
     monkeypatch.setattr(ocr, "_ENGINE", ocr._Engine())
     monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)
-    on_but_missing = make_settings(tmp_path, database, wechat=fake_api(fake_wechat))
+    on_but_missing = make_settings(tmp_path, database, wechat=fake_api(fake_wechat), ocr={"enabled": True})
     app = create_app(on_but_missing)
     fake_wechat.add_media("m-missing", _flyer("开锁", "139-1234-5678"))
     send_photo(Resident(app, "o-resident-no-ocr"), "m-missing")

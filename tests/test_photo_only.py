@@ -16,8 +16,8 @@ pytestmark = pytest.mark.skipif(not ocr.ocr_available(ocr.OcrSettings()), reason
 
 
 @pytest.fixture
-def app(wechat_settings):
-    return create_app(wechat_settings)
+def app(reading_settings):
+    return create_app(reading_settings)
 
 
 def pushed(fake_wechat) -> list[str]:

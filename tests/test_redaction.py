@@ -35,8 +35,8 @@ def face_at_its_size() -> Image.Image:
 
 
 @pytest.fixture
-def app(wechat_settings):
-    return create_app(wechat_settings)
+def app(reading_settings):
+    return create_app(reading_settings)
 
 
 def test_the_residents_copy_has_face_and_plate_blurred_and_the_department_sees_them(app, resident, sessions,
