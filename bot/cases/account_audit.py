@@ -10,15 +10,12 @@ from models import AccountEvent
 
 # What the portal's trail says for each action.
 # Labels of actions, not secrets: bandit's B105 reads "password"/"token" in the keys as hard-coded passwords.
-ACTION_NAMES = {
-    "created": "创建账号", "deactivated": "停用账号", "reactivated": "恢复账号",
-    "password_reset": "重置密码",  # nosec B105
-    "password_set": "修改密码",  # nosec B105
-    "role_changed": "调整角色", "login_delays_cleared": "解除登录限制",
+ACTION_NAMES = {  # nosec B105
+    "created": "创建账号", "deactivated": "停用账号", "reactivated": "恢复账号", "password_reset": "重置密码",
+    "password_set": "修改密码", "role_changed": "调整角色", "login_delays_cleared": "解除登录限制",
     "totp_enabled": "开启两步验证", "totp_disabled": "关闭两步验证", "totp_reset": "重置两步验证",
-    "token_issued": "新建接口令牌",  # nosec B105
-    "token_revoked": "停用接口令牌",  # nosec B105
-    "demo_deactivated": "停用演示账号", "demo_reactivated": "恢复演示账号",
+    "token_issued": "新建接口令牌", "token_revoked": "停用接口令牌", "demo_deactivated": "停用演示账号",
+    "demo_reactivated": "恢复演示账号",
 }
 
 
