@@ -6,19 +6,17 @@ import io
 import logging
 from datetime import datetime, timedelta
 
-import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from wechatpy.exceptions import WeChatClientException
 
 from bot.config import Settings
 from bot.infra.db import transaction
+from bot.notify.window import send_in_window
 from bot.photos.redaction import public_copy
 from models import Notification, NotificationStatus, Photo, Resident, Ticket, utcnow
 
 log = logging.getLogger(__name__)
 
-OUTSIDE_WINDOW = {45015, 45047}   # 48 h since the resident's last message passed, or the quota is used up
 CLAIM_SECONDS = 120               # a worker that dies mid-send leaves the row due again after this
 MAX_BACKOFF_SECONDS = 300
 BATCH = 50
@@ -65,35 +63,15 @@ def _claim(sessions, now: datetime) -> list[tuple]:
 
 
 def _send(api, storage, settings: Settings, openid: str, text: str, photo_key: str, number: str) -> tuple[str, str]:
-    try:
+    def send() -> None:
         # The after-photo leaves the department: faces and plates blurred (bot/photos/redaction.py).
         photo = public_copy(storage, photo_key, settings.ocr) if photo_key else b""
         api.message.send_text(openid, text)
         if photo:
             uploaded = api.media.upload("image", ("after.jpg", io.BytesIO(photo), "image/jpeg"))
             api.message.send_image(openid, uploaded["media_id"])
-        return "sent", ""
-    except WeChatClientException as exc:
-        if exc.errcode in OUTSIDE_WINDOW:
-            return _fallback(api, settings, openid, text, number)
-        return "retry", f"WeChat error {exc.errcode}: {exc.errmsg}"
-    except (requests.RequestException, OSError) as exc:
-        return "retry", f"{type(exc).__name__}: {exc}"[:300]
 
-
-def _fallback(api, settings: Settings, openid: str, text: str, number: str) -> tuple[str, str]:
-    """A template message when one is configured; otherwise wait for the resident to write again."""
-    template = settings.notifications.template_id
-    if not template:
-        return "waiting", "outside the 48-hour window; waiting for the resident's next message"
-    try:
-        api.message.send_template(openid, template, {
-            "first": {"value": text[:100]}, "keyword1": {"value": number},
-            "keyword2": {"value": "工单进度更新"}, "remark": {"value": "回复“查询 编号”可查看详情。"}})
-        return "template_sent", ""
-    except WeChatClientException as exc:
-        if exc.errcode in OUTSIDE_WINDOW:
-            return "waiting", f"template refused too ({exc.errcode})"
-        return "retry", f"template: WeChat error {exc.errcode}"
-    except requests.RequestException as exc:
-        return "retry", f"template: {type(exc).__name__}"
+    return send_in_window(send, api=api, openid=openid, template_id=settings.notifications.template_id, who="resident",
+                          fields={"first": {"value": text[:100]}, "keyword1": {"value": number},
+                                  "keyword2": {"value": "工单进度更新"},
+                                  "remark": {"value": "回复“查询 编号”可查看详情。"}})

@@ -13,8 +13,9 @@ from wechatpy.exceptions import WeChatClientException
 
 from bot.config import Settings
 from bot.infra.db import transaction
-from bot.notify.residents import BATCH, CLAIM_SECONDS, MAX_BACKOFF_SECONDS, OUTSIDE_WINDOW
+from bot.notify.residents import BATCH, CLAIM_SECONDS, MAX_BACKOFF_SECONDS
 from bot.notify.wecom import WeComApi
+from bot.notify.window import send_in_window
 from models import StaffAccount, StaffChannel, StaffNotice, StaffNoticeStatus, Ticket, utcnow
 
 log = logging.getLogger(__name__)
@@ -67,33 +68,11 @@ def _claim(sessions, now: datetime) -> list[tuple]:
 
 
 def _send_wechat(api, settings: Settings, openid: str, text: str, number: str) -> tuple[str, str]:
-    try:
-        api.message.send_text(openid, text)
-        return "sent", ""
-    except WeChatClientException as exc:
-        if exc.errcode in OUTSIDE_WINDOW:
-            return _fallback(api, settings, openid, text, number)
-        return "retry", f"WeChat error {exc.errcode}: {exc.errmsg}"
-    except (requests.RequestException, OSError) as exc:
-        return "retry", f"{type(exc).__name__}: {exc}"[:300]
-
-
-def _fallback(api, settings: Settings, openid: str, text: str, number: str) -> tuple[str, str]:
-    """The staff template message when one is configured; otherwise wait for the staff member to write again."""
-    template = settings.notifications.staff_template_id
-    if not template:
-        return "waiting", "outside the 48-hour window; waiting for the staff member's next message"
-    try:
-        api.message.send_template(openid, template, {
-            "first": {"value": text[:100]}, "keyword1": {"value": number},
-            "keyword2": {"value": text.splitlines()[0]}, "remark": {"value": f"回复“详情 {number}”查看。"}})
-        return "template_sent", ""
-    except WeChatClientException as exc:
-        if exc.errcode in OUTSIDE_WINDOW:
-            return "waiting", f"template refused too ({exc.errcode})"
-        return "retry", f"template: WeChat error {exc.errcode}"
-    except requests.RequestException as exc:
-        return "retry", f"template: {type(exc).__name__}"
+    return send_in_window(lambda: api.message.send_text(openid, text), api=api, openid=openid,
+                          template_id=settings.notifications.staff_template_id, who="staff member",
+                          fields={"first": {"value": text[:100]}, "keyword1": {"value": number},
+                                  "keyword2": {"value": text.splitlines()[0]},
+                                  "remark": {"value": f"回复“详情 {number}”查看。"}})
 
 
 def _send_wecom(wecom: WeComApi | None, userid: str, text: str) -> tuple[str, str]:
