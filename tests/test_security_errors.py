@@ -49,6 +49,15 @@ def test_every_error_page_a_clerk_can_reach_is_chinese_in_the_layout_with_a_way_
     assert "a bug" not in page and "Traceback" not in page
 
 
+def test_a_nul_character_in_an_address_or_a_form_is_a_chinese_400_on_every_database(clerk, vending_ticket):
+    """PostgreSQL refuses text holding NUL; the request is refused before any query, on SQLite too."""
+    hq = clerk("hq")
+    listed = hq.page("/portal/tickets?number=%00")
+    assert listed.status_code == 400 and "无效字符" in listed.get_data(as_text=True)
+    noted = hq.act(vending_ticket, "note", note="现场\x00核实")
+    assert noted.status_code == 400 and "无效字符" in noted.get_data(as_text=True)
+
+
 def test_a_visitor_and_a_resident_get_chinese_pages_too(app):
     visitor = app.test_client()
     assert "前往登录" in assert_chinese_page(visitor.get("/portal/nothing"), 404, "未找到页面")

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, jsonify, render_template, request, url_for
+from flask import Flask, abort, current_app, g, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import validate_csrf
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -33,6 +33,8 @@ LOGIN_EXPIRED = "登录页面已过期，请重新输入密码登录。"
 # endpoint → what answers an error of that view's form instead of the plain error page (None: the plain page).
 Keeper = Callable[[HTTPException], ResponseReturnValue | None]
 KEEPERS: dict[str, Keeper] = {}
+# Read after CSRFProtect and the upload routes' limit (install_error_pages runs last in create_app).
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 # When even the layout cannot be drawn (the database is away: the layout reads it), this still can.
 BARE_PAGE = ("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
@@ -65,6 +67,14 @@ ANY_AGE = 10 * 365 * 24 * 3600   # seconds: a token of any age, so that only its
 def install_error_pages(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _http_error)   # also every exception nobody caught (logged)
+    app.before_request(_refuse_nul)
+
+
+def _refuse_nul() -> None:
+    """No one types a NUL character, and PostgreSQL refuses text holding one: a 400 here, not a 500 at the query."""
+    if any("\x00" in value for value in request.args.values()) or \
+            (request.mimetype in FORM_TYPES and any("\x00" in value for value in request.form.values())):
+        abort(400, "提交的内容含有无效字符，请检查后重试。")
 
 
 def wants_json() -> bool:
