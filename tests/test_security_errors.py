@@ -54,6 +54,7 @@ def test_a_nul_character_in_an_address_or_a_form_is_a_chinese_400_on_every_datab
     hq = clerk("hq")
     listed = hq.page("/portal/tickets?number=%00")
     assert listed.status_code == 400 and "无效字符" in listed.get_data(as_text=True)
+    assert "无效字符" in hq.page("/portal/tickets/JY%00").get_data(as_text=True)
     noted = hq.act(vending_ticket, "note", note="现场\x00核实")
     assert noted.status_code == 400 and "无效字符" in noted.get_data(as_text=True)
 

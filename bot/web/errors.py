@@ -72,7 +72,7 @@ def install_error_pages(app: Flask) -> None:
 
 def _refuse_nul() -> None:
     """No one types a NUL character, and PostgreSQL refuses text holding one: a 400 here, not a 500 at the query."""
-    if any("\x00" in value for value in request.args.values()) or \
+    if "\x00" in request.path or any("\x00" in value for value in request.args.values()) or \
             (request.mimetype in FORM_TYPES and any("\x00" in value for value in request.form.values())):
         abort(400, "提交的内容含有无效字符，请检查后重试。")
 
