@@ -7,6 +7,7 @@ permissions hold: a ticket another department works is "not found", as in the po
 from __future__ import annotations
 
 from bot import staff_texts
+from bot.cases.actors import Actor
 from bot.cases.binding import Bound, bound_staff, do_bind, do_unbind, forget_resolution
 from bot.cases.by_chat import (
     do_start_resolve,
@@ -22,7 +23,7 @@ from bot.cases.workflow import Inputs, TransitionRefused, allowed_actions, do_tr
 from bot.conversation.turn import Reply, Turn
 from bot.photos.after_photo import RESOLVE_BY_CHAT
 from bot.photos.pic_url import media_key
-from models import Department, Photo, PhotoKind, PhotoStatus, StaffAccount, Ticket, TicketStatus
+from models import Photo, PhotoKind, PhotoStatus, StaffAccount, Ticket, TicketStatus
 
 # The chat's word for each step a staff member may take by chat; 由我承办 is 接单 of a ticket already in progress.
 CHAT_WORDS = {"accept": "接单", "claim": "接单", "resolve": "办结", "return": "退回"}
@@ -117,8 +118,7 @@ def detail(turn: Turn) -> Reply:
     found = _ticket_for(turn, "detail")
     if isinstance(found, Reply):
         return found
-    ticket, staff, _department = found
-    actor, _ = staff_actor(staff, session=turn.session)
+    ticket, staff, actor = found
     assignee = turn.session.get(StaffAccount, ticket.assignee_staff_id) if ticket.assignee_staff_id else None
     latest = [f"{turn.catalogue.calendar.local(event.at):%m-%d %H:%M} "
               f"{(event.reason or status_label(event.to_status)).split('。')[0][:30]}" for event in ticket.events[-2:]]
@@ -133,17 +133,18 @@ def detail(turn: Turn) -> Reply:
         actions=actions))
 
 
-def _ticket_for(turn: Turn, usage: str) -> Reply | tuple[Ticket, StaffAccount, Department]:
-    """The ticket the command names, if this staff member's department may see it; otherwise the answer to give."""
+def _ticket_for(turn: Turn, usage: str) -> Reply | tuple[Ticket, StaffAccount, Actor]:
+    """The ticket the command names and the staff member acting on it, if their department may see it; otherwise the
+    answer to give."""
     number, _rest = _args(turn)
     if number is None:
         return Reply(staff_texts.USAGE[usage])
     staff = _staff(turn)
-    _actor, department = staff_actor(staff, session=turn.session)
+    actor, department = staff_actor(staff, session=turn.session)
     ticket = visible_ticket(number, department, session=turn.session)
     if ticket is None:
         return Reply(staff_texts.NOT_FOUND.format(number=number))
-    return ticket, staff, department
+    return ticket, staff, actor
 
 
 # ---- acting
@@ -153,8 +154,7 @@ def accept(turn: Turn) -> Reply:
     found = _ticket_for(turn, "accept")
     if isinstance(found, Reply):
         return found
-    ticket, staff, _department = found
-    actor, _ = staff_actor(staff, session=turn.session)
+    ticket, staff, actor = found
     if ticket.status == TicketStatus.IN_PROGRESS and ticket.assignee_staff_id == staff.id:
         return Reply(staff_texts.DONE.format(label="接单", number=ticket.number))
     allowed = {rule.action for rule in allowed_actions(ticket, actor)}
@@ -172,8 +172,7 @@ def return_(turn: Turn) -> Reply:
     found = _ticket_for(turn, "return")
     if isinstance(found, Reply):
         return found
-    ticket, staff, _department = found
-    actor, _ = staff_actor(staff, session=turn.session)
+    ticket, staff, actor = found
     reason = _args(turn)[1]
     try:
         do_transition(ticket, actor, "return", now=turn.now, session=turn.session, inputs=Inputs(note=reason),
@@ -188,8 +187,7 @@ def resolve(turn: Turn) -> Reply:
     found = _ticket_for(turn, "resolve")
     if isinstance(found, Reply):
         return found
-    ticket, staff, _department = found
-    actor, _ = staff_actor(staff, session=turn.session)
+    ticket, staff, actor = found
     note = _args(turn)[1]
     try:
         do_start_resolve(staff, actor, ticket, note, now=turn.now, session=turn.session)
