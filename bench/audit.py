@@ -55,20 +55,14 @@ def main() -> None:
 def run(arguments: argparse.Namespace, folder: Path) -> None:
     from sqlalchemy import insert, select
 
+    from bench.fresh import fresh_database
     from bot.cases.audit import do_anchor, verify
-    from bot.catalogue.loading import do_load_catalogue, read_catalogue
-    from bot.infra.db import make_engine, make_sessionmaker, migrate, snapshot, transaction
-    from models import Category, Ticket, TicketEvent, utcnow
+    from bot.infra.db import snapshot, transaction
+    from models import Ticket, TicketEvent, utcnow
     from models.sealing import chain_hash, event_fields, field_digests
-    from tests.conftest import make_settings
 
-    settings = make_settings(folder, folder / "civicbot.db")
-    migrate(settings)
-    engine = make_engine(settings)
-    sessions = make_sessionmaker(engine)
-    with transaction(sessions) as session:
-        do_load_catalogue(read_catalogue(settings), session=session)
-        categories = {c.code: c.lead_department_code for c in session.scalars(select(Category))}
+    bench = fresh_database(folder)
+    engine, sessions, categories = bench.engine, bench.sessions, bench.categories
     rng = random.Random(19)
     now = utcnow()
     started = time.perf_counter()

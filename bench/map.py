@@ -31,26 +31,17 @@ def main() -> int:
     from shapely.prepared import prep
     from sqlalchemy import insert, select
 
+    from bench.fresh import fresh_database
     from bot.app import create_app
-    from bot.cases.staff import do_add_staff
-    from bot.catalogue.loading import do_load_catalogue, read_catalogue
-    from bot.infra.db import make_engine, make_sessionmaker, migrate, transaction
-    from models import Category, Ticket, TicketStatus, Town, utcnow
-    from tests.conftest import make_settings
-    from tests.support import Clerk, enrol_totp
+    from bot.infra.db import transaction
+    from models import Ticket, TicketStatus, Town, utcnow
+    from tests.support import Clerk
 
     folder = Path(tempfile.mkdtemp(prefix="civicbot-map-bench-"))
-    settings = make_settings(folder, folder / "civicbot.db")
-    migrate(settings)
-    engine = make_engine(settings)
-    sessions = make_sessionmaker(engine)
+    bench = fresh_database(folder, (("hq", "hq"), ("chen", "urban_mgmt")), PASSWORD)
+    settings, engine, sessions, categories = bench.settings, bench.engine, bench.sessions, bench.categories
     with transaction(sessions) as session:
-        do_load_catalogue(read_catalogue(settings), session=session)
-        categories = {c.code: c.lead_department_code for c in session.scalars(select(Category))}
         towns = {t.code: shape(t.boundary) for t in session.scalars(select(Town)) if t.boundary}
-        for username, department in (("hq", "hq"), ("chen", "urban_mgmt")):
-            do_add_staff(username, department, "admin", PASSWORD, session=session)
-    enrol_totp(sessions, "hq")   # an HQ admin must have TOTP; Clerk.login and the browser below give the code
     rng = random.Random(7)
     areas = [(code, prep(area), area.bounds) for code, area in towns.items()]
 

@@ -23,26 +23,14 @@ REQUESTS = 20
 def main() -> None:
     from sqlalchemy import insert, select
 
+    from bench.fresh import fresh_database
     from bot.app import create_app
-    from bot.cases.staff import do_add_staff
-    from bot.catalogue.loading import do_load_catalogue, read_catalogue
-    from bot.infra.db import make_engine, make_sessionmaker, migrate, transaction
-    from models import Category, Ticket, TicketEvent, TicketStatus, utcnow
-    from tests.conftest import make_settings
-    from tests.support import enrol_totp
+    from models import Ticket, TicketEvent, TicketStatus, utcnow
     from tests.test_portal import Clerk
 
     folder = Path(tempfile.mkdtemp(prefix="civicbot-portal-bench-"))
-    settings = make_settings(folder, folder / "civicbot.db")
-    migrate(settings)
-    engine = make_engine(settings)
-    sessions = make_sessionmaker(engine)
-    with transaction(sessions) as session:
-        do_load_catalogue(read_catalogue(settings), session=session)
-        categories = {c.code: c.lead_department_code for c in session.scalars(select(Category))}
-        for username, department in (("hq", "hq"), ("chen", "urban_mgmt")):
-            do_add_staff(username, department, "admin", "bench-password-1", session=session)
-    enrol_totp(sessions, "hq")   # an HQ admin must have TOTP; Clerk.login gives the code
+    bench = fresh_database(folder, (("hq", "hq"), ("chen", "urban_mgmt")), "bench-password-1")
+    settings, engine, sessions, categories = bench.settings, bench.engine, bench.sessions, bench.categories
     rng = random.Random(7)
     towns = ["luocheng", "yijing", "jinyuan", "jinsheng", "yaocun", "jinci", None]
     statuses = list(TicketStatus)
