@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -210,6 +211,11 @@ def test_a_ticket_sent_elsewhere_before_the_photo_comes_is_not_resolved_and_the_
     assert status_of(app.extensions["civicbot"].sessions, number) == "dispatched"
     assert any(f"未能办结 {number}" in text for text in sent_to(fake_wechat, "o-staff-chen"))
     assert "已取消" not in phone.says("取消办结")   # the wait ended with the refusal
+    with app.extensions["civicbot"].sessions() as session:   # no step holds the photo: its files are not kept
+        photo = session.scalar(select(Photo).where(Photo.media_id == "after-late"))
+        assert photo.status == "failed" and "refused step" in photo.note and photo.ticket_id is None
+    media = app.extensions["civicbot"].settings.media.root
+    assert not [path for path in Path(media).rglob("*") if path.is_file() and f"/{photo.id}/" in str(path)]
 
 
 def test_a_resolution_can_be_cancelled_and_then_a_photo_is_a_report(app):
