@@ -301,3 +301,36 @@ def test_the_public_listing_names_no_one_and_shows_the_blurred_photo(app, sessio
                            "updated_datetime", "expected_datetime", "address", "address_id", "zipcode", "lat",
                            "long", "media_url"}
     assert public["requested_datetime"].endswith("+08:00")
+
+
+# Clients written by others, against `civicbot serve` -----------------------------------------------------------------
+
+@pytest.mark.slow   # a real server: gunicorn and the job worker
+def test_fixmystreet_files_and_the_georeport_package_reads_over_http(running_bot):
+    import requests
+    from georeport import GeoReport
+
+    created = civicbot(running_bot.config, "open311", "key", "create", "--name", "FixMyStreet 太原")
+    assert created.exit_code == 0, created.stderr
+    root = f"http://127.0.0.1:{running_bot.port}{V2}"
+    # FixMyStreet posts its form to requests.xml and reads service_requests/request/service_request_id.
+    posted = requests.post(f"{root}/requests.xml", data=fixmystreet_form(created.stdout.split()[-1]), timeout=30)
+    assert posted.status_code == 200, posted.text
+    number = ElementTree.fromstring(posted.content).findtext("request/service_request_id")
+    assert number and number.startswith("JY-")
+
+    for fmt in ("json", "xml"):
+        client = GeoReport(root, jurisdiction=JURISDICTION, output_format=fmt)
+        services = client.get_service_list()
+        assert {"service_code": "street_vending", "service_name": "占道经营"}.items() <= \
+            next(s for s in services if s["service_code"] == "street_vending").items()
+        definition = client.get_service_definition("street_vending")
+        attributes = definition["attributes"] if fmt == "json" else [definition["attributes"]["attribute"]]
+        assert attributes[0]["code"] == "blocking_road"
+        found = client.get_service_requests(status="open", service_code="street_vending")
+        found = found if isinstance(found, list) else [found]   # xmltodict gives one request as a dict
+        assert [r["service_request_id"] for r in found] == [number]
+        one = client.get_service_request(number)
+        assert one["service_request_id"] == number and one["status"] == "open"
+        assert float(one["lat"]) == pytest.approx(HUATA_WGS84[0], abs=2e-6)
+        assert one["agency_responsible"] == "区城市管理局"
