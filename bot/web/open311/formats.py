@@ -1,10 +1,11 @@
 """Open311's two formats: the same documents as JSON or as the spec's XML, and its errors list in either."""
 from __future__ import annotations
 
+import json
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring  # nosec B405  # writes XML only, parses none
 
-from flask import Response, jsonify, request
+from flask import Response, request
 from werkzeug.exceptions import HTTPException
 
 JSON, XML = "json", "xml"
@@ -19,11 +20,12 @@ PLAIN = {400: "请求参数不正确。", 403: "api_key 无效或已停用。", 
 
 def answer(document: Any, root: str, fmt: str, status: int = 200) -> Response:
     """A list (root names the XML's outer element) or one object (root is its element) in the asked format."""
+    # Chinese as itself, not as \u escapes or character references: what a developer reads when trying the API.
     if fmt == JSON:
-        response = jsonify(document)
+        response = Response(json.dumps(document, ensure_ascii=False), content_type="application/json; charset=utf-8")
     else:
-        response = Response(b'<?xml version="1.0" encoding="utf-8"?>' + tostring(_element(root, document)),
-                            mimetype="text/xml", content_type="text/xml; charset=utf-8")
+        body = '<?xml version="1.0" encoding="utf-8"?>' + tostring(_element(root, document), encoding="unicode")
+        response = Response(body.encode("utf-8"), content_type="text/xml; charset=utf-8")
     response.status_code = status
     return response
 
