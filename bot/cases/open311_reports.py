@@ -131,7 +131,7 @@ def _place(draft: Draft, request: ServiceRequest, catalogue: CatalogueSnapshot) 
             raise RequestRefused(400, "该位置不在晋源区范围内。")
         draft.latitude, draft.longitude = point
         draft.location_source, draft.town_code = LocationSource.SHARED, town
-        draft.location_label = address or catalogue.places.nearest(*point) or ""
+        draft.location_label = address or catalogue.places.nearest(*point) or catalogue.places.town_name(town) or ""
         if place:
             draft.place_text = place.place_text
         return
