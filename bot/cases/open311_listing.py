@@ -9,11 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.cases.publication import CLOSED, OPEN, public_status, publicly_listed
-from models import Open311Request, Ticket, TicketStatus
+from models import Open311Request, Ticket, TicketEvent, TicketStatus
 
 WINDOW = timedelta(days=90)   # the spec's default range, and the widest one may ask for
 PAGE_SIZE = 1000              # the spec's most requests in one answer
 STATUSES_BY_PUBLIC = {state: [s for s in TicketStatus if public_status(s) == state] for state in (OPEN, CLOSED)}
+# What a request's document reads: the events that told the reporters something (public_reply; the rest, most of a
+# ticket's history, stays unread), and the photos.
+_READ = (selectinload(Ticket.events.and_(TicketEvent.reply != "")), selectinload(Ticket.photos))
 
 
 class QueryRefused(ValueError):
@@ -63,13 +66,12 @@ def public_requests(query: RequestQuery, now: datetime, *, session: Session) -> 
                                                            for s in STATUSES_BY_PUBLIC[state]]))
     statement = (statement.order_by(Ticket.created_at.desc(), Ticket.id.desc())
                  .offset((query.page - 1) * query.page_size).limit(query.page_size)
-                 .options(selectinload(Ticket.events), selectinload(Ticket.photos)))
+                 .options(*_READ))
     return list(session.scalars(statement))
 
 
 def public_request(number: str, *, session: Session) -> Ticket | None:
-    return session.scalar(select(Ticket).where(publicly_listed(), Ticket.number == number)
-                          .options(selectinload(Ticket.events), selectinload(Ticket.photos)))
+    return session.scalar(select(Ticket).where(publicly_listed(), Ticket.number == number).options(*_READ))
 
 
 def token_ticket(token: str, *, session: Session) -> tuple[bool, Ticket | None]:
