@@ -135,6 +135,8 @@ def test_staff_steps_write_no_notice_for_the_client_and_the_listing_follows_the_
     number = filed_number(post(app, **fixmystreet_form(key_for(sessions))))
     add_staff(sessions, ("chen", "urban_mgmt", "staff"))
     chen = logged_in(app, "chen")
+    page = chen.page(f"/portal/tickets/{number}").get_data(as_text=True)
+    assert "来自 Open311：FixMyStreet 太原" in page and "13812345678" in page   # staff see who sent it, and how to call
     chen.act(number, "accept")
     chen.act(number, "resolve", note="已劝离", reply="摊贩已劝离，路口已恢复通行。",
              photos=[("after.jpg", images.jpeg())])
