@@ -17,7 +17,8 @@ from tests import images
 from tests.conftest import make_settings
 from tests.support import civicbot, report, signed, ticket_number
 
-NO_STORE_EXEMPT = {"portal.static"}     # the stylesheet and script: cacheable, nothing personal
+NO_STORE_EXEMPT = {"portal.static",     # the stylesheet and script: cacheable, nothing personal
+                   "open311.services_list", "open311.service_definition"}   # the public catalogue
 
 
 def policy_of(response) -> dict[str, list[str]]:
@@ -48,7 +49,8 @@ def everything(app, clerk, resident, sessions):
     token = app.extensions["civicbot"].signer.sign("photo", photo_id)
     return {"number": number, "photo_id": photo_id, "variant": "thumbnail", "token": token, "reporter_id": 1,
             "filename": "portal.css", "username": "chen", "action": "unlock", "token_id": 1,
-            "number_id": 1}
+            "number_id": 1, "service_code": "street_vending", "request_id": number, "open311_token": "x",
+            "fmt": "json"}
 
 
 def every_route(app, values: dict):
