@@ -6,16 +6,16 @@ created, last used and revoked. open311_requests records each report a client fi
 joined, the outcome, the requester's contact details (for staff only), and the token answered when the ticket
 waited for HQ's review.
 
-Revision ID: 0019_open311
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-06 03:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0019_open311'
-down_revision = '0018'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
