@@ -236,3 +236,14 @@ def test_a_category_with_a_national_code_not_in_the_list_is_refused_on_loading(s
     vending["national_code"] = "0577"
     with pytest.raises(CatalogueError, match="0577"):
         check_catalogue(catalogue)
+
+
+def test_words_that_a_spreadsheet_would_run_go_into_the_csv_as_text(sessions, config, tmp_path):
+    with transaction(sessions) as session:
+        ticket = make_ticket(session, "JY-20261101-0001")
+        ticket.description = '=HYPERLINK("http://example.com","点此")路口摆摊'
+    [record] = export(config, tmp_path / "out.jsonl", "--since", "2020-01-01")
+    assert record["description"] == '=HYPERLINK("http://example.com","点此")路口摆摊'   # JSON: exactly as written
+    civicbot(config, "export", "--since", "2020-01-01", "--format", "csv", "--output", str(tmp_path / "out.csv"))
+    [row] = read_csv(tmp_path / "out.csv")
+    assert row["description"] == "'" + record["description"]

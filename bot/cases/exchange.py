@@ -50,6 +50,9 @@ STAGES: dict[TicketStatus, str] = {
 }
 assert set(STAGES) == set(TicketStatus), "every ticket status needs a national stage"
 
+# OWASP's CSV-injection rule, as the portal's spreadsheets apply it: a resident's words starting with one of these
+# would run as a formula when a clerk opens the CSV in Excel or WPS. JSON lines carry the text exactly.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ROWS_PER_FETCH = 2000   # tickets' rows fetched at a time: memory stays flat whatever the number of tickets
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -180,8 +183,9 @@ def write_jsonl(records: Iterable[dict[str, Any]], stream: IO[str]) -> int:
 
 
 def write_csv(records: Iterable[dict[str, Any]], stream: IO[str]) -> int:
-    """A header of FIELDS, then one row per ticket: empty for none, true/false, the history as compact JSON.
-    The caller opens the stream as UTF-8 with BOM (Excel and WPS then read the Chinese right)."""
+    """A header of FIELDS, then one row per ticket: empty for none, true/false, the history as compact JSON, and
+    text that a spreadsheet would run as a formula after a leading apostrophe. The caller opens the stream as UTF-8
+    with BOM (Excel and WPS then read the Chinese right)."""
     writer = csv.writer(stream)
     writer.writerow(FIELDS)
     count = 0
@@ -198,4 +202,6 @@ def _cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, list):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return str(value)
