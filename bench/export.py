@@ -1,7 +1,8 @@
 """The exchange file's time and peak memory for 100,000 tickets (SQLite default): `civicbot export` run as a nightly
 job runs it, in its own process, full (every ticket) and incremental (the last day's changes), JSON lines and CSV.
 
-Run as `make bench-export` (or `python bench/export.py [TICKETS]`). Every ticket has a point, 4 events of history
+Run as `make bench-export` (or `python bench/export.py [TICKETS]`; on PostgreSQL:
+`tests/scale/services.sh .venv/bin/python bench/export.py`). Every ticket has a point, 4 events of history
 and a description of realistic length, spread over 365 days of update times; they are inserted in bulk. The peak
 memory is the export process's maximum resident set (its VmHWM), beside a run that selects no ticket: the
 difference is what the tickets cost, and streaming keeps it flat however many there are.
@@ -37,7 +38,9 @@ def main() -> int:
     from tests.support import config_file
 
     folder = Path(tempfile.mkdtemp(prefix="civicbot-export-bench-"))
-    settings = make_settings(folder, folder / "civicbot.db")
+    # Under tests/scale/services.sh the bench runs on its PostgreSQL (a server-side cursor reads the rows).
+    database = os.environ.get("CIVICBOT_BENCH_DATABASE_URL") or folder / "civicbot.db"
+    settings = make_settings(folder, database)
     migrate(settings)
     engine = make_engine(settings)
     with transaction(make_sessionmaker(engine)) as session:
@@ -74,7 +77,8 @@ def main() -> int:
     print(f"inserted {TICKETS:,} tickets with {TICKETS * len(EVENTS):,} events in {seconds:.1f} s")
     config = config_file(folder / "config.toml", settings)
     yesterday = (now + timedelta(hours=8) - timedelta(days=1)).isoformat(timespec="seconds")
-    print(f"`civicbot export`, its own process, {TICKETS:,} tickets, SQLite:")
+    kind = "PostgreSQL" if str(database).startswith("postgresql") else "SQLite"
+    print(f"`civicbot export`, its own process, {TICKETS:,} tickets, {kind}:")
     for title, since, fmt in [("nothing selected (baseline)", "2099-01-01", "jsonl"),
                               ("every ticket, jsonl", "2000-01-01", "jsonl"),
                               ("every ticket, csv", "2000-01-01", "csv"),
