@@ -86,6 +86,10 @@ bench-media: $(INSTALLED)
 bench-map: $(INSTALLED) vendor
 	$(BIN)/python bench/map.py
 
+# The exchange file (`civicbot export`) for 100,000 tickets: time and peak memory, full and incremental.
+bench-export: $(INSTALLED)
+	$(BIN)/python bench/export.py
+
 # Several problems in one message: single-problem reports of the corpus that would be split (aim: near 0).
 bench-several: model
 	$(BIN)/python bench/several.py

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from bot.cli_audit import audit
 from bot.cli_backup import backup_command, restore_command
 from bot.cli_demo import demo_data
+from bot.cli_export import export
 from bot.cli_media import media
 from bot.cli_numbers import numbers
 from bot.cli_open311 import open311
@@ -61,6 +62,7 @@ main.add_command(media)   # bot/cli_media.py: the sweep of orphaned media files
 main.add_command(audit)   # bot/cli_audit.py: the ticket events' hash chains and their daily anchors
 main.add_command(backup_command)   # bot/cli_backup.py: the database and the photos, online
 main.add_command(restore_command)
+main.add_command(export)   # bot/cli_export.py: the exchange file for the city platform
 
 
 @main.command("migrate")

@@ -52,7 +52,10 @@ class Ticket(Base):
     """A submitted report, routed to a lead department and a town office, with a deadline."""
 
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_latitude_longitude", "latitude", "longitude"),)   # nearby: a box first
+    __table_args__ = (
+        Index("ix_tickets_latitude_longitude", "latitude", "longitude"),   # nearby: a box first
+        Index("ix_tickets_updated_at_number", "updated_at", "number"),     # the exchange file: changed since, in order
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)

@@ -44,7 +44,7 @@ def ticket_rows(query: Select[Ticket], *, now: datetime, session: Session,
     for ticket in session.scalars(limited):
         category = catalogue.categories.get(ticket.category_code)
         yield (ticket.number, status_label(ticket.status), catalogue.category_name(ticket.category_code),
-               category.national_code if category else "", names.get(ticket.lead_department_code, ""),
+               category.national_code[:2] if category else "", names.get(ticket.lead_department_code, ""),
                catalogue.places.town_name(ticket.town_code) or "", ticket.location_label or ticket.place_text,
                _coordinate(ticket.latitude), _coordinate(ticket.longitude), local(ticket.created_at),
                local(ticket.deadline_at), "是" if overdue(ticket, now) else "否", local(ticket.resolved_at),

@@ -39,6 +39,7 @@ class CatalogueFiles:
     calendar: dict = field(default_factory=dict)
     moderation: dict = field(default_factory=dict)
     knowledge: dict = field(default_factory=dict)
+    national_events: dict = field(default_factory=dict)   # CJ/T 214 event classes and subclasses, by code
 
 
 def read_catalogue(settings: Settings) -> CatalogueFiles:
@@ -52,6 +53,7 @@ def read_catalogue(settings: Settings) -> CatalogueFiles:
         towns=_toml(files.towns).get("town", []),
         categories=categories_doc.get("category", []),
         non_report_phrases=categories_doc.get("non_report", {}).get("phrases", []),
+        national_events=categories_doc.get("national_events", {}),
         gazetteer=_csv(files.gazetteer),
         calendar=_toml(files.calendar),
         moderation=_toml(files.moderation) if Path(files.moderation).exists() else {},
@@ -110,6 +112,7 @@ def check_catalogue(catalogue: CatalogueFiles) -> None:
             check_deadline_spec(category.get("deadline", ""))
         except ValueError as exc:
             raise CatalogueError(f"category {category['code']}: {exc}") from exc
+        _check_national_code(category, catalogue.national_events)
     for row in catalogue.gazetteer:
         if row.get("town"):
             _refers(row["town"], town_codes, f"gazetteer {row['name']} town")
@@ -129,6 +132,12 @@ def check_catalogue(catalogue: CatalogueFiles) -> None:
         check_calendar(catalogue.calendar)
     except ValueError as exc:
         raise CatalogueError(f"calendar: {exc}") from exc
+
+
+def _check_national_code(category: dict, national: dict) -> None:
+    code = category.get("national_code", "")
+    if code and (code not in national.get("subclasses", {}) or code[:2] not in national.get("classes", {})):
+        raise CatalogueError(f"category {category['code']}: national_code {code!r} is not in [national_events]")
 
 
 def gazetteer_point(row: dict) -> list[float] | None:
@@ -180,6 +189,7 @@ def do_load_catalogue(catalogue: CatalogueFiles, *, session: Session) -> dict[st
     _put_setting(session, "gazetteer_points", {row["name"].strip(): point for row in catalogue.gazetteer
                                                if (point := gazetteer_point(row))})
     _put_setting(session, "knowledge", catalogue.knowledge)
+    _put_setting(session, "national_events", catalogue.national_events)   # the exchange file's class names
     return {"departments": len(catalogue.departments), "towns": len(catalogue.towns),
             "categories": len(catalogue.categories), "gazetteer": len(catalogue.gazetteer),
             "routing_overrides": len(catalogue.overrides)}
