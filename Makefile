@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SCALE_INSTALLED := $(VENV)/.installed-scale
 
-.PHONY: run test test-fast lint test-scale browser nginx documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean bench-places bench-scores bench-several bench-moderation vendor bench-map bench-ocr bench-media bench-audit bench-open311
+.PHONY: run test test-fast lint test-scale browser nginx documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean bench-places bench-scores bench-several bench-moderation vendor bench-map bench-ocr bench-media bench-audit bench-open311 bench-export
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -3,15 +3,15 @@
 `civicbot export --since T` reads the tickets changed since T in the order (updated_at, number): an index on the
 two lets a nightly run read only what changed, already sorted, instead of every ticket.
 
-Revision ID: 0019_export
-Revises: 0018
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-06 03:00:00
 """
 from alembic import op
 
 
-revision = '0019_export'
-down_revision = '0018'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
