@@ -86,6 +86,11 @@ def test_the_public_page_on_a_phone_and_a_desktop_with_no_tile_server(running_bo
     assert number in phone.inner_text("main") and "办理中" in phone.inner_text("main") and fits_the_screen(phone)
     phone.screenshot(path=str(SHOTS / "41-public-case-390.png"), full_page=True)
     assert context.cookies() == [] and not problems, problems
+    for width in (360, 414):                                         # the narrowest and widest phones too
+        phone.set_viewport_size({"width": width, "height": 800})
+        phone.goto(f"{base}/public/?category=street_vending")
+        phone.wait_for_selector("#map[data-loaded=true]", timeout=20000)
+        assert fits_the_screen(phone), width
     context.close()
 
     desktop = browser.new_page(viewport={"width": 1280, "height": 900})
