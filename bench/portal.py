@@ -10,7 +10,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,40 +20,18 @@ REQUESTS = 20
 
 
 def main() -> None:
-    from sqlalchemy import insert, select
+    from sqlalchemy import select
 
-    from bench.fresh import fresh_database
+    from bench.fresh import fresh_database, insert_tickets
     from bot.app import create_app
-    from models import Ticket, TicketEvent, TicketStatus, utcnow
+    from models import Ticket, utcnow
     from tests.test_portal import Clerk
 
     folder = Path(tempfile.mkdtemp(prefix="civicbot-portal-bench-"))
     bench = fresh_database(folder, (("hq", "hq"), ("chen", "urban_mgmt")), "bench-password-1")
-    settings, engine, sessions, categories = bench.settings, bench.engine, bench.sessions, bench.categories
-    rng = random.Random(7)
-    towns = ["luocheng", "yijing", "jinyuan", "jinsheng", "yaocun", "jinci", None]
-    statuses = list(TicketStatus)
-    now = utcnow()
+    settings, sessions = bench.settings, bench.sessions
     started = time.perf_counter()
-    with engine.begin() as connection:
-        rows = []
-        for n in range(TICKETS):
-            created = now - timedelta(minutes=rng.randrange(90 * 24 * 60))
-            category = rng.choice(list(categories))
-            rows.append(dict(number=f"JY-{created:%Y%m%d}-{n:06d}", description=f"测试工单 {n} 路口有人摆摊占道",
-                             category_code=category, lead_department_code=categories[category],
-                             town_code=rng.choice(towns), status=rng.choice(statuses), needs_triage=rng.random() < .1,
-                             route_reason="", deadline_at=created + timedelta(days=rng.choice([1, 2, 3])),
-                             created_at=created, updated_at=created, category_confidence=0.9, location_label="",
-                             place_text="", reopen_count=0,
-                             latitude=37.63 + rng.random() * 0.18, longitude=112.37 + rng.random() * 0.23))
-            if len(rows) == 5000:
-                connection.execute(insert(Ticket), rows)
-                rows = []
-        connection.execute(insert(Ticket), rows) if rows else None
-        ids = [row.id for row in connection.execute(select(Ticket.id))]
-        connection.execute(insert(TicketEvent), [dict(ticket_id=i, at=now, actor="resident", to_status="received",
-                                                      reason="市民通过公众号提交", action="") for i in ids])
+    insert_tickets(bench, TICKETS, random.Random(7), utcnow())
     print(f"inserted {TICKETS:,} tickets in {time.perf_counter() - started:.1f} s")
     app = create_app(settings)
     pages = []

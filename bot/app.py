@@ -16,7 +16,7 @@ from bot.infra import observability
 from bot.infra.observability import configure_logging
 from bot.infra.signing import secret_key
 from bot.services import build_services
-from bot.web import api, health, photo_links, portal, public, webhook
+from bot.web import api, health, open311, photo_links, portal, public, webhook
 from bot.web.errors import install_error_pages
 from bot.web.security_headers import install_security_headers
 from bot.web.sessions import ServerSessionInterface
@@ -37,12 +37,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(photo_links.bp)
+    app.register_blueprint(open311.bp, url_prefix=open311.PREFIX)
     app.register_blueprint(portal.bp)
     app.register_blueprint(public.bp)
     # After the blueprints: the portal's upload routes raise the body limit in a hook that must run before
     # CSRFProtect's, which reads the form (bot/web/portal/uploads.py).
     csrf = CSRFProtect(app)
-    for machine_facing in (api.bp, photo_links.bp):  # bearer tokens or signed links, no cookies
+    for machine_facing in (api.bp, photo_links.bp, open311.bp):  # bearer tokens, signed links, API keys: no cookies
         csrf.exempt(machine_facing)
     # Login attempts are slowed down per account and per client address in the shared store
     # (bot/cases/login_delays.py), not by a limiter counting in each worker's memory.

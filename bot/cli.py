@@ -19,6 +19,7 @@ from bot.cli_backup import backup_command, restore_command
 from bot.cli_demo import demo_data
 from bot.cli_media import media
 from bot.cli_numbers import numbers
+from bot.cli_open311 import open311
 from bot.cli_public import public
 from bot.cli_report import report
 from bot.cli_staff import department, staff
@@ -56,6 +57,7 @@ main.add_command(demo_data)   # bot/cli_demo.py: weeks of demo tickets for the d
 main.add_command(staff)   # bot/cli_staff.py: portal accounts, their WeChat and WeCom
 main.add_command(department)   # bot/cli_staff.py: the departments' API tokens
 main.add_command(numbers)   # bot/cli_numbers.py: the registry of numbers read on flyers
+main.add_command(open311)   # bot/cli_open311.py: the Open311 clients' API keys
 main.add_command(public)   # bot/cli_public.py: the 办理公示 page's blurred photo copies
 main.add_command(media)   # bot/cli_media.py: the sweep of orphaned media files
 main.add_command(audit)   # bot/cli_audit.py: the ticket events' hash chains and their daily anchors

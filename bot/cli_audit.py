@@ -12,7 +12,7 @@ from bot.infra.db import make_engine, snapshot, transaction
 
 @click.group()
 def audit() -> None:
-    """The tamper-evident trail of ticket events."""
+    """The tamper-evident trail of ticket events and staff account events."""
 
 
 @audit.command("anchor")
@@ -38,8 +38,8 @@ def audit_verify(number: str | None) -> None:
             result = verify(session=session, ticket_number=number)
         except LookupError as exc:
             raise click.ClickException(f"no ticket {number}") from exc
-    click.echo(f"checked {result.tickets} tickets, {result.events} events and {result.anchors} anchors "
-               f"in {result.seconds:.2f} s")
+    click.echo(f"checked {result.tickets} tickets, {result.events} events, {result.account_events} account events "
+               f"and {result.anchors} anchors in {result.seconds:.2f} s")
     if result.ok:
         click.echo("every chain holds")
         return

@@ -57,12 +57,16 @@ NOTICE_TITLES = {
     "assigned": "【指派】工单已指派给您",
     "urged": "【督办】指挥部督办",
     "due_soon": "【即将到期】请抓紧处置",
+    "reopened": "【重开】问题未解决，请重新处置",
+    "co_handler": "【协办】指挥部请贵单位协办",
 }
 NOTICE_HINTS = {
     "dispatched": "回复“接单 {number}”接单，“详情 {number}”查看。",
     "assigned": "回复“接单 {number}”接单，“详情 {number}”查看。",
     "urged": "回复“详情 {number}”查看。",
     "due_soon": "办完后回复“办结 {number} 说明”，再发处置后照片。",
+    "reopened": "回复“接单 {number}”重新处置，“详情 {number}”查看。",
+    "co_handler": "牵头单位：{department}。回复“详情 {number}”查看。",
 }
 
 
@@ -70,13 +74,14 @@ def notice(kind: str, *, number: str, department: str, category: str, place: str
            deadline: str, note: str) -> str:
     """A staff notice: what happened, the ticket in brief, and what they can answer."""
     lines = [NOTICE_TITLES[kind].format(department=department), f"编号：{number}", f"类别：【{category}】"]
+    note_label = {"urged": "督办意见", "reopened": "重开原因"}.get(kind, "说明")
     if place:
         lines.append(f"地点：{place}")
     lines.append(f"问题：{description[:80]}")
     if note:
-        lines.append(f"督办意见：{note}" if kind == "urged" else f"说明：{note}")
+        lines.append(f"{note_label}：{note}")
     lines.append(f"处置时限：{deadline}")
-    lines.append(NOTICE_HINTS[kind].format(number=number))
+    lines.append(NOTICE_HINTS[kind].format(number=number, department=department))
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from models.department import (
 from models.inbound import InboundMessage
 from models.notification import Notification, NotificationStatus
 from models.number import FlyerNumber, NumberSighting, NumberStatus, PhotoReading
+from models.open311 import Open311Client, Open311Request
 from models.photo import Photo, PhotoKind, PhotoStatus
 from models.resident import (
                                CategoryCorrection,
@@ -53,7 +54,8 @@ __all__ = [
     "CoHandler",
     "CorrectionReview", "Department", "DepartmentKind", "Draft", "DraftStatus", "ExtensionKind", "ExtensionRequest",
     "FlyerNumber", "GazetteerEntry", "Hold", "HoldEnd", "InboundMessage", "LocationSource", "Notification",
-    "NotificationStatus", "NumberSighting", "NumberStatus", "Photo", "PhotoKind", "PhotoReading", "PhotoStatus",
+    "NotificationStatus", "NumberSighting", "NumberStatus", "Open311Client", "Open311Request", "Photo", "PhotoKind",
+    "PhotoReading", "PhotoStatus",
     "Priority", "Resident", "RoutingOverride", "Setting", "SharedState", "StaffAccount", "StaffChannel",
     "StaffNotice", "StaffNoticeStatus", "StaffRole", "Step", "Ticket", "TicketCounter", "TicketEvent",
     "TicketRating", "TicketReporter", "TicketStatus", "Town", "WeChatToken", "utcnow",

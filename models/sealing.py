@@ -11,7 +11,7 @@ writer already serialises), and a unique index on (ticket_id, prev_hash) refuses
 predecessor, so a fork is a failed transaction, never a stored one.
 
 The hook is general: a table with prev_hash, hash and field_digests columns is sealed the same way once a
-`Chain` for it is added to `CHAINS` (staff account events, say: one chain for the whole table).
+`Chain` for it is added to `CHAINS`. Staff account events are one chain for the whole table.
 """
 from __future__ import annotations
 
@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
+from models.staff import AccountEvent
 from models.ticket import Ticket, TicketEvent
 
 SEAL_VERSION = 1   # a change to the canonical form needs a new version, and the old events keep theirs
@@ -143,6 +144,41 @@ def _new_event_fields(ev: TicketEvent, ticket_number: str) -> list[Any]:
 
 
 CHAINS.append(Chain(TicketEvent, _ticket_of, _start_ticket_chain, _new_event_fields))
+
+ACCOUNT_CHAIN = "account-events"   # the account events' one chain, as anchors and verification name it
+ACCOUNT_FIELD_NAMES = ("seal version", "at", "actor", "target", "department_code", "action", "detail")
+
+
+def account_event_fields(ev: Any) -> list[Any]:
+    """What an account event's seal covers, in a fixed order."""
+    return [SEAL_VERSION, ev.at.isoformat(timespec="microseconds"), ev.actor, ev.target, ev.department_code,
+            ev.action, ev.detail]
+
+
+def account_chain_head(*, session: Session) -> str:
+    return session.scalar(select(AccountEvent.hash).order_by(AccountEvent.id.desc()).limit(1)) or ""
+
+
+def _start_account_chain(_key: Hashable, session: Session) -> tuple[None, str]:
+    # One chain for the table: on PostgreSQL a transaction-scoped advisory lock makes writers take turns, and the
+    # head is read after it is held (each statement sees what committed before it). SQLite has one writer anyway.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(ACCOUNT_CHAIN))))
+    return None, account_chain_head(session=session)
+
+
+def _new_account_event_fields(ev: AccountEvent, _context: None) -> list[Any]:
+    if ev.at is None:
+        ev.at = utcnow()
+    elif ev.at.tzinfo is not None:
+        ev.at = ev.at.astimezone(UTC).replace(tzinfo=None)
+    for name in ("department_code", "detail"):
+        if getattr(ev, name) is None:
+            setattr(ev, name, "")
+    return account_event_fields(ev)
+
+
+CHAINS.append(Chain(AccountEvent, lambda _ev: ACCOUNT_CHAIN, _start_account_chain, _new_account_event_fields))
 
 
 @event.listens_for(Session, "before_flush")

@@ -87,3 +87,8 @@ class AccountEvent(Base):
     department_code: Mapped[str] = mapped_column(String(64), default="", index=True)
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text, default="")
+    # One hash chain over the whole table (models/sealing.py), so that who was given which rights cannot be quietly
+    # rewritten; the unique prev_hash keeps it from forking.
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    field_digests: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -87,7 +87,7 @@ def test_a_handled_case_is_shown_with_private_details_masked_and_nothing_interna
 def test_held_rejected_open_and_merged_tickets_are_not_listed_as_handled_cases(app, sessions, clerk):
     clerk("hq")
     closed = inserted(sessions, 1, S.CLOSED)
-    held = inserted(sessions, 2, S.CLOSED, held=True)
+    held = inserted(sessions, 2, S.RECEIVED, held=True)          # awaiting HQ's review (spam or abuse suspected)
     rejected = inserted(sessions, 3, S.REJECTED)
     still_open = inserted(sessions, 4, S.DISPATCHED)
     duplicate = inserted(sessions, 5, S.MERGED, merged_into=ticket_id(sessions, closed))
@@ -187,8 +187,8 @@ def test_a_held_tickets_photo_is_not_served(app, resident, fake_wechat, sessions
     assert photo_id is not None
     visitor = app.test_client()
     assert visitor.get(f"/public/photos/{photo_id}.jpg").status_code == 200   # an open report's: Open311 links it
-    with sessions() as session, session.begin():
-        session.execute(update(Ticket).where(Ticket.number == number).values(held=True))
+    with sessions() as session, session.begin():   # as if it had been held for HQ's review (spam or abuse)
+        session.execute(update(Ticket).where(Ticket.number == number).values(held=True, status=S.RECEIVED))
     assert visitor.get(f"/public/photos/{photo_id}.jpg").status_code == 404
 
 

@@ -223,13 +223,15 @@ PARAMETERS = ["page", "from", "to", "limit", "status", "tab", "sort", "q", "numb
               "echostr", "timestamp", "nonce", "signature"]
 PATH_VALUES = {"number": ["JY-99999999-9999", "X" * 300, "%00"], "photo_id": ["99999999999999999999", "0"],
                "variant": ["nope"], "token": ["x", "a.b.c"], "reporter_id": ["99999999999999999999"],
-               "filename": ["nope.css", "../app.py"]}
+               "filename": ["nope.css", "../app.py"], "request_id": ["JY-99999999-9999", "X" * 300, "%00"],
+               "service_code": ["nope", "X" * 300], "open311_token": ["a.b.c", "%00"]}
 
 
 @pytest.fixture
 def walk_values(app, vending_ticket):
     return {"number": vending_ticket, "photo_id": 1, "variant": "display", "token": "x", "reporter_id": 1,
-            "number_id": 1, "filename": "portal.css", "username": "chen", "action": "unlock", "token_id": 1}
+            "number_id": 1, "filename": "portal.css", "username": "chen", "action": "unlock", "token_id": 1,
+            "service_code": "street_vending", "request_id": vending_ticket, "open311_token": "x", "fmt": "json"}
 
 
 @pytest.mark.slow   # about a minute: 1,700 requests, the scoreboard's among them

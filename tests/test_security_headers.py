@@ -17,7 +17,8 @@ from tests import images
 from tests.conftest import make_settings
 from tests.support import civicbot, report, signed, ticket_number
 
-NO_STORE_EXEMPT = {"portal.static"}     # the stylesheet and script: cacheable, nothing personal
+NO_STORE_EXEMPT = {"portal.static",     # the stylesheet and script: cacheable, nothing personal
+                   "open311.services_list", "open311.service_definition"}   # the public catalogue
 # The 办理公示 pages, the same for everyone: cacheable by anyone when they answer, not stored when they refuse.
 PUBLIC = "public."
 
@@ -50,7 +51,8 @@ def everything(app, clerk, resident, sessions):
     token = app.extensions["civicbot"].signer.sign("photo", photo_id)
     return {"number": number, "photo_id": photo_id, "variant": "thumbnail", "token": token, "reporter_id": 1,
             "filename": "portal.css", "username": "chen", "action": "unlock", "token_id": 1,
-            "number_id": 1}
+            "number_id": 1, "service_code": "street_vending", "request_id": number, "open311_token": "x",
+            "fmt": "json"}
 
 
 def every_route(app, values: dict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -210,6 +211,11 @@ def test_a_ticket_sent_elsewhere_before_the_photo_comes_is_not_resolved_and_the_
     assert status_of(app.extensions["civicbot"].sessions, number) == "dispatched"
     assert any(f"未能办结 {number}" in text for text in sent_to(fake_wechat, "o-staff-chen"))
     assert "已取消" not in phone.says("取消办结")   # the wait ended with the refusal
+    with app.extensions["civicbot"].sessions() as session:   # no step holds the photo: its files are not kept
+        photo = session.scalar(select(Photo).where(Photo.media_id == "after-late"))
+        assert photo.status == "failed" and "refused step" in photo.note and photo.ticket_id is None
+    media = app.extensions["civicbot"].settings.media.root
+    assert not [path for path in Path(media).rglob("*") if path.is_file() and f"/{photo.id}/" in str(path)]
 
 
 def test_a_resolution_can_be_cancelled_and_then_a_photo_is_a_report(app):
@@ -272,6 +278,22 @@ def test_reassignment_and_urging_reach_the_right_people(app, fake_wechat):
     assert any("【督办】" in text and "群众反映强烈" in text for text in sent_to(fake_wechat, "o-staff-chen"))
     assert not any("【督办】" in text for text in sent_to(fake_wechat, boss.openid))
     assert not any("督办" in text for text in sent_to(fake_wechat, liu.openid))
+
+
+def test_a_reopened_ticket_and_a_request_to_help_reach_the_people_who_must_act(app, fake_wechat):
+    chen, liu = phone_of(app, "chen"), phone_of(app, "liu")
+    number = new_ticket(app)
+    chen.says(f"接单 {number}")
+    logged_in(app, "chen").act(number, "resolve", note="已清理", photos=[("after.jpg", images.jpeg())])
+    hq = logged_in(app, "hq")
+    hq.act(number, "reopen", note="现场仍有摊位")
+    reopened = [text for text in sent_to(fake_wechat, chen.openid) if "【重开】" in text]
+    assert len(reopened) == 1 and number in reopened[0] and "重开原因：现场仍有摊位" in reopened[0]
+    assert f"接单 {number}" in reopened[0]
+    hq.act(number, "add_co_handler", note="请配合清理排水沟", department="water_affairs")
+    helped = [text for text in sent_to(fake_wechat, liu.openid) if "【协办】" in text]
+    assert len(helped) == 1 and "请配合清理排水沟" in helped[0] and "牵头单位：区城市管理局" in helped[0]
+    assert not any("【协办】" in text for text in sent_to(fake_wechat, chen.openid))
 
 
 def test_a_ticket_near_its_deadline_is_announced_once_per_turn(app, fake_wechat):

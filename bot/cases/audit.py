@@ -1,4 +1,5 @@
-"""The audit trail's checks: daily anchors over every ticket's chain head, and verification of chains and anchors."""
+"""The audit trail's checks: daily anchors over every chain's head (each ticket's, the account events'), and
+verification of the chains and anchors."""
 from __future__ import annotations
 
 import hashlib
@@ -13,8 +14,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from models import AuditAnchor, Photo, Ticket, TicketEvent
-from models.sealing import SEAL_VERSION, EventLike, chain_hash, changed_fields, event_fields
+from models import AccountEvent, AuditAnchor, Photo, Ticket, TicketEvent
+from models.sealing import (
+    ACCOUNT_CHAIN,
+    ACCOUNT_FIELD_NAMES,
+    SEAL_VERSION,
+    EventLike,
+    account_event_fields,
+    chain_hash,
+    changed_fields,
+    event_fields,
+)
 
 DISTRICT_ZONE = ZoneInfo("Asia/Shanghai")   # an anchor's day is the district's date
 MOST_REPORTED = 20                          # broken links listed; the first one is what an operator chases
@@ -48,13 +58,18 @@ def do_anchor(*, now: datetime, session: Session) -> AuditAnchor:
     current = {number: (event_id, digest or "") for number, event_id, digest in session.execute(
         select(Ticket.number, TicketEvent.id, TicketEvent.hash).join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(TicketEvent.id.in_(select(func.max(TicketEvent.id)).group_by(TicketEvent.ticket_id))))}
+    last_account_event = session.execute(select(AccountEvent.id, AccountEvent.hash)
+                                         .order_by(AccountEvent.id.desc()).limit(1)).first()
+    if last_account_event is not None:
+        current[ACCOUNT_CHAIN] = (last_account_event.id, last_account_event.hash or "")
     earlier = list(session.scalars(select(AuditAnchor).order_by(AuditAnchor.id)))
     before = _anchored_heads(earlier)
     changed = [[number, *head] for number, head in sorted(current.items()) if before.get(number) != head]
     heads_text = "".join(f"{number}\t{event_id}\t{digest}\n" for number, (event_id, digest) in sorted(current.items()))
     anchor = AuditAnchor(
-        day=district_day(now), at=now, tickets=len(current),
-        last_event_id=max((event_id for event_id, _ in current.values()), default=0),
+        day=district_day(now), at=now, tickets=len(current) - (ACCOUNT_CHAIN in current),
+        last_event_id=max((event_id for number, (event_id, _) in current.items() if number != ACCOUNT_CHAIN),
+                          default=0),
         events=session.scalar(select(func.count()).select_from(TicketEvent)) or 0,
         heads_hash=hashlib.sha256(heads_text.encode()).hexdigest(),
         changed=json.dumps(changed, ensure_ascii=False, separators=(",", ":")),
@@ -89,6 +104,7 @@ class Broken:
 class Verification:
     tickets: int = 0
     events: int = 0
+    account_events: int = 0
     anchors: int = 0
     seconds: float = 0.0
     broken: list[Broken] = field(default_factory=list)
@@ -112,9 +128,13 @@ def _photos_by_event(session: Session, ticket_id: int | None) -> dict[int, list[
     return photos
 
 
-def _check_anchors(anchors: list[AuditAnchor], result: Verification) -> dict[int, tuple[str, str, str]]:
-    """Check the anchors' own chain; return what they recorded: event id → (ticket number, hash, day)."""
-    expected: dict[int, tuple[str, str, str]] = {}
+Recorded = dict[int, tuple[str, str, str]]   # event id → (chain: a ticket's number or ACCOUNT_CHAIN, hash, day)
+
+
+def _check_anchors(anchors: list[AuditAnchor], result: Verification) -> tuple[Recorded, Recorded]:
+    """Check the anchors' own chain; return the heads they recorded: the tickets', the account events'."""
+    expected: Recorded = {}
+    accounts: Recorded = {}
     prev = ""
     for anchor in anchors:
         if anchor.prev_hash != prev:
@@ -124,8 +144,8 @@ def _check_anchors(anchors: list[AuditAnchor], result: Verification) -> dict[int
             result.found(Broken(f"anchor {anchor.day}", anchor.id, "its fields no longer match its hash"))
         prev = anchor.hash
         for number, event_id, digest in json.loads(anchor.changed):
-            expected[event_id] = (number, digest, anchor.day)
-    return expected
+            (accounts if number == ACCOUNT_CHAIN else expected)[event_id] = (number, digest, anchor.day)
+    return expected, accounts
 
 
 def verify(*, session: Session, ticket_number: str | None = None) -> Verification:
@@ -139,9 +159,11 @@ def verify(*, session: Session, ticket_number: str | None = None) -> Verificatio
             raise LookupError(ticket_number)
     anchors = list(session.scalars(select(AuditAnchor).order_by(AuditAnchor.id)))
     result.anchors = len(anchors)
-    expected = _check_anchors(anchors, result)
+    expected, account_heads = _check_anchors(anchors, result)
     if ticket_number is not None:
         expected = {event_id: seen for event_id, seen in expected.items() if seen[0] == ticket_number}
+    else:
+        _verify_account_events(account_heads, session=session, result=result)
     photos = _photos_by_event(session, ticket_id)
     # Statuses as the stored strings (the seal's form), and rows read through the connection, not the ORM: a
     # third of the time per event otherwise went on enum lookups and ORM row handling.
@@ -186,3 +208,28 @@ def _check_event(row: Row[Any], prev: str, prev_id: int, photo_ids: Iterable[int
             changed = changed_fields(row.field_digests or "", fields) or ["its field digests"]
             result.found(Broken(row.number, row.id, f"changed after it was written ({', '.join(changed)}): "
                                                     "its hash no longer matches"))
+
+
+def _verify_account_events(anchored: Recorded, *, session: Session, result: Verification) -> None:
+    """The account events' one chain: every link, and every head an anchor recorded still there unchanged."""
+    prev, prev_id = "", 0
+    for row in session.scalars(select(AccountEvent).order_by(AccountEvent.id).execution_options(yield_per=5_000)):
+        result.account_events += 1
+        seen = anchored.pop(row.id, None)
+        if not row.hash:
+            result.found(Broken(ACCOUNT_CHAIN, row.id, "is not sealed (no hash): it was written around the "
+                                                       "application"))
+        elif row.prev_hash != prev:
+            before = f"event {prev_id}'s hash" if prev_id else "empty (it is the first account event)"
+            result.found(Broken(ACCOUNT_CHAIN, row.id, f"prev_hash should be {before}: an event before it was "
+                                                       "deleted, or an earlier event's hash was rewritten"))
+        elif chain_hash(prev, fields := account_event_fields(row)) != row.hash:
+            changed = changed_fields(row.field_digests or "", fields, ACCOUNT_FIELD_NAMES) or ["its field digests"]
+            result.found(Broken(ACCOUNT_CHAIN, row.id, f"changed after it was written ({', '.join(changed)}): "
+                                                       "its hash no longer matches"))
+        elif seen is not None and seen[1] != row.hash:
+            result.found(Broken(ACCOUNT_CHAIN, row.id, f"differs from the head the anchor of {seen[2]} recorded"))
+        prev, prev_id = row.hash or "", row.id
+    for event_id, (_, _, day) in sorted(anchored.items()):
+        result.found(Broken(ACCOUNT_CHAIN, event_id, f"is gone: the anchor of {day} recorded it as the last "
+                                                     "account event"))

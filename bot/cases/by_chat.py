@@ -86,7 +86,7 @@ def do_resolve_with_photo(staff: StaffAccount, photo: Photo, *, now: datetime, s
     forget_resolution(staff)
     if ticket is None or visible_ticket(ticket.number, department, session=session) is None:
         return Resolved("", "工单已不在本部门")
-    try:   # a refusal comes before the step changes anything: the stored photo and the cleared wait stay
+    try:   # a refusal comes before the step changes anything; the caller discards the photo's files
         do_transition(ticket, actor, "resolve", now=now, session=session, inputs=Inputs(note=note),
                       photos=[photo], catalogue=catalogue)
     except TransitionRefused as exc:

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot import texts
+from bot.cases.open311_clients import clients_among
 from bot.cases.reporters import reporter_ids
 from bot.cases.statuses import NoticeKind
 from bot.infra.db import enqueue_after_commit
@@ -18,14 +19,16 @@ DELIVER = "deliver_notifications"  # the job that sends due notices (bot/notify/
 
 def do_queue_notices(ticket: Ticket, kind: NoticeKind, *, note: str, photos: Sequence[Photo], deadline_text: str,
                      now: datetime, session: Session, skip: int | None = None) -> list[Notification]:
-    """Write a notice for everyone who reported the ticket (but `skip`, told already), in the caller's transaction;
-    delivery runs after commit."""
+    """Write a notice for everyone who reported the ticket in WeChat (but `skip`, told already), in the caller's
+    transaction; delivery runs after commit."""
     department = session.scalar(select(Department.name).where(Department.code == ticket.lead_department_code))
     text = texts.ticket_notice(kind, number=ticket.number, department=department or "", note=note,
                                deadline=deadline_text)
+    reporters = reporter_ids(ticket, session=session)
+    programs = clients_among(reporters, session=session)   # an Open311 client reads /open311/v2, not WeChat
     notices = [Notification(ticket_id=ticket.id, resident_id=resident_id, kind=kind, text=text,
                             photo_id=photos[0].id if photos else None, created_at=now, next_attempt_at=now)
-               for resident_id in reporter_ids(ticket, session=session) if resident_id != skip]
+               for resident_id in reporters if resident_id != skip and resident_id not in programs]
     session.add_all(notices)
     enqueue_after_commit(session, DELIVER)
     return notices

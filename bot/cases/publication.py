@@ -37,8 +37,11 @@ _EMAIL = re.compile(r"[A-Za-z0-9_.+\-]+@[A-Za-z0-9\-]+\.[A-Za-z0-9.\-]+")
 
 
 def publicly_listed() -> ColumnElement[bool]:
-    """Tickets the public sees: not held for review (spam, abuse) and not refused as no case at all."""
-    return Ticket.held.is_(False) & (Ticket.status != TicketStatus.REJECTED)
+    """Tickets the public sees: not refused as no case at all, and not held for review (spam, abuse) while HQ has
+    yet to decide — once HQ registers or dispatches a held report it is a case like any other (as the scores
+    count it)."""
+    awaiting_review = Ticket.held.is_(True) & Ticket.status.in_([TicketStatus.RECEIVED, TicketStatus.REGISTERED])
+    return ~awaiting_review & (Ticket.status != TicketStatus.REJECTED)
 
 
 def public_status(status: TicketStatus) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.cases.duplicates import do_join, do_split, find_duplicate
 from bot.cases.flooding import flood_reason
-from bot.cases.tickets import do_open_ticket
+from bot.cases.tickets import BY_CHAT, do_open_ticket
 from bot.catalogue.snapshot import CatalogueSnapshot
 from bot.config import Settings
 from bot.infra.observability import ticket_number
@@ -36,10 +36,11 @@ class Submission:
 
 
 def submit_report(draft: Draft, *, catalogue: CatalogueSnapshot, settings: Settings, now: datetime,
-                  session: Session) -> Submission:
+                  session: Session, received: str = BY_CHAT) -> Submission:
     """Turn a complete draft into a ticket, or join it to the open ticket of the same problem.
 
-    Every channel calls this, so none skips a rule. The draft must be complete (tickets.IncompleteDraft otherwise).
+    Every channel calls this, so none skips a rule; `received` says which in the new ticket's first event. The draft
+    must be complete (tickets.IncompleteDraft otherwise).
     """
     limit = settings.limits.reports_per_hour
     if reports_in_last_hour(draft.resident_id, now, session=session) >= limit:
@@ -55,7 +56,8 @@ def submit_report(draft: Draft, *, catalogue: CatalogueSnapshot, settings: Setti
             return Submission(Outcome.REPEATED if again else Outcome.JOINED, ticket, count)
         # Repetition is flooding across reports and time, not within one message; a repeat that joins is harmless.
         hold = flood_reason(draft, catalogue.screen, now, session=session)
-    ticket = do_open_ticket(draft, catalogue=catalogue, now=now, session=session, hold_reason=hold)
+    ticket = do_open_ticket(draft, catalogue=catalogue, now=now, session=session, hold_reason=hold,
+                            received=received)
     ticket_number.set(ticket.number)
     log.info("ticket opened: %s %s to %s", ticket.number, ticket.category_code, ticket.lead_department_code)
     return Submission(Outcome.HELD if hold else Outcome.OPENED, ticket)

@@ -1,9 +1,11 @@
-"""Staff notices about tickets (dispatched to their department, assigned to them, urged, due soon): outbox rows
-written with the change, one per staff member and channel, delivered after commit by bot/notify/staff.py.
+"""Staff notices about tickets (dispatched to their department, assigned to them, urged, due soon, reopened, a
+request to help as 协办): outbox rows written with the change, one per staff member and channel, delivered after
+commit by bot/notify/staff.py.
 
 Who hears: the assignee when the ticket has one (it is theirs to work), otherwise every active member of the lead
 department with a channel — any of them may 接单, and the one on the street should know first. A dispatch always
-reaches the whole department, since a hand-over clears the assignee. Nobody is told of what they did themselves."""
+reaches the whole department, since a hand-over clears the assignee; a 协办 request reaches the department just
+asked to help. Nobody is told of what they did themselves."""
 from __future__ import annotations
 
 import enum
@@ -36,6 +38,8 @@ class StaffNoticeKind(enum.StrEnum):
     ASSIGNED = "assigned"       # the department's admin named them
     URGED = "urged"             # HQ's 督办
     DUE_SOON = "due_soon"       # within deadlines.warn_hours of the deadline; once per turn
+    REOPENED = "reopened"       # not fixed after all (the reporter's 不满意, or HQ's check): the work comes back
+    CO_HANDLER = "co_handler"   # HQ asked their department to help (协办) with another department's ticket
 
 
 def do_queue_staff_notices(ticket: Ticket, kind: StaffNoticeKind, *, now: datetime, session: Session,
@@ -48,7 +52,7 @@ def do_queue_staff_notices(ticket: Ticket, kind: StaffNoticeKind, *, now: dateti
     if kind == StaffNoticeKind.DUE_SOON and hold is not None and hold.id is not None and session.scalar(
             select(StaffNotice.id).where(StaffNotice.hold_id == hold.id, StaffNotice.kind == kind).limit(1)):
         return []   # once per turn, though an extension may warn again in the portal
-    people = [person for person in _recipients(ticket, session=session) if person.id != actor_staff_id]
+    people = [person for person in _recipients(ticket, kind, session=session) if person.id != actor_staff_id]
     if not people:
         return []
     text = _text(ticket, kind, note, catalogue, session=session)
@@ -61,10 +65,12 @@ def do_queue_staff_notices(ticket: Ticket, kind: StaffNoticeKind, *, now: dateti
     return notices
 
 
-def _recipients(ticket: Ticket, *, session: Session) -> list[StaffAccount]:
+def _recipients(ticket: Ticket, kind: StaffNoticeKind, *, session: Session) -> list[StaffAccount]:
     reachable = or_(StaffAccount.wechat_openid.is_not(None), StaffAccount.wecom_userid != "")
     query = select(StaffAccount).where(StaffAccount.active.is_(True), reachable)
-    if ticket.assignee_staff_id is not None:
+    if kind == StaffNoticeKind.CO_HANDLER:
+        query = query.where(StaffAccount.department_code == ticket.co_handlers[-1].department_code)
+    elif ticket.assignee_staff_id is not None:
         query = query.where(StaffAccount.id == ticket.assignee_staff_id)
     else:
         query = query.where(StaffAccount.department_code == ticket.lead_department_code)

@@ -15,6 +15,7 @@ from models import Department, Draft, DraftStatus, LocationSource, Ticket, Ticke
 
 NUMBER_PREFIX = "JY"
 TICKET_OPENED = "ticket_opened"  # the job that pushes a new ticket to its departments (bot/tasks.py)
+BY_CHAT = "市民通过公众号提交"   # how the report came in, in the ticket's first event
 
 
 class IncompleteDraft(Exception):
@@ -38,7 +39,7 @@ def next_ticket_number(local_day: datetime, *, session: Session) -> str:
 
 
 def do_open_ticket(draft: Draft, *, catalogue: CatalogueSnapshot, now: datetime, session: Session,
-                   hold_reason: str | None = None) -> Ticket:
+                   hold_reason: str | None = None, received: str = BY_CHAT) -> Ticket:
     """Turn a complete draft into a routed ticket with its first events; the draft is marked submitted.
 
     A report whose category has a lead department is registered and dispatched by the router, through the
@@ -66,7 +67,7 @@ def do_open_ticket(draft: Draft, *, catalogue: CatalogueSnapshot, now: datetime,
     session.add(ticket)
     session.flush()
     session.add(TicketEvent(ticket_id=ticket.id, at=now, actor="resident", from_status=None,
-                            to_status=TicketStatus.RECEIVED, reason="市民通过公众号提交"))
+                            to_status=TicketStatus.RECEIVED, reason=received))
     if decision.lead_department_code != catalogue.routing.hq_code and not hold_reason:
         do_transition(ticket, ROUTER_ACTOR, "auto_register", now=now, session=session,
                       inputs=Inputs(note=f"自动立案：类别【{catalogue.category_name(category)}】"

@@ -110,6 +110,8 @@ def _has_reporters(ticket: Ticket, actor: Actor) -> bool:
 N, R, P, D, M = Input.NOTE, Input.REPLY, Input.PHOTO, Input.DEPARTMENT, Input.MERGE_TARGET
 # A dispatch is heard only when the step handed the ticket to a department (a correction that keeps the lead is not).
 DISPATCH_NEWS, URGE_NEWS, ASSIGN_NEWS = StaffNoticeKind.DISPATCHED, StaffNoticeKind.URGED, StaffNoticeKind.ASSIGNED
+# The staff notices that carry the step's note: HQ's 督办 words, why the work came back, what HQ asks of a helper.
+NEWS_WITH_NOTE = frozenset({URGE_NEWS, StaffNoticeKind.REOPENED, StaffNoticeKind.CO_HANDLER})
 DEPARTMENT = frozenset({DEPT_STAFF, DEPT_ADMIN})
 STAFF_ANYWHERE = frozenset({DEPT_STAFF, DEPT_ADMIN, HQ_ADMIN})
 ALL_STATES = frozenset(TicketStatus)
@@ -132,7 +134,7 @@ RULES: tuple[Rule, ...] = (
          offers=frozenset({N, P}), on_site_photo=True, note_is_public=False),
     Rule("reopen", "核查不通过，重开", frozenset({S.RESOLVED, S.VERIFIED}), S.REOPENED,
          frozenset({HQ_ADMIN, RESIDENT}), needs=frozenset({N}), restarts_clock=True,
-         effects=(fx.reopened, fx.to_triage)),
+         effects=(fx.reopened, fx.to_triage), tells_staff=StaffNoticeKind.REOPENED),
     Rule("close", "结案", frozenset({S.VERIFIED}), S.CLOSED, frozenset({HQ_ADMIN, SYSTEM}), offers=frozenset({N}),
          effects=(fx.closed,), note_is_public=False),
     Rule("reject", "不予受理", frozenset({S.RECEIVED, S.REGISTERED, S.RETURNED}), S.REJECTED, frozenset({HQ_ADMIN}),
@@ -155,7 +157,8 @@ RULES: tuple[Rule, ...] = (
          concerns=lambda change: change.ticket.lead_department_code, notifies=False, tells_staff=URGE_NEWS),
     Rule("add_co_handler", "增加协办单位", OPEN_STATES, None, frozenset({HQ_ADMIN}), needs=frozenset({D}),
          offers=frozenset({N}), check=fx.new_co_handler, effects=(fx.co_handler_added,),
-         reason=_with(lambda change: f"请{change.department.name}协办"), concerns=_new_lead, notifies=False),
+         reason=_with(lambda change: f"请{change.department.name}协办"), concerns=_new_lead, notifies=False,
+         tells_staff=StaffNoticeKind.CO_HANDLER),
     Rule("assign", "指派承办人", CLOCK_STATES, None, frozenset({DEPT_ADMIN}), needs=frozenset({Input.ASSIGNEE}),
          offers=frozenset({N}), check=fx.assignee_of_lead, effects=(fx.assigned,),
          reason=_with(lambda change: f"指派给{change.assignee_name}"), notifies=False, tells_staff=ASSIGN_NEWS),
@@ -287,7 +290,7 @@ def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, s
                          session=session, skip=told)
     if rule.tells_staff:
         do_queue_staff_notices(ticket, rule.tells_staff, now=now, session=session, catalogue=catalogue,
-                               note=inputs.note.strip() if rule.tells_staff == URGE_NEWS else "",
+                               note=inputs.note.strip() if rule.tells_staff in NEWS_WITH_NOTE else "",
                                actor_staff_id=actor.staff_id)
     return event
 

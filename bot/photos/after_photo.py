@@ -18,7 +18,7 @@ from bot.infra.db import transaction
 from bot.photos.cleaning import ImageRefused, clean_image, wgs84_to_gcj02
 from bot.photos.fetch import EXPIRED_MEDIA, PIC_URL_TIMEOUT_SECONDS, PhotoOutcome, TryAgain
 from bot.photos.pic_url import PicUrlGone, UnsafePicUrl, by_pic_url, download
-from bot.photos.storage import MediaStorage, do_store_photo
+from bot.photos.storage import MediaStorage, discard_photo, do_store_photo
 from models import Photo, PhotoStatus, StaffAccount, Ticket, utcnow
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,11 @@ def resolve_with_photo(photo_id: int, *, api, storage: MediaStorage, sessions: s
             photo.gps_latitude, photo.gps_longitude = wgs84_to_gcj02(*clean.gps_wgs84)
         staff = session.get_one(StaffAccount, staff_id)
         outcome = do_resolve_with_photo(staff, photo, now=utcnow(), session=session, catalogue=snapshot)
+        if outcome is not None and outcome.refused:
+            # The 办结 it was sent for was refused, and no step holds it: keep the row saying why, not the files.
+            discard_photo(storage, photo_id)
+            photo.status, photo.note = PhotoStatus.FAILED, f"refused step: {outcome.refused}"
+            photo.display_key = photo.thumbnail_key = ""
     if outcome is None:
         return PhotoOutcome("stored")
     if outcome.refused:

@@ -120,5 +120,12 @@ def do_store_photo(storage: MediaStorage, photo_id: int, display: bytes, thumbna
     return keys
 
 
+def discard_photo(storage: MediaStorage, photo_id: int) -> None:
+    """Remove a stored photo's copies (and any public copies made of them) whose work was refused after all."""
+    keys = photo_keys(photo_id)
+    for key in (*keys, *public_keys(keys[0])):
+        storage.delete(key)
+
+
 def make_storage(settings: Settings) -> MediaStorage:
     return LocalMediaStorage(settings.media.root)

@@ -42,6 +42,10 @@ BARE_PAGE = ("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">
              "<p>{message}</p><p><a href=\"/portal/\">返回工单系统首页</a></p></body></html>")
 
 
+# Address prefixes whose errors another door answers in its own format (Open311: the spec's errors list).
+ERROR_FORMATS: dict[str, Callable[[HTTPException], ResponseReturnValue]] = {}
+
+
 def keeps_form(endpoint: str) -> Callable[[Keeper], Keeper]:
     """Register the function that answers an error raised before this view's form could be handled."""
     def register(keeper: Keeper) -> Keeper:
@@ -90,6 +94,9 @@ def explained(error: HTTPException) -> tuple[str, str]:
 
 
 def _http_error(error: HTTPException) -> ResponseReturnValue:
+    for prefix, formatted in ERROR_FORMATS.items():
+        if request.path.startswith(prefix):
+            return formatted(error)
     keeper = KEEPERS.get(request.endpoint or "")
     if keeper is not None and not wants_json():
         kept = keeper(error)
