@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SCALE_INSTALLED := $(VENV)/.installed-scale
 
-.PHONY: run test test-fast lint test-scale browser nginx documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean bench-places bench-scores bench-several bench-moderation vendor bench-map bench-ocr bench-media bench-audit bench-open311 bench-export
+.PHONY: run test test-fast lint test-scale browser nginx documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean bench-places bench-scores bench-several bench-moderation vendor bench-map bench-ocr bench-media bench-audit bench-open311 bench-export bench-public
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -89,6 +89,10 @@ bench-map: $(INSTALLED) vendor
 # The exchange file (`civicbot export`) for 100,000 tickets: time and peak memory, full and incremental.
 bench-export: $(INSTALLED)
 	$(BIN)/python bench/export.py
+
+# The public 办理公示 page and its map data with 10,000 tickets (the month's figures reckoned, then kept), median of 20.
+bench-public: $(INSTALLED)
+	$(BIN)/python bench/public.py
 
 # Several problems in one message: single-problem reports of the corpus that would be split (aim: near 0).
 bench-several: model

@@ -16,7 +16,7 @@ from bot.infra import observability
 from bot.infra.observability import configure_logging
 from bot.infra.signing import secret_key
 from bot.services import build_services
-from bot.web import api, health, open311, photo_links, portal, webhook
+from bot.web import api, health, open311, photo_links, portal, public, webhook
 from bot.web.errors import install_error_pages
 from bot.web.security_headers import install_security_headers
 from bot.web.sessions import ServerSessionInterface
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(photo_links.bp)
     app.register_blueprint(open311.bp, url_prefix=open311.PREFIX)
     app.register_blueprint(portal.bp)
+    app.register_blueprint(public.bp)
     # After the blueprints: the portal's upload routes raise the body limit in a hook that must run before
     # CSRFProtect's, which reads the form (bot/web/portal/uploads.py).
     csrf = CSRFProtect(app)
@@ -127,4 +128,5 @@ def _secure_sessions(app: Flask, settings: Settings) -> None:
         WTF_CSRF_TIME_LIMIT=int(lifetime.total_seconds()),
     )
     app.session_interface = ServerSessionInterface(app.extensions["civicbot"].shared, lifetime=lifetime,
-                                                   idle=timedelta(minutes=portal.idle_minutes))
+                                                   idle=timedelta(minutes=portal.idle_minutes),
+                                                   sessionless=public.PREFIX)

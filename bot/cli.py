@@ -21,6 +21,7 @@ from bot.cli_export import export
 from bot.cli_media import media
 from bot.cli_numbers import numbers
 from bot.cli_open311 import open311
+from bot.cli_public import public
 from bot.cli_report import report
 from bot.cli_staff import department, staff
 from bot.cli_support import catalogue_or_exit as _catalogue
@@ -58,6 +59,7 @@ main.add_command(staff)   # bot/cli_staff.py: portal accounts, their WeChat and 
 main.add_command(department)   # bot/cli_staff.py: the departments' API tokens
 main.add_command(numbers)   # bot/cli_numbers.py: the registry of numbers read on flyers
 main.add_command(open311)   # bot/cli_open311.py: the Open311 clients' API keys
+main.add_command(public)   # bot/cli_public.py: the 办理公示 page's blurred photo copies
 main.add_command(media)   # bot/cli_media.py: the sweep of orphaned media files
 main.add_command(audit)   # bot/cli_audit.py: the ticket events' hash chains and their daily anchors
 main.add_command(backup_command)   # bot/cli_backup.py: the database and the photos, online

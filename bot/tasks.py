@@ -18,6 +18,7 @@ from bot.cases.additions import TICKET_ADDITION
 from bot.cases.audit import do_anchor_once_a_day
 from bot.cases.deadlines import do_check_deadlines, do_close_unanswered
 from bot.cases.notices import DELIVER
+from bot.cases.publication import PUBLIC_COPIES
 from bot.cases.staff_notices import DELIVER_STAFF
 from bot.cases.tickets import TICKET_OPENED
 from bot.catalogue.snapshot import CatalogueSnapshot, load_snapshot
@@ -30,6 +31,7 @@ from bot.notify.staff import deliver_staff_due
 from bot.notify.wecom import WeComApi, make_wecom
 from bot.photos.after_photo import RESOLVE_BY_CHAT, resolve_with_photo
 from bot.photos.fetch import FETCH_PHOTO, PhotoOutcome, TryAgain, fetch_photo
+from bot.photos.public_copies import make_public_copies
 from bot.photos.storage import MediaStorage, make_storage
 from bot.photos.sweep import SweepReport, sweep_media
 from bot.understanding.places import PlaceResolver
@@ -95,6 +97,7 @@ class JobQueue:
             DELIVER: task(name=DELIVER)(self.deliver_notifications),
             DELIVER_STAFF: task(name=DELIVER_STAFF)(self.deliver_staff_notices),
             RESOLVE_BY_CHAT: task(name=RESOLVE_BY_CHAT)(self._resolve_by_chat),
+            PUBLIC_COPIES: task(name=PUBLIC_COPIES, retries=2, retry_delay=60)(self.public_copies),
         }
         self.huey.periodic_task(crontab(minute="*"), name="sweep_notifications")(self.deliver_notifications)
         self.huey.periodic_task(crontab(minute="*"), name="sweep_staff_notices")(self.deliver_staff_notices)
@@ -152,6 +155,10 @@ class JobQueue:
             pushes = departments.addition_pushes(ticket_id, event_id, session=session)
         for url, payload in pushes:
             self.enqueue(PUSH_TO_DEPARTMENT, url, payload)
+
+    def public_copies(self, ticket_id: int) -> int:
+        """Blur the faces and plates in a handled ticket's before and after photos for the 办理公示 page."""
+        return make_public_copies(ticket_id, self.storage(), self.settings.ocr, sessions=self.sessions())
 
     def check_deadlines(self) -> tuple[int, int]:
         """Flag tickets due soon, escalate overdue ones to HQ, close resolutions nobody rated in time."""

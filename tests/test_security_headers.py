@@ -19,6 +19,8 @@ from tests.support import civicbot, report, signed, ticket_number
 
 NO_STORE_EXEMPT = {"portal.static",     # the stylesheet and script: cacheable, nothing personal
                    "open311.services_list", "open311.service_definition"}   # the public catalogue
+# The 办理公示 pages, the same for everyone: cacheable by anyone when they answer, not stored when they refuse.
+PUBLIC = "public."
 
 
 def policy_of(response) -> dict[str, list[str]]:
@@ -73,7 +75,10 @@ def test_every_route_answers_with_the_security_headers_and_personal_pages_are_no
             response = client.open(path, method=method)
             where = f"{who} {method} {path} → {response.status_code}"
             assert_secure_headers(response, where)
-            if endpoint not in NO_STORE_EXEMPT:
+            if endpoint.startswith(PUBLIC) and response.status_code < 400:
+                assert response.headers["Cache-Control"].startswith("public, max-age="), where
+                assert "Set-Cookie" not in response.headers, where
+            elif endpoint not in NO_STORE_EXEMPT:
                 assert response.headers.get("Cache-Control") == "no-store", where
             walked += 1
     assert walked > 40
@@ -110,7 +115,8 @@ class InlineCode(HTMLParser):
 def test_no_page_has_inline_script_or_style_the_policy_would_block(app, clerk, everything):
     hq, boss = clerk("hq"), clerk("boss")
     pages = ["/portal/login", "/portal/tickets?tab=all", f"/portal/tickets/{everything['number']}", "/portal/scores",
-             "/portal/no-such-page", "/portal/accounts", "/portal/accounts/chen", "/portal/security"]
+             "/portal/no-such-page", "/portal/accounts", "/portal/accounts/chen", "/portal/security", "/public/",
+             f"/public/cases/{everything['number']}", "/public/no-such-page"]
     for person in (hq, boss):
         for path in pages:
             response = person.page(path)

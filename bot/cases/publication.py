@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
 
-from bot.cases.statuses import STATUSES, Stage
+from bot.cases.statuses import STATUSES, Stage, states_in
 from bot.photos.redaction import PLATE
 from bot.understanding.phone_numbers import phone_text
 from models import Photo, PhotoKind, PhotoStatus, Ticket, TicketStatus
@@ -15,6 +16,9 @@ MASK = "＊＊"
 OPEN, CLOSED = "open", "closed"
 PUBLIC_PHOTO_PATH = "/public/photos/{id}.jpg"
 PUBLIC_THUMBNAIL_PATH = "/public/photos/{id}-thumbnail.jpg"
+# Handled cases, as the 办理公示 page lists them: the department has finished (resolved), or it was verified or closed.
+HANDLED = states_in(Stage.RESOLVED, Stage.FINISHED)
+PUBLIC_COPIES = "public_copies"   # the job that makes a handled ticket's blurred photo copies (bot/tasks.py)
 
 # Digits that could reach a person: phone numbers in any spacing, ID cards, long account numbers. A run of 7 or more
 # (with the separators people type) is masked whole; shorter runs are house numbers, times and counts.
@@ -77,3 +81,15 @@ def public_photos(ticket: Ticket) -> tuple[list[Photo], list[Photo]]:
 def public_photo_path(photo: Photo, *, thumbnail: bool = False) -> str:
     """Where the blurred public copy of a photo is served (bot/web/public)."""
     return (PUBLIC_THUMBNAIL_PATH if thumbnail else PUBLIC_PHOTO_PATH).format(id=photo.id)
+
+
+def public_photo(photo_id: int, *, session: Session) -> Photo | None:
+    """The photo if the public may see its blurred copy: a before or after photo of a publicly listed ticket."""
+    photo = session.get(Photo, photo_id)
+    if photo is None or photo.ticket_id is None:
+        return None
+    ticket = session.scalar(select(Ticket).where(Ticket.id == photo.ticket_id, publicly_listed()))
+    if ticket is None:
+        return None
+    before, after = public_photos(ticket)
+    return photo if photo in before or photo in after else None

@@ -27,9 +27,11 @@ from bot.cases.actors import (
 )
 from bot.cases.change import Change, Input, Inputs, missing
 from bot.cases.notices import do_queue_notices
+from bot.cases.publication import HANDLED, PUBLIC_COPIES
 from bot.cases.staff_notices import StaffNoticeKind, do_queue_staff_notices
 from bot.cases.statuses import CLOCK_STATES, OPEN_STATES, STATUSES, NoticeKind
 from bot.catalogue.snapshot import CatalogueSnapshot
+from bot.infra.db import enqueue_after_commit
 from models import Department, DepartmentKind, Photo, Ticket, TicketEvent, TicketStatus
 
 S = TicketStatus
@@ -275,6 +277,9 @@ def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, s
     session.flush()
     for photo in photos:
         photo.ticket_id = ticket.id
+    if ticket.status in HANDLED and from_status not in HANDLED:
+        # Blurred now, by the worker, so the 办理公示 page shows the photos without making them on a visitor's time.
+        enqueue_after_commit(session, PUBLIC_COPIES, ticket.id)
     notice = STATUSES[ticket.status].notice if ticket.status != from_status else rule.notice
     if rule.notifies and notice:
         # The deadline the reporter is told is the one in force after this step (a dispatch sets a new one).

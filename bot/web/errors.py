@@ -111,8 +111,10 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
 
 
 def error_page(code: int, title: str, message: str) -> str:
-    """The page in the portal's layout, with a way back that fits who is looking."""
+    """The page in the portal's layout, with a way back that fits who is looking; the public pages' in theirs."""
     try:
+        if request.path.startswith("/public/"):
+            return render_template("public/error.html", code=code, title=title, message=message)
         return render_template("portal/error.html", code=code, title=title, message=message, back=_way_back())
     except Exception:
         log.exception("the error page for %s could not be drawn; answering with the bare page", code)

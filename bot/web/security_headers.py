@@ -16,6 +16,9 @@ from bot.config import MapSettings, Settings
 # Static files may be cached, and Open311's services (the public catalogue, nothing personal: the view says for how
 # long); everything else may name a resident, a place or a ticket.
 CACHEABLE_ENDPOINTS = frozenset({"portal.static", "open311.services_list", "open311.service_definition"})
+# The 办理公示 pages show only what bot/cases/publication.py lets out, the same to everyone: their views say how long
+# they may be kept (bot/web/public); their errors, which say nothing, are not kept.
+PUBLIC_BLUEPRINTS = frozenset({"public"})
 
 
 def csp_nonce() -> str:
@@ -73,7 +76,9 @@ def install_security_headers(app: Flask, settings: Settings) -> None:
         response.headers.update(fixed)
         if "csp_nonce" in g:
             response.headers["Content-Security-Policy"] = content_security_policy(img_sources, g.csp_nonce)
-        if request.endpoint not in CACHEABLE_ENDPOINTS:
+        chose_itself = request.blueprint in PUBLIC_BLUEPRINTS and response.status_code < 400 \
+            and "Cache-Control" in response.headers
+        if request.endpoint not in CACHEABLE_ENDPOINTS and not chose_itself:
             response.headers["Cache-Control"] = "no-store"
             response.headers.pop("Expires", None)
         return response

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, Request, Response, request
 from flask.json.tag import TaggedJSONSerializer
-from flask.sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
+from flask.sessions import NullSession, SecureCookieSessionInterface, SessionInterface, SessionMixin
 from itsdangerous import BadSignature
 from werkzeug.datastructures import CallbackDict
 
@@ -64,11 +64,15 @@ def _key(sid: str) -> str:
 class ServerSessionInterface(SessionInterface):
     serializer = TaggedJSONSerializer()   # Flask's own: flashes' tuples and Markup come back as they went in
 
-    def __init__(self, store: SharedStore, *, lifetime: timedelta, idle: timedelta):
+    def __init__(self, store: SharedStore, *, lifetime: timedelta, idle: timedelta, sessionless: str = ""):
         self.store, self.lifetime, self.idle = store, lifetime, idle
         self.visitors = _VisitorCookie()
+        self.sessionless = sessionless
 
-    def open_session(self, app: Flask, request: Request) -> ServerSession:
+    def open_session(self, app: Flask, request: Request) -> ServerSession | NullSession:
+        if self.sessionless and (request.path + "/").startswith(self.sessionless + "/"):
+            # Pages the same for everyone (the public 办理公示): no session read, none saved, no cookie ever set.
+            return self.make_null_session(app)
         sid = request.cookies.get(self.get_cookie_name(app), "")
         if not sid or len(sid) > 100:
             return self._visitor(app, request)

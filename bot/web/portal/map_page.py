@@ -13,6 +13,7 @@ from flask import Response, g, render_template, request, url_for
 from bot.cases.map_points import MARKER_TITLES, map_points, marker_of
 from bot.cases.queues import TAB_TITLES, Filters, Sort, tabs_for
 from bot.cases.statuses import Tab, status_label
+from bot.config import MapSettings
 from bot.infra.db import transaction
 from bot.web import services
 from bot.web.portal import bp, login_required, sessions
@@ -33,9 +34,9 @@ def _filters() -> Filters:
     return replace(filters, sort=Sort.NEWEST, page=1)
 
 
-def _shift() -> Shift:
+def datum_shift(settings: MapSettings) -> Shift:
     """Stored points are GCJ-02; tiles drawn in WGS-84 (天地图, OpenStreetMap) need them shifted back."""
-    if services().settings.map.tile_datum == "wgs84":
+    if settings.tile_datum == "wgs84":
         # The one-step inverse is within about a metre of the iterated one, in half the time.
         return lambda latitude, longitude: tuple(prcoords.gcj_wgs((latitude, longitude)))
     return lambda latitude, longitude: (latitude, longitude)
@@ -69,7 +70,7 @@ def map_tickets():
                            limit=settings.max_points, staff_id=g.staff.id, session=db)
     categories = list(catalogue().categories)
     category_index = {code: index for index, code in enumerate(categories)}
-    shift = _shift()
+    shift = datum_shift(services().settings.map)
     rows = []
     for point in found.points:
         if point.category_code not in category_index:   # a category since taken out of the catalogue
@@ -92,9 +93,9 @@ def map_tickets():
 def map_towns():
     """The town boundaries as GeoJSON (the ones routing uses), the department's own towns marked; the browser keeps
     them and asks again only whether they changed (ETag)."""
-    shift = _shift()
+    shift = datum_shift(services().settings.map)
     offices = catalogue().routing.office_by_town
-    features = [{"type": "Feature", "geometry": _shifted(area.boundary, shift),
+    features = [{"type": "Feature", "geometry": shifted(area.boundary, shift),
                  "properties": {"code": area.code, "name": area.name,
                                 "own": offices.get(area.code) == g.department.code}}
                 for area in catalogue().places.areas if area.boundary]
@@ -104,7 +105,7 @@ def map_towns():
     return response.make_conditional(request)
 
 
-def _shifted(geometry: dict[str, Any], shift: Shift) -> dict[str, Any]:
+def shifted(geometry: dict[str, Any], shift: Shift) -> dict[str, Any]:
     """The geometry with every [longitude, latitude] position shifted."""
     def walk(coordinates: list[Any]) -> list[Any]:
         if coordinates and isinstance(coordinates[0], int | float):

@@ -137,7 +137,7 @@
     drawTowns(loaded[0]);
     drawTickets(loaded[1]);
   }).catch(function (error) {
-    summary.textContent = '地图数据加载失败，请刷新页面重试；如已退出登录，请重新登录。';
+    summary.textContent = data.failed || '地图数据加载失败，请刷新页面重试；如已退出登录，请重新登录。';
     summary.classList.add('error');
     if (window.console) console.error(error);
   });
