@@ -52,7 +52,10 @@ class Ticket(Base):
     """A submitted report, routed to a lead department and a town office, with a deadline."""
 
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_latitude_longitude", "latitude", "longitude"),)   # nearby: a box first
+    __table_args__ = (
+        Index("ix_tickets_latitude_longitude", "latitude", "longitude"),   # nearby: a box first
+        Index("ix_tickets_updated_at_id", "updated_at", "id"),   # the departments' API pages in this order
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)

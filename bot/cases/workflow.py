@@ -288,7 +288,9 @@ def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, s
 
 
 def do_flag(ticket: Ticket, reason: str, *, now: datetime, session: Session, actor: str = "system:deadline") -> None:
-    """Record a notice that is not a state change (a deadline warning or an escalation to HQ)."""
+    """Record a notice that is not a state change (a deadline warning or an escalation to HQ); the ticket has
+    changed all the same (its history grew), so that the departments' API hands it out again."""
+    ticket.updated_at = now
     session.add(TicketEvent(ticket_id=ticket.id, at=now, actor=actor, from_status=ticket.status,
                             to_status=ticket.status, reason=reason, action="flag"))
 

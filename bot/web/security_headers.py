@@ -13,8 +13,8 @@ from flask import Flask, Response, g, request
 
 from bot.config import MapSettings, Settings
 
-# Static files may be cached; everything else may name a resident, a place or a ticket.
-CACHEABLE_ENDPOINTS = frozenset({"portal.static"})
+# Static files and the API's OpenAPI document may be cached; everything else may name a resident, a place or a ticket.
+CACHEABLE_ENDPOINTS = frozenset({"portal.static", "api.openapi"})
 
 
 def csp_nonce() -> str:
