@@ -17,7 +17,7 @@ from tests import images
 from tests.conftest import make_settings
 from tests.support import civicbot, report, signed, ticket_number
 
-NO_STORE_EXEMPT = {"portal.static"}     # the stylesheet and script: cacheable, nothing personal
+NO_STORE_EXEMPT = {"portal.static", "api.openapi"}   # the stylesheet, script and API document: nothing personal
 
 
 def policy_of(response) -> dict[str, list[str]]:
