@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from bot.cases.deadlines import do_check_deadlines
@@ -13,7 +14,7 @@ from bot.infra.db import transaction
 from bot.web.api import do_issue_token
 from models import Ticket, utcnow
 from tests.conftest import HUATA_VILLAGE
-from tests.support import report, ticket_number
+from tests.support import civicbot, report, ticket_number
 
 PLACES = ["晋祠镇花塔村路口有人摆摊占道", "晋祠镇赤桥村村口有人摆摊占道", "晋祠镇王郭村菜市场外摆摊占道",
           "晋祠镇南堡村学校门口摆摊占道", "晋祠镇索村桥头有人摆摊占道"]
@@ -125,3 +126,24 @@ def test_the_cap_holds_and_a_page_of_it_is_served(api, five_stalls):
     body = api(limit="500").get_json()
     assert len(body["tickets"]) == 5 and body["has_more"] is False
     assert api(limit="-1").status_code == 400   # once lifted the cap; now as wrong as any other
+
+
+@pytest.mark.slow   # `civicbot serve`: gunicorn and the job worker
+def test_over_real_http_a_client_syncs_then_its_revoked_token_stops(five_stalls, running_bot):
+    # five_stalls first: the in-process app writes a config.toml of its own where the server then writes its own.
+    token = civicbot(running_bot.config, "department", "token", "urban_mgmt", "--note", "同步程序").stdout.strip()
+    base, auth = f"http://127.0.0.1:{running_bot.port}/api/v1", {"Authorization": f"Bearer {token}"}
+    seen, query = [], {"limit": "2"}
+    while True:
+        body = requests.get(f"{base}/tickets", params=query, headers=auth, timeout=10).json()
+        seen += [t["number"] for t in body["tickets"]]
+        query["cursor"] = body["next_cursor"]
+        if not body["has_more"]:
+            break
+    assert seen == five_stalls
+    [mine] = requests.get(f"{base}/tokens", headers=auth, timeout=10).json()["tokens"]
+    assert requests.delete(f"{base}/tokens/{mine['id']}", headers=auth, timeout=10).status_code == 200
+    refused = requests.get(f"{base}/tickets", params=query, headers=auth, timeout=10)
+    assert refused.status_code == 401 and refused.json()["message"] == "访问令牌无效或已停用。"
+    listed = civicbot(running_bot.config, "department", "tokens", "urban_mgmt").stdout
+    assert "REVOKED" in listed and "同步程序" in listed and "last used" in listed
