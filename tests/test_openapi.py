@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from openapi_core import OpenAPI
@@ -16,6 +17,7 @@ from bot.infra.db import transaction
 from bot.web.api import OPENAPI, do_issue_token
 from models import ApiToken
 from tests import images
+from tests.test_case_portal import local_input, ticket_row
 
 DOCUMENT = json.loads(OPENAPI.read_text(encoding="utf-8"))
 PREFIX = "/api/v1"
@@ -42,8 +44,12 @@ def test_every_route_of_the_api_is_documented_and_every_documented_one_exists(ap
 @pytest.fixture
 def answers(app, sessions, clerk, vending_ticket) -> list:
     """A real answer of every operation, and of each error it documents, with the request that got it."""
-    chen = clerk("chen")
+    chen, hq = clerk("chen"), clerk("hq")
     chen.act(vending_ticket, "accept")
+    hq.act(vending_ticket, "add_co_handler", note="涉及河道", department="water_affairs")
+    wanted = ticket_row(sessions, vending_ticket).deadline_at + timedelta(days=3)
+    chen.act(vending_ticket, "request_extension", note="摊主答应三天内搬走", deadline=local_input(sessions, wanted))
+    hq.act(vending_ticket, "grant_extension", note="同意")
     chen.act(vending_ticket, "resolve", note="已清理", photos=[("after.jpg", images.jpeg())])
     with transaction(sessions) as db:
         token = do_issue_token("urban_mgmt", session=db, note="同步")
@@ -56,6 +62,7 @@ def answers(app, sessions, clerk, vending_ticket) -> list:
         return client.open(PREFIX + path, method=method, headers=headers, query_string=query)
     first = call("GET", "/tickets", limit="1").json
     history = call("GET", f"/tickets/{vending_ticket}/history").json
+    assert all(history[part] for part in ("events", "holds", "extension_requests", "co_handlers", "photos"))
     photo = next(p for p in history["photos"] if p["display"])
     tokens = call("GET", "/tokens").json["tokens"]
     spare_id = next(t["id"] for t in tokens if t["note"] == "备用")
