@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.cases.lookups import visible_to
@@ -99,8 +99,10 @@ def department_ticket_page(department: Department, *, session: Session, limit: i
     if since is not None:
         query = query.where(Ticket.updated_at >= since)
     if after is not None:
-        query = query.where(or_(Ticket.updated_at > after.updated_at,
-                                and_(Ticket.updated_at == after.updated_at, Ticket.id > after.ticket_id)))
+        # The ">=" alone bounds the index range (SQLite and PostgreSQL both search it rather than scan it);
+        # the rest leaves out the ticket the cursor stands at and those before it at the same moment.
+        query = query.where(Ticket.updated_at >= after.updated_at,
+                            or_(Ticket.updated_at > after.updated_at, Ticket.id > after.ticket_id))
     rows = list(session.scalars(query.order_by(Ticket.updated_at, Ticket.id).limit(limit + 1)))
     has_more = len(rows) > limit
     rows = rows[:limit]
