@@ -32,11 +32,22 @@ def api(app, sessions):
     return get
 
 
+def an_hour_back(sessions) -> None:
+    """Every ticket's last change an hour earlier, as if reported then: the seconds just past are handed out again
+    (SETTLE), and these tests are about what comes after."""
+    with transaction(sessions) as db:
+        for ticket in db.scalars(select(Ticket)):
+            ticket.updated_at -= timedelta(hours=1)
+
+
 @pytest.fixture
-def five_stalls(resident, another_resident) -> list[str]:
-    """Five street-vending tickets (城管's), from two residents so that none is turned away as too many."""
-    return [ticket_number(report(resident if i % 2 else another_resident, words, category="占道经营"))
-            for i, words in enumerate(PLACES)]
+def five_stalls(sessions, resident, another_resident) -> list[str]:
+    """Five street-vending tickets (城管's) of an hour ago, from two residents so that none is turned away as too
+    many."""
+    numbers = [ticket_number(report(resident if i % 2 else another_resident, words, category="占道经营"))
+               for i, words in enumerate(PLACES)]
+    an_hour_back(sessions)
+    return numbers
 
 
 def every_page(api, limit: int, cursor: str | None = None) -> tuple[list[dict], str | None, int]:
@@ -70,8 +81,10 @@ def test_a_ticket_changed_while_paging_comes_again_later_with_its_new_status(api
     assert rest[-1]["status"] == "in_progress" and first["tickets"][0]["status"] == "dispatched"
 
 
-def test_a_second_resident_reporting_the_same_stall_hands_the_ticket_out_again(api, resident, another_resident):
+def test_a_second_resident_reporting_the_same_stall_hands_the_ticket_out_again(api, sessions, resident,
+                                                                               another_resident):
     number = ticket_number(report(resident, category="占道经营", at=HUATA_VILLAGE, label="花塔村"))
+    an_hour_back(sessions)
     _seen, cursor, _pages = every_page(api, limit=10)
     report(another_resident, category="占道经营", at=HUATA_VILLAGE, label="花塔村")   # joins the same ticket
     changed = api(cursor=cursor).get_json()["tickets"]
@@ -88,6 +101,20 @@ def test_a_deadline_warning_counts_as_a_change(api, sessions, five_stalls):
     changed = api(cursor=cursor).get_json()["tickets"]
     assert five_stalls[3] in [t["number"] for t in changed]
     assert all(t["events"][-1]["reason"] == "即将到期，请抓紧处置" for t in changed)
+
+
+def test_a_change_committed_late_is_still_handed_out(api, sessions, five_stalls):
+    """A change is stamped when its transaction begins: one that began before the client's last page and committed
+    after it has an earlier time than the page's last ticket, and must still come."""
+    def changed(number: str, seconds_ago: int) -> None:
+        with transaction(sessions) as db:
+            ticket = db.scalar(select(Ticket).where(Ticket.number == number))
+            ticket.updated_at = utcnow() - timedelta(seconds=seconds_ago)
+    changed(five_stalls[0], 2)
+    seen, cursor, _pages = every_page(api, limit=10)
+    assert [t["number"] for t in seen] == five_stalls[1:] + five_stalls[:1]
+    changed(five_stalls[1], 5)   # began 5 s ago, committed only now
+    assert five_stalls[1] in [t["number"] for t in api(cursor=cursor).get_json()["tickets"]]
 
 
 def test_since_starts_at_a_change_time_with_or_without_a_zone(api, five_stalls):

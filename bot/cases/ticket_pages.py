@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -18,6 +18,10 @@ from bot.cases.lookups import visible_to
 from models import Department, Ticket, TicketStatus
 
 MAX_LIMIT = 500          # the hard cap of one page, whatever the client asks
+# A change is stamped with the time its transaction began and seen once it commits, a few seconds later at most:
+# a cursor at the end of the list stays this far back, so a change committed late is still handed out (with the
+# others of those seconds again; a syncing client takes a ticket it already has as it takes any change).
+SETTLE = timedelta(seconds=30)
 DEFAULT_LIMIT = 100
 CURSOR_VERSION = "1"
 
@@ -85,11 +89,11 @@ def parse_limit(text: str) -> int:
     return int(text)
 
 
-def department_ticket_page(department: Department, *, session: Session, limit: int = DEFAULT_LIMIT,
+def department_ticket_page(department: Department, now: datetime, *, session: Session, limit: int = DEFAULT_LIMIT,
                            after: Position | None = None, since: datetime | None = None,
                            status: str | None = None) -> Page:
     """Up to `limit` tickets the department may see, changed after `after` and not before `since`, oldest change
-    first."""
+    first; on the last page the next position is no later than SETTLE before `now`."""
     limit = min(max(limit, 1), MAX_LIMIT)
     query = (select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.photos),
                                     selectinload(Ticket.notifications), selectinload(Ticket.reporters))
@@ -107,4 +111,7 @@ def department_ticket_page(department: Department, *, session: Session, limit: i
     has_more = len(rows) > limit
     rows = rows[:limit]
     position = Position(rows[-1].updated_at, rows[-1].id) if rows else after
+    # Only at the end: a full page always moves on, so that a client never asks for the same page for ever.
+    if not has_more and position is not None and position.updated_at >= now - SETTLE:
+        position = Position(now - SETTLE, 0)
     return Page(rows, position, has_more)

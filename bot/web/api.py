@@ -77,7 +77,7 @@ def tickets():
     catalogue = services().catalogue
     with transaction(services().sessions) as session:
         department = authorised_department(session)
-        page = department_ticket_page(department, session=session, **wanted)
+        page = department_ticket_page(department, utcnow(), session=session, **wanted)
         return jsonify({"department": department.code,
                         "tickets": [ticket_as_dict(ticket, catalogue) for ticket in page.tickets],
                         "next_cursor": encode_cursor(page.next_position) if page.next_position else None,
