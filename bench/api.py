@@ -48,7 +48,8 @@ def main() -> int:
                          category_code=category, lead_department_code=categories[category],
                          town_code=rng.choice(towns), status=rng.choice(statuses), needs_triage=False,
                          route_reason="", deadline_at=created + timedelta(days=3), created_at=created,
-                         updated_at=created + timedelta(minutes=rng.randrange(3 * 24 * 60)),
+                         updated_at=min(created + timedelta(minutes=rng.randrange(3 * 24 * 60)),
+                                        now - timedelta(minutes=1)),
                          category_confidence=0.9, location_label="", place_text="", reopen_count=0))
     with engine.begin() as connection:
         connection.execute(insert(Ticket), rows)
