@@ -41,7 +41,7 @@ class Position:
 @dataclass(frozen=True)
 class Page:
     tickets: list[Ticket]
-    next_position: Position | None   # where the next request carries on; the one given when this page is empty
+    next_position: Position | None   # where the next request carries on (at the end: SETTLE back at the latest)
     has_more: bool
 
 
