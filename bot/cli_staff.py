@@ -176,7 +176,7 @@ def department() -> None:
 @click.argument("code")
 @click.option("--note", default="civicbot department token", show_default=True, help="What the token is for.")
 def department_token(code: str, note: str) -> None:
-    """Create an API token for department CODE (shown once) for GET /api/v1/tickets."""
+    """Create an API token for department CODE (shown once) for /api/v1 (see /api/v1/openapi.json)."""
     from bot.cases.accounts import do_issue_token
 
     settings = _settings()

@@ -76,7 +76,8 @@ class BindAttempt(Base):
 class AccountEvent(Base):
     """Who did what to which account (created, deactivated, password reset, role, TOTP, login delays, tokens).
 
-    actor is "staff:NAME" or "cli"; target is the account's username (or "token:ID" for an API token)."""
+    actor is "staff:NAME", "cli" or "token:ID" (a token revoking by the API); target is the account's username (or
+    "token:ID" for an API token)."""
 
     __tablename__ = "account_events"
 

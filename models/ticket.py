@@ -54,7 +54,8 @@ class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_latitude_longitude", "latitude", "longitude"),   # nearby: a box first
-        Index("ix_tickets_updated_at_number", "updated_at", "number"),     # the exchange file: changed since, in order
+        # The departments' API pages in this order; the exchange file reads what changed since a time through it.
+        Index("ix_tickets_updated_at_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,6 +18,7 @@ from tests.conftest import make_settings
 from tests.support import civicbot, report, signed, ticket_number
 
 NO_STORE_EXEMPT = {"portal.static",     # the stylesheet and script: cacheable, nothing personal
+                   "api.openapi",       # the API's document
                    "open311.services_list", "open311.service_definition"}   # the public catalogue
 # The 办理公示 pages, the same for everyone: cacheable by anyone when they answer, not stored when they refuse.
 PUBLIC = "public."

@@ -214,15 +214,25 @@ def do_issue_token(department_code: str, *, session: Session, note: str = "", ma
     return token
 
 
-def token_department(token: str, now: datetime, *, session: Session) -> Department | None:
-    """The department a live token belongs to, noting its use (at most once per TOKEN_TOUCH); None if unknown or
-    revoked."""
+def live_token(token: str, now: datetime, *, session: Session) -> ApiToken | None:
+    """The stored row of a live token, its use noted (at most once per TOKEN_TOUCH); None if unknown or revoked."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == hash_token(token)))
     if row is None or row.revoked_at is not None:
         return None
     if row.last_used_at is None or now - row.last_used_at >= TOKEN_TOUCH:
         row.last_used_at = now
-    return session.scalar(select(Department).where(Department.code == row.department_code))
+    return row
+
+
+def token_department(token: str, now: datetime, *, session: Session) -> Department | None:
+    """The department a live token belongs to; None if unknown or revoked."""
+    row = live_token(token, now, session=session)
+    return session.scalar(select(Department).where(Department.code == row.department_code)) if row else None
+
+
+def token_manager(row: ApiToken) -> Manager:
+    """A token acting on tokens by the API: its own department's only, even HQ's (the portal manages the rest)."""
+    return Manager(f"token:{row.id}", row.department_code, is_hq=False)
 
 
 def list_tokens(manager: Manager, *, session: Session) -> list[ApiToken]:

@@ -12,7 +12,7 @@ from bot.cases.statuses import OPEN_STATES
 from bot.cases.workflow import do_flag
 from bot.config import Settings
 from bot.photos.similarity import hash_distance
-from models import Draft, DraftStatus, Photo, Ticket, TicketReporter
+from models import Draft, DraftStatus, Photo, Ticket, TicketReporter, utcnow
 
 
 def find_duplicate(draft: Draft, category: str, now: datetime, settings: Settings, *,
@@ -61,6 +61,7 @@ def do_join(draft: Draft, ticket: Ticket, reason: str, now: datetime, *, session
 def do_split(reporter: TicketReporter, *, session: Session) -> Draft:
     """HQ undoes a wrong join: take the reporter and their photos off the ticket; return their draft to open anew."""
     draft = session.get_one(Draft, reporter.draft_id)
+    session.get_one(Ticket, reporter.ticket_id).updated_at = utcnow()   # fewer reporters and photos: it changed
     for photo in session.scalars(select(Photo).where(Photo.draft_id == draft.id)):
         photo.ticket_id = None
     session.delete(reporter)

@@ -100,6 +100,7 @@ def ticket_as_dict(ticket: Ticket, catalogue: CatalogueSnapshot) -> dict[str, An
                    for p in ticket.photos],
         "deadline": local(ticket.deadline_at).isoformat(),
         "created_at": local(ticket.created_at).isoformat(),
+        "updated_at": local(ticket.updated_at).isoformat(),
         "notifications": [{"kind": n.kind, "status": n.status, "attempts": n.attempts,
                            "sent_at": local(n.sent_at).isoformat() if n.sent_at else None}
                           for n in ticket.notifications],

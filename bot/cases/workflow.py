@@ -296,8 +296,10 @@ def do_transition(ticket: Ticket, actor: Actor, action: str, *, now: datetime, s
 
 
 def do_flag(ticket: Ticket, reason: str, *, now: datetime, session: Session, actor: str = "system:deadline") -> None:
-    """Record a notice that is not a state change (a deadline warning or an escalation to HQ)."""
-    ticket.updated_at = now   # the history grew (and an escalation makes it overdue): the exchange file resends it
+    """Record a notice that is not a state change (a deadline warning or an escalation to HQ); the ticket has
+    changed all the same (its history grew, an escalation makes it overdue), so the departments' API and the
+    exchange file hand it out again."""
+    ticket.updated_at = now
     session.add(TicketEvent(ticket_id=ticket.id, at=now, actor=actor, from_status=ticket.status,
                             to_status=ticket.status, reason=reason, action="flag"))
 

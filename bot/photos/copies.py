@@ -7,10 +7,10 @@ already is, otherwise made "copying" and filled in by the photo job when the ori
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import Photo, PhotoStatus
+from models import Photo, PhotoStatus, Ticket, utcnow
 
 # The copy's MediaId: the original's with this and the copy's number, unique per resident as MediaIds must be.
 COPY_MARK = "#copy"
@@ -30,11 +30,15 @@ def copy_photo(original: Photo, *, draft_id: int, number: int) -> Photo:
 
 
 def do_fill_copies(original: Photo, *, session: Session) -> None:
-    """The original was stored or failed: its waiting copies take the same files (or the same failure)."""
-    waiting = session.scalars(select(Photo).where(
+    """The original was stored or failed: its waiting copies take the same files (or the same failure), and the
+    tickets they are on count as changed (the departments' API hands out tickets by their change time)."""
+    waiting = list(session.scalars(select(Photo).where(
         Photo.resident_id == original.resident_id, Photo.status == PhotoStatus.COPYING,
-        Photo.media_id.startswith(original.media_id + COPY_MARK, autoescape=True)))
+        Photo.media_id.startswith(original.media_id + COPY_MARK, autoescape=True))))
     for copy in waiting:
         copy.status = original.status
         for name in _CARRIED:
             setattr(copy, name, getattr(original, name))
+    tickets = {photo.ticket_id for photo in (original, *waiting) if photo.ticket_id is not None}
+    if tickets:
+        session.execute(update(Ticket).where(Ticket.id.in_(tickets)).values(updated_at=utcnow()))

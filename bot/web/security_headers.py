@@ -13,9 +13,9 @@ from flask import Flask, Response, g, request
 
 from bot.config import MapSettings, Settings
 
-# Static files may be cached, and Open311's services (the public catalogue, nothing personal: the view says for how
-# long); everything else may name a resident, a place or a ticket.
-CACHEABLE_ENDPOINTS = frozenset({"portal.static", "open311.services_list", "open311.service_definition"})
+# Static files, the API's OpenAPI document and Open311's services (the public catalogue, nothing personal: the view
+# says for how long) may be cached; everything else may name a resident, a place or a ticket.
+CACHEABLE_ENDPOINTS = frozenset({"portal.static", "api.openapi", "open311.services_list", "open311.service_definition"})
 # The 办理公示 pages show only what bot/cases/publication.py lets out, the same to everyone: their views say how long
 # they may be kept (bot/web/public); their errors, which say nothing, are not kept.
 PUBLIC_BLUEPRINTS = frozenset({"public"})

@@ -66,6 +66,8 @@ def _filters() -> tuple[datetime | None, str, int, NumberStatus | None]:
     since_text = request.args.get("since", "").strip()
     try:
         day = datetime.strptime(since_text, "%Y-%m-%d")
+        if day.year < 2000:   # year 1 in Beijing time is before year 1 in UTC: an OverflowError, not a filter
+            raise ValueError(since_text)
     except ValueError:
         day, since_text = None, ""
     since = day.replace(tzinfo=catalogue().calendar.zone).astimezone(UTC).replace(tzinfo=None) if day else None
