@@ -7,6 +7,8 @@ import re
 import time
 
 import pytest
+from flask import Request
+from werkzeug.datastructures import ImmutableMultiDict
 
 from models import TicketStatus
 from tests.support import CSRF, PASSWORD, Clerk, logged_in, signed, status_of
@@ -232,16 +234,17 @@ def walk_values(app, vending_ticket):
             "number_id": 1, "filename": "portal.css", "username": "chen", "action": "unlock", "token_id": 1}
 
 
-@pytest.mark.slow   # about a minute: 1,700 requests, the scoreboard's among them
+@pytest.mark.slow   # about 15 s: 900 requests, the scoreboard's and the 通报's among them
 @pytest.mark.timeout(300)
 def test_no_get_route_fails_whatever_its_parameters(app, clerk, walk_values, monkeypatch):
-    """Every GET route, first with every parameter at once set to each wild value, then each parameter alone with
-    the values most likely to break a parser; and each part of the address replaced by a wild one."""
+    """Every GET route, first with every parameter at once set to each wild value, then each parameter it reads
+    alone with the values most likely to break a parser; and each part of the address replaced by a wild one."""
     from functools import partial
 
     import bot.bulletin.publish
     # The 通报's PDF takes LibreOffice seconds; its parameters are read before, and the DOCX is still made.
     monkeypatch.setattr(bot.bulletin.publish, "write_bulletin", partial(bot.bulletin.publish.write_bulletin, pdf=False))
+    monkeypatch.setattr(app, "request_class", ReadingRequest)
     hq = clerk("hq")
     tried = 0
 
@@ -255,18 +258,73 @@ def test_no_get_route_fails_whatever_its_parameters(app, clerk, walk_values, mon
         tried += 1
 
     routes = [path for method, path, _endpoint in every_route(app, walk_values) if method == "GET"]
+    read_anywhere: set[str] = set()
     for path in routes:
+        READ.clear()
+        check(path, {})
         for value in WILD:
             check(path, dict.fromkeys(PARAMETERS, value))
-        for name in PARAMETERS:
+        # A parameter the route never looked at, alone, is the plain address again (tried above); one it reads, or
+        # all when it read the query as a whole, is tried alone with each sharpest value.
+        alone = PARAMETERS if WHOLE_QUERY in READ else sorted(READ)
+        read_anywhere |= READ - {WHOLE_QUERY}
+        for name in alone:
             for value in SHARPEST:
                 check(path, {name: value})
+    # The reading is seen (else the loop above tried nothing alone): the ticket list's filters, the API's.
+    assert {"page", "from", "to", "tab", "sort", "q", "category", "town", "limit", "status", "next"} <= read_anywhere
     for name, values in PATH_VALUES.items():
         for path in routes:
             if name in _arguments(app, path):
                 for value in values:
                     check(path.replace(f"/{walk_values[name]}", f"/{value}", 1), {})
     assert tried > 500
+
+
+WHOLE_QUERY = "*"
+READ: set[str] = set()   # the query parameters the app looked at by name since the last clear()
+
+
+class ReadingArguments(ImmutableMultiDict):
+    """request.args that note which parameters the app reads by name (WHOLE_QUERY: it went through their names).
+
+    Reads without names — values() (the NUL guard's), the raw query string, request.url — are not noted: whatever
+    they do with a value, the requests with every parameter at once set to each wild value have shown them."""
+
+    def __getitem__(self, key):   # get() comes here too
+        READ.add(key)
+        return super().__getitem__(key)
+
+    def getlist(self, key, type=None):
+        READ.add(key)
+        return super().getlist(key, type)
+
+    def __contains__(self, key):
+        READ.add(key)
+        return super().__contains__(key)
+
+    def _whole(self, method: str, *args):
+        READ.add(WHOLE_QUERY)
+        return getattr(super(), method)(*args)
+
+    def __iter__(self):
+        return self._whole("__iter__")
+
+    def keys(self):
+        return self._whole("keys")
+
+    def items(self, multi=False):
+        return self._whole("items", multi)
+
+    def lists(self):
+        return self._whole("lists")
+
+    def to_dict(self, flat=True):
+        return self._whole("to_dict", flat)
+
+
+class ReadingRequest(Request):
+    parameter_storage_class = ReadingArguments
 
 
 def _arguments(app, path: str) -> set[str]:
