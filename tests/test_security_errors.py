@@ -103,13 +103,21 @@ def test_the_webhook_still_answers_wechat_in_its_own_protocol(app):
     assert app.test_client().get(path, query_string={**signed(), "echostr": "hello"}).text == "hello"
 
 
-def test_a_ticket_form_that_sat_open_too_long_comes_back_with_the_note_kept(app, clerk, sessions, vending_ticket):
+def sit_open(monkeypatch, seconds: int) -> None:
+    """The page sits open for `seconds`: the clock the forms' CSRF tokens are signed and checked by (itsdangerous)
+    moves on at once, for the rest of the test, instead of the test waiting."""
+    from itsdangerous.timed import TimestampSigner
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda _signer: int(time.time()) + seconds)
+
+
+def test_a_ticket_form_that_sat_open_too_long_comes_back_with_the_note_kept(app, clerk, sessions, vending_ticket,
+                                                                             monkeypatch):
     chen = clerk("chen")
     chen.act(vending_ticket, "accept")
     page = chen.page(f"/portal/tickets/{vending_ticket}").get_data(as_text=True)
     token = CSRF.search(page).group(1)
     app.config["WTF_CSRF_TIME_LIMIT"] = 1    # the page sits open past the token's lifetime
-    time.sleep(2)
+    sit_open(monkeypatch, seconds=2)
     note = "现场已清理完毕，摊主已劝离，次日复查无反弹"
     refused = chen.client.post(f"/portal/tickets/{vending_ticket}/act", data={
         "action": "note", "note": note, "csrf_token": token}, follow_redirects=True)
@@ -163,7 +171,8 @@ def chosen(page: str, name: str) -> str:
     return selected.group(1) if selected else ""
 
 
-def test_a_bulk_form_that_sat_open_too_long_comes_back_with_the_ticks_and_choices_kept(app, clerk, sessions):
+def test_a_bulk_form_that_sat_open_too_long_comes_back_with_the_ticks_and_choices_kept(app, clerk, sessions,
+                                                                                       monkeypatch):
     first = ticket_at(sessions, "JY-20260306-0001", TicketStatus.REGISTERED, lead="hq", triage=True)
     second = ticket_at(sessions, "JY-20260306-0002", TicketStatus.REGISTERED, lead="hq", triage=True)
     third = ticket_at(sessions, "JY-20260306-0003", TicketStatus.REGISTERED, lead="hq", triage=True)
@@ -171,7 +180,7 @@ def test_a_bulk_form_that_sat_open_too_long_comes_back_with_the_ticks_and_choice
     back = "/portal/tickets?tab=triage&sort=deadline"
     token = CSRF.search(hq.page(back).get_data(as_text=True)).group(1)
     app.config["WTF_CSRF_TIME_LIMIT"] = 1    # the list sits open past the token's lifetime
-    time.sleep(2)
+    sit_open(monkeypatch, seconds=2)
     refused = hq.client.post("/portal/tickets/bulk", data={
         "action": "dispatch", "numbers": [first, third], "department": "water_affairs", "next": back,
         "csrf_token": token}, follow_redirects=True)
@@ -192,12 +201,12 @@ def test_a_bulk_form_that_sat_open_too_long_comes_back_with_the_ticks_and_choice
     assert TICKED.findall(hq.page(back).get_data(as_text=True)) == []
 
 
-def test_a_bulk_request_made_up_by_another_site_ticks_nothing(app, accounts, sessions):
+def test_a_bulk_request_made_up_by_another_site_ticks_nothing(app, accounts, sessions, monkeypatch):
     number = ticket_at(sessions, "JY-20260306-0004", TicketStatus.REGISTERED, lead="hq", triage=True)
     attacker, hq = logged_in(app, "hq"), logged_in(app, "hq")   # a token of the attacker's own session, long expired
     token = CSRF.search(attacker.page("/portal/tickets").get_data(as_text=True)).group(1)
     app.config["WTF_CSRF_TIME_LIMIT"] = 1
-    time.sleep(2)
+    sit_open(monkeypatch, seconds=2)
     forged = hq.client.post("/portal/tickets/bulk", data={
         "action": "dispatch", "numbers": [number], "department": "water_affairs", "next": "/portal/tickets?tab=triage",
         "csrf_token": token})
