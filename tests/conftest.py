@@ -59,6 +59,31 @@ def pytest_sessionstart(session):
     classifier_for_tests()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def classifier_read_once():
+    """Every app a test creates reads the model file (a tenth of a second or more): here a model file is read once per
+    run, and each load gets a copy of that classifier with its own metadata (the weights and the feature index,
+    which nothing changes, are shared). A file written again (a test's own training) is read again: the key holds
+    its size and time."""
+    import copy
+
+    from bot.understanding.classifier import ModelClassifier
+    load, loaded = ModelClassifier.load, {}
+
+    def load_once(path):
+        stat = os.stat(path)
+        key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+        if key not in loaded:
+            loaded[key] = load(path)
+        classifier = copy.copy(loaded[key])
+        classifier.metadata = copy.deepcopy(classifier.metadata)
+        return classifier
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ModelClassifier, "load", staticmethod(load_once))
+        yield
+
+
 def pytest_report_header(config):
     if not BUILT:
         return "test classifier: none (no corpus): the bot runs without a trained model"
