@@ -59,6 +59,31 @@ def pytest_sessionstart(session):
     classifier_for_tests()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def classifier_read_once():
+    """Every app a test creates reads the model file (a tenth of a second or more): here a model file is read once per
+    run, and each load gets a copy of that classifier with its own metadata (the weights and the feature index,
+    which nothing changes, are shared). A file written again (a test's own training) is read again: the key holds
+    its size and time."""
+    import copy
+
+    from bot.understanding.classifier import ModelClassifier
+    load, loaded = ModelClassifier.load, {}
+
+    def load_once(path):
+        stat = os.stat(path)
+        key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+        if key not in loaded:
+            loaded[key] = load(path)
+        classifier = copy.copy(loaded[key])
+        classifier.metadata = copy.deepcopy(classifier.metadata)
+        return classifier
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ModelClassifier, "load", staticmethod(load_once))
+        yield
+
+
 def pytest_report_header(config):
     if not BUILT:
         return "test classifier: none (no corpus): the bot runs without a trained model"
@@ -298,12 +323,15 @@ class RunningBot:
         self.port = free_port()
         self.api_port = free_port()
         self.config = folder / "config.toml"
-        queue = (f'[queue]\nbackend = "redis"\nredis_url = "{fresh_redis_url()}"\n' if REDIS_URL
-                 else f'[queue]\npath = "{folder / "jobs.db"}"\n')
+        self.jobs = folder / "jobs.db"
+        self.media = folder / "media"
+        self.redis_url = fresh_redis_url() if REDIS_URL else ""
+        queue = (f'[queue]\nbackend = "redis"\nredis_url = "{self.redis_url}"\n' if REDIS_URL
+                 else f'[queue]\npath = "{self.jobs}"\n')
         self.config.write_text(
             f'[server]\nport = {self.port}\nworkers = {workers}\n{server_keys}'
             f'[wechat]\napi_base_url = "http://127.0.0.1:{self.api_port}/cgi-bin/"\n'
-            f'[media]\nroot = "{folder / "media"}"\n'
+            f'[media]\nroot = "{self.media}"\n'
             f'[classifier]\nmodel = "{classifier_for_tests() or folder / "no-model.npz"}"\n'
             f'[database]\nurl = "{database_url(database)}"\n'
             + queue + data_section(),
@@ -348,9 +376,78 @@ class RunningBot:
 
 @pytest.fixture
 def running_bot(tmp_path, database):
+    """A `civicbot serve` of this test's own on its `database`: for a test that kills or restarts it."""
     bot = RunningBot(tmp_path, database)
     yield bot
     bot.stop()
+
+
+class SharedBot(RunningBot):
+    """One `civicbot serve` for the whole run (starting one takes seconds: gunicorn's workers and the job worker each
+    load the app). reset() gives the next test what a server of its own would have: the template's database, an
+    empty job queue, no photos, no shared state (portal sessions, login delays)."""
+
+    def reset(self, template: str) -> None:
+        if self.process.poll() is not None:
+            log = Path(self.log.name).read_text(errors="replace")
+            raise RuntimeError(f"the shared civicbot serve has stopped: {log}")
+        self.__dict__.pop("fake_wechat", None)   # a test's fake WeChat API (tests/test_browser_phone.py) is closed
+        # Jobs first: a photo fetch or a push still waiting from the last test would act on this test's rows.
+        if REDIS_URL:
+            from redis import Redis
+            with Redis.from_url(self.redis_url) as client:
+                client.flushdb()
+        elif self.jobs.exists():
+            with sqlite3.connect(self.jobs, timeout=30) as queue:
+                queue.execute("DELETE FROM task")
+                queue.execute("DELETE FROM schedule")
+            queue.close()
+        if POSTGRES:
+            # FORCE ends the workers' connections; their pools ping before use (pool_pre_ping) and reconnect.
+            POSTGRES.create(make_url(self.database).database, template=POSTGRES.template)
+        else:
+            # SQLite's backup API writes the template into the live file under the database's own locks, so the
+            # workers' open connections see the new content at once (a file copy under them would corrupt it).
+            _sqlite_backup(make_url(template).database, make_url(self.database).database)
+        shutil.rmtree(self.media, ignore_errors=True)
+        self.media.mkdir()
+
+    def snapshot(self, name: str) -> str | None:
+        """A template of the database as it is now, for reset(): its URL. None on PostgreSQL, which copies a
+        database only while nobody is connected to it."""
+        if POSTGRES:
+            return None
+        copy = Path(make_url(self.database).database).with_name(name)
+        _sqlite_backup(make_url(self.database).database, str(copy))
+        return database_url(copy)
+
+
+def _sqlite_backup(source_path: str, target_path: str) -> None:
+    source = sqlite3.connect(source_path, timeout=30)
+    target = sqlite3.connect(target_path, timeout=30)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+
+
+@pytest.fixture(scope="session")
+def shared_bot(tmp_path_factory, template_database):
+    folder = tmp_path_factory.mktemp("served")
+    database = copy_database(template_database, folder)
+    bot = SharedBot(folder, database)
+    yield bot
+    bot.stop()
+    drop_database(database)
+
+
+@pytest.fixture
+def served_bot(shared_bot, template_database):
+    """`civicbot serve` as running_bot gives it, with a database fresh from the template, but started once for every
+    test that takes it. Its database is served_bot.database (not the `database` fixture's); it cannot be killed."""
+    shared_bot.reset(template_database)
+    return shared_bot
 
 
 # The portal's people and a ticket to work ------------------------------------------------------------------------
@@ -380,8 +477,11 @@ SHOTS = ROOT / "var" / "screenshots"
 BROWSER_PASSWORD = "browser-test-password"
 
 
-@pytest.fixture
-def browser():
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium, started once for a test module (Playwright's driver and the browser take seconds). Only
+    for the module's length: while Playwright's sync API runs, nothing else in the process may start an asyncio
+    loop, nor another sync_playwright()."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
@@ -393,15 +493,46 @@ def browser():
 
 
 @pytest.fixture
+def browser(chromium):
+    """The module's Chromium; each page a test opens (browser.new_page, browser.new_context) has a context of its
+    own — cookies, storage, cache — closed when the test ends."""
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
+
+
+@pytest.fixture
 def portal(running_bot):
     """`civicbot serve` with staff of 城管 (chen, boss), 水务 (liu) and HQ (hq), all with BROWSER_PASSWORD."""
+    return with_portal_staff(running_bot)
+
+
+@pytest.fixture
+def served_portal(shared_bot, template_database):
+    """portal on the shared server (served_bot), its database fresh for each test: the template with the same staff
+    (added once, then kept as a template of its own where the database allows)."""
+    staffed = getattr(shared_bot, "staffed_template", None)
+    shared_bot.reset(staffed or template_database)
+    if staffed:
+        return portal_ready(shared_bot)
+    with_portal_staff(shared_bot)
+    shared_bot.staffed_template = shared_bot.snapshot("staffed-template.db")
+    return shared_bot
+
+
+def with_portal_staff(running_bot: RunningBot) -> RunningBot:
     for username, department, role in [("chen", "urban_mgmt", "staff"), ("boss", "urban_mgmt", "admin"),
                                        ("liu", "water_affairs", "admin"), ("hq", "hq", "admin")]:
         added = civicbot(running_bot.config, "staff", "add", username, "--department", department, "--role", role,
                          "--password", BROWSER_PASSWORD)
         assert added.exit_code == 0, added.stderr
     # An HQ admin must have TOTP: hq's app holds TOTP_SECRET, and log_in (tests/test_browser.py) types its code.
-    PORTAL_DATABASES[f"http://127.0.0.1:{running_bot.port}"] = database_url(running_bot.database)
     enrol_totp(sessions_of(database_url(running_bot.database)), "hq")
+    return portal_ready(running_bot)
+
+
+def portal_ready(running_bot: RunningBot) -> RunningBot:
+    """Where log_in finds hq's codes, and the folder for screenshots."""
+    PORTAL_DATABASES[f"http://127.0.0.1:{running_bot.port}"] = database_url(running_bot.database)
     SHOTS.mkdir(parents=True, exist_ok=True)
     return running_bot

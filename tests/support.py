@@ -179,14 +179,25 @@ def logged_in(app, username: str) -> Clerk:
     return person
 
 
+@cache
+def password_hash(password: str) -> str:
+    """The password hashed once for the whole run (scrypt takes a tenth of a second or more each time, and most
+    tests set up several accounts): the accounts add_staff makes share it. Passwords the code under test sets —
+    a reset, a change, a new account from the portal — are hashed as always."""
+    from werkzeug.security import generate_password_hash
+    return generate_password_hash(password)
+
+
 def add_staff(sessions, *accounts: tuple[str, str, str]) -> None:
     """Portal accounts (username, department, role), all with PASSWORD; HQ admins with TOTP_SECRET enrolled, as
     they must be."""
-    from bot.cases.staff import do_add_staff
+    from unittest import mock
+
+    from bot.cases import staff
     from bot.infra.db import transaction
-    with transaction(sessions) as session:
+    with transaction(sessions) as session, mock.patch.object(staff, "generate_password_hash", password_hash):
         for username, department, role in accounts:
-            do_add_staff(username, department, role, PASSWORD, session=session)
+            staff.do_add_staff(username, department, role, PASSWORD, session=session)
     for username, department, role in accounts:
         if department == "hq" and role == "admin":
             enrol_totp(sessions, username)

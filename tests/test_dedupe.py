@@ -70,20 +70,20 @@ def _deliver_at_once(url: str, body: bytes, copies: int) -> list[requests.Respon
 
 
 @pytest.mark.slow
-def test_simultaneous_deliveries_in_different_workers_have_one_effect(running_bot, database):
+def test_simultaneous_deliveries_in_different_workers_have_one_effect(served_bot):
     """Two gunicorn worker processes receive the same messages at the same moment."""
     openids = [f"o-burst-{n}" for n in range(6)]
     for n, openid in enumerate(openids):
         message = text_message(openid, "晋祠镇花塔村路口有人摆摊", 9000 + n)
-        for response in _deliver_at_once(running_bot.url, message, 3):
+        for response in _deliver_at_once(served_bot.url, message, 3):
             assert response.status_code == 200
     submits = []
     for n, openid in enumerate(openids):
-        responses = _deliver_at_once(running_bot.url, text_message(openid, "提交", 9100 + n), 3)
+        responses = _deliver_at_once(served_bot.url, text_message(openid, "提交", 9100 + n), 3)
         texts = {r.text.split("<Content><![CDATA[")[1].split("]]>")[0] for r in responses}
         assert len(texts) == 1 and "JY-" in texts.pop()
         submits.append(responses)
-    engine = create_engine(database)
+    engine = create_engine(served_bot.database)
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Ticket)) == len(openids)
         assert session.scalar(select(func.count()).select_from(Draft)) == len(openids)

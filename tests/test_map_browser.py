@@ -15,6 +15,14 @@ from tests.test_browser import SHOTS, fits_the_screen, log_in, report_through
 from tests.test_map import STATIC, inside
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def portal(served_portal):
+    """The shared `civicbot serve` (tests/conftest.py), its database fresh from the template for each test."""
+    return served_portal
+
+
 S = TicketStatus
 
 
@@ -88,13 +96,13 @@ def open_an_overdue_ticket(page, shot: str | None = None) -> str:
     return number
 
 
-def test_hq_and_a_clerk_work_from_the_map_with_no_tile_server(portal, browser, database):
+def test_hq_and_a_clerk_work_from_the_map_with_no_tile_server(portal, browser):
     if not (STATIC / "vendor" / ".vendored").exists():
         pytest.fail("the map's Leaflet is not vendored: run `make vendor` (make test and make run do)")
     base = f"http://127.0.0.1:{portal.port}"
     stall = report_through(portal)                 # a resident's real report, on the spot in 晋祠镇
-    make_overdue(database, stall)
-    seen = fill_the_district(database)
+    make_overdue(portal.database, stall)
+    seen = fill_the_district(portal.database)
     chens = seen["urban_mgmt"] + 1
 
     hq = browser.new_page(viewport={"width": 1280, "height": 900})

@@ -145,16 +145,16 @@ def test_the_maps_tile_hosts_are_let_in_by_themselves(tmp_path, database):
 
 
 @pytest.mark.slow
-def test_in_a_real_browser_the_portal_breaks_no_rule_of_its_policy_and_its_script_still_works(running_bot):
+def test_in_a_real_browser_the_portal_breaks_no_rule_of_its_policy_and_its_script_still_works(served_bot):
     """Chromium reports every resource the policy blocks; the queue's 全选本页 (now a static script) still counts."""
     browsing = pytest.importorskip("tests.test_browser")   # skips, as it does, where Chromium is missing
     from playwright.sync_api import sync_playwright
 
-    assert civicbot(running_bot.config, "staff", "add", "hq", "--department", "hq", "--role", "admin",
+    assert civicbot(served_bot.config, "staff", "add", "hq", "--department", "hq", "--role", "admin",
                     "--password", browsing.PASSWORD).exit_code == 0
-    browsing.report_to_triage(running_bot, "o-csp-first")
-    browsing.report_to_triage(running_bot, "o-csp-second")
-    base = f"http://127.0.0.1:{running_bot.port}"
+    browsing.report_to_triage(served_bot, "o-csp-first")
+    browsing.report_to_triage(served_bot, "o-csp-second")
+    base = f"http://127.0.0.1:{served_bot.port}"
     blocked: list[str] = []
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=browsing.CHROMIUM, headless=True,

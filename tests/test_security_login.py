@@ -145,9 +145,9 @@ def test_guesses_at_the_same_moment_are_counted_one_after_another(tmp_path, data
 
 
 @pytest.mark.slow
-def test_the_count_is_shared_by_every_worker_of_the_server(running_bot):
-    base = running_bot.url.rsplit("/wechat", 1)[0]
-    added = civicbot(running_bot.config, "staff", "add", "chen", "--department", "urban_mgmt", "--password", PASSWORD)
+def test_the_count_is_shared_by_every_worker_of_the_server(served_bot):
+    base = served_bot.url.rsplit("/wechat", 1)[0]
+    added = civicbot(served_bot.config, "staff", "add", "chen", "--department", "urban_mgmt", "--password", PASSWORD)
     assert added.exit_code == 0
     guesser = requests.Session()
     guesser.headers["Connection"] = "close"  # a new connection each time: the guesses land on both workers
