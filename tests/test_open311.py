@@ -308,7 +308,8 @@ def test_the_public_listing_names_no_one_and_shows_the_blurred_photo(app, sessio
 # Clients written by others, against `civicbot serve` -----------------------------------------------------------------
 
 @pytest.mark.slow   # a real server: gunicorn and the job worker
-def test_fixmystreet_files_and_the_georeport_package_reads_over_http(running_bot):
+def test_fixmystreet_files_and_the_georeport_package_reads_over_http(served_bot):
+    running_bot = served_bot
     import requests
     from georeport import GeoReport
 

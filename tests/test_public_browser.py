@@ -46,7 +46,8 @@ def watched(page) -> tuple[list[str], list[str]]:
     return asked, problems
 
 
-def test_the_public_page_on_a_phone_and_a_desktop_with_no_tile_server(running_bot, browser, database):
+def test_the_public_page_on_a_phone_and_a_desktop_with_no_tile_server(served_bot, browser):
+    running_bot, database = served_bot, served_bot.database
     if not (STATIC / "vendor" / ".vendored").exists():
         pytest.fail("the map's Leaflet is not vendored: run `make vendor` (make test and make run do)")
     fill_the_district(database)
