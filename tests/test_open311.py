@@ -11,7 +11,18 @@ from sqlalchemy import select
 
 from bot.cases.open311_clients import do_create_client
 from bot.infra.db import transaction
-from models import Notification, Open311Request, Photo, PhotoKind, Resident, Ticket, TicketEvent, TicketStatus, utcnow
+from models import (
+    AccountEvent,
+    Notification,
+    Open311Request,
+    Photo,
+    PhotoKind,
+    Resident,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    utcnow,
+)
 from tests import images
 from tests.conftest import HUATA_VILLAGE
 from tests.support import add_staff, civicbot, config_file, logged_in, report, ticket_number
@@ -248,6 +259,10 @@ def test_keys_are_created_listed_and_revoked_from_the_command_line(app, settings
     refused = post(app, **fixmystreet_form(key, description="又有人摆摊"))
     assert refused.status_code == 403
     assert civicbot(config, "open311", "key", "revoke", "99").exit_code != 0
+    with app.extensions["civicbot"].sessions() as session:   # in the accounts' trail, which the hash chain seals
+        trail = [(e.actor, e.target, e.action) for e in session.scalars(select(AccountEvent).order_by(AccountEvent.id))
+                 if e.target.startswith("open311:")]
+    assert trail == [("cli", "open311:1", "open311_key_issued"), ("cli", "open311:1", "open311_key_revoked")]
 
 
 # Reading requests -------------------------------------------------------------------------------------------------

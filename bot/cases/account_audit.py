@@ -15,7 +15,8 @@ ACTION_NAMES = {  # nosec B105
     "password_set": "修改密码", "role_changed": "调整角色", "login_delays_cleared": "解除登录限制",
     "totp_enabled": "开启两步验证", "totp_disabled": "关闭两步验证", "totp_reset": "重置两步验证",
     "token_issued": "新建接口令牌", "token_revoked": "停用接口令牌", "demo_deactivated": "停用演示账号",
-    "demo_reactivated": "恢复演示账号",
+    "demo_reactivated": "恢复演示账号", "open311_key_issued": "新建 Open311 密钥",
+    "open311_key_revoked": "停用 Open311 密钥",
 }
 
 

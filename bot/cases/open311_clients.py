@@ -9,12 +9,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.cases.account_audit import record_account_event
 from models import Open311Client, Resident
 
 KEY_PREFIX = "o311_"
 # The residents row standing for a client: never a WeChat OpenID (those hold no colon), so nothing sends to it.
 OPENID_PREFIX = "open311:"
 KEY_TOUCH = timedelta(seconds=60)   # last use written back at most this often
+# Keys are issued on the server's command line; the accounts' trail records it like an API token's, under HQ.
+ISSUER, ISSUER_DEPARTMENT = "cli", "hq"
 
 
 def hash_key(key: str) -> str:
@@ -34,6 +37,8 @@ def do_create_client(name: str, *, reports_per_hour: int, now: datetime, session
                            reports_per_hour=reports_per_hour, created_at=now)
     session.add(client)
     session.flush()
+    record_account_event(ISSUER, f"open311:{client.id}", "open311_key_issued", department_code=ISSUER_DEPARTMENT,
+                         now=now, session=session, detail=name)
     return client, key
 
 
@@ -58,6 +63,8 @@ def do_revoke_client(client_id: int, now: datetime, *, session: Session) -> Open
     client = session.get(Open311Client, client_id)
     if client is not None and client.revoked_at is None:
         client.revoked_at = now
+        record_account_event(ISSUER, f"open311:{client.id}", "open311_key_revoked",
+                             department_code=ISSUER_DEPARTMENT, now=now, session=session, detail=client.name)
     return client
 
 
