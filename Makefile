@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SCALE_INSTALLED := $(VENV)/.installed-scale
 
-.PHONY: run test test-fast lint test-scale browser nginx documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean bench-places bench-scores bench-several bench-moderation vendor bench-map bench-ocr bench-media bench-audit bench-open311 bench-export bench-public
+.PHONY: run test test-fast lint test-scale browser nginx documents wrk serve migrate model demo-data bench-classify bench-photos bench-portal bench-load bench-profile bench-instructions bench-feedback bench-dialogues valgrind clean bench-places bench-scores bench-several bench-moderation vendor bench-map bench-ocr bench-media bench-audit bench-open311 bench-export bench-public bench-api
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,10 @@ bench-audit: $(INSTALLED)
 # Open311 GET requests over 100,000 tickets (fresh SQLite): each query's server time, median of 20.
 bench-open311: $(INSTALLED)
 	$(BIN)/python bench/open311.py
+
+# The departments' API: a full sync by cursor and a poll with nothing new, over 20,000 tickets (fresh SQLite).
+bench-api: $(INSTALLED)
+	$(BIN)/python bench/api.py
 
 bench-places: $(INSTALLED)
 	$(BIN)/python bench/places.py

@@ -2,7 +2,7 @@
 for one department, the time per page, and a poll from the last cursor when nothing changed. The target: a page of
 500 under 1 s.
 
-Run as `.venv/bin/python bench/api.py`. Tickets are inserted in bulk through the models, spread over 90 days, all
+Run as `make bench-api`. Tickets are inserted in bulk through the models, spread over 90 days, all
 categories and states, each with one event, so that a page carries what a real one does.
 """
 from __future__ import annotations
