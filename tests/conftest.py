@@ -502,9 +502,11 @@ def browser(chromium):
 
 
 @pytest.fixture
-def portal(running_bot):
-    """`civicbot serve` with staff of 城管 (chen, boss), 水务 (liu) and HQ (hq), all with BROWSER_PASSWORD."""
-    return with_portal_staff(running_bot)
+def portal(served_portal):
+    """`civicbot serve` with staff of 城管 (chen, boss), 水务 (liu) and HQ (hq), all with BROWSER_PASSWORD: the
+    shared server, its database fresh from the staffed template for each test (a test that must stop or restart
+    its server takes running_bot and with_portal_staff instead)."""
+    return served_portal
 
 
 @pytest.fixture

@@ -21,12 +21,6 @@ if CHROMIUM is None and not os.environ.get("CI"):
 pytestmark = pytest.mark.slow   # headless Chromium against `civicbot serve`
 
 
-@pytest.fixture
-def portal(served_portal):
-    """The shared `civicbot serve` (tests/conftest.py), its database fresh from the template for each test."""
-    return served_portal
-
-
 PHONE = {"viewport": {"width": 360, "height": 780}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 

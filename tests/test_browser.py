@@ -22,12 +22,6 @@ from tests.support import PORTAL_DATABASES, TOKEN, fresh_code, report, sessions_
 pytestmark = pytest.mark.slow   # headless Chromium against `civicbot serve`
 
 
-@pytest.fixture
-def portal(served_portal):
-    """The shared `civicbot serve` (tests/conftest.py), its database fresh from the template for each test."""
-    return served_portal
-
-
 if CHROMIUM is None and not os.environ.get("CI"):
     pytest.skip("Debian's chromium is not installed (make test installs it when run as root)",
                 allow_module_level=True)

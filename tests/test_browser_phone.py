@@ -31,12 +31,6 @@ if CHROMIUM is None and not os.environ.get("CI"):
 pytestmark = pytest.mark.slow   # headless Chromium against `civicbot serve`
 
 
-@pytest.fixture
-def portal(served_portal):
-    """The shared `civicbot serve` (tests/conftest.py), its database fresh from the template for each test."""
-    return served_portal
-
-
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 HQ_TABS = ("triage", "extensions", "resolved", "overdue", "due_soon", "urged", "returned", "all")

@@ -13,12 +13,6 @@ from tests.test_browser import SHOTS, fits_the_screen, log_in
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def portal(served_portal):
-    """The shared `civicbot serve` (tests/conftest.py), its database fresh from the template for each test."""
-    return served_portal
-
-
 @pytest.mark.parametrize("width", [390, 1280])
 def test_a_clerk_binds_their_wechat_from_the_header_on_a_phone_and_a_desktop(portal, browser, width):
     base = f"http://127.0.0.1:{portal.port}"

@@ -17,12 +17,6 @@ from tests.test_map import STATIC, inside
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def portal(served_portal):
-    """The shared `civicbot serve` (tests/conftest.py), its database fresh from the template for each test."""
-    return served_portal
-
-
 S = TicketStatus
 
 

@@ -19,12 +19,6 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not ocr.ocr_available(ocr.OcrSettings()), reason="the ocr extra is not installed")]
 
 
-@pytest.fixture
-def portal(served_portal):
-    """The shared `civicbot serve` (tests/conftest.py), its database fresh from the template for each test."""
-    return served_portal
-
-
 def test_a_flyers_number_reaches_the_registry_on_a_phone(portal, browser):
     api = FakeWeChat(app_id=None, port=portal.api_port)   # WeChat's API, from which the job worker fetches
     try:
