@@ -15,7 +15,6 @@ from sqlalchemy import select
 from bot.cases.account_audit import account_events
 from bot.cases.accounts import (
     COMMAND_LINE,
-    TOKEN_TOUCH,
     NotManaged,
     do_clear_login_delays,
     do_create_account,
@@ -31,6 +30,7 @@ from bot.cases.accounts import (
     manager_of,
     token_department,
 )
+from bot.cases.client_keys import TOUCH
 from bot.cases.login_delays import ACCOUNT_FREE, check_login_turn
 from bot.cases.staff import StaffError, check_login, do_log_in
 from bot.cases.totp import check_totp, do_disable_totp, do_enable_totp, matching_step, totp_required
@@ -156,10 +156,10 @@ def test_a_tokens_last_use_is_written_at_most_once_a_minute_and_a_revoked_token_
         row = db.scalar(select(ApiToken).where(ApiToken.note == "数字城管对接"))
         assert row.last_used_at == now          # not written again within the minute
     with transaction(sessions) as db:
-        token_department(token, now + TOKEN_TOUCH, session=db)
+        token_department(token, now + TOUCH, session=db)
     with transaction(sessions) as db:
         row = db.scalar(select(ApiToken).where(ApiToken.note == "数字城管对接"))
-        assert row.last_used_at == now + TOKEN_TOUCH
+        assert row.last_used_at == now + TOUCH
         boss = manager(db, "boss")
         assert [t.department_code for t in list_tokens(boss, session=db)] == ["urban_mgmt"]
         water_id = db.scalar(select(ApiToken.id).where(ApiToken.department_code == "water_affairs"))

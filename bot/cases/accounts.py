@@ -5,10 +5,9 @@ found", as its tickets are); staff nobody. The portal and `civicbot staff` / `ci
 functions, and each writes an account_events row. No change may leave the district without an active HQ admin."""
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -16,6 +15,7 @@ from werkzeug.security import generate_password_hash
 
 from bot.cases.account_audit import record_account_event
 from bot.cases.binding import do_unbind
+from bot.cases.client_keys import digest, live_row
 from bot.cases.login_delays import clear_login_delays
 from bot.cases.staff import ROLES, StaffError, check_password_strength, do_add_staff, do_end_sessions
 from bot.cases.totp import DEMO_PREFIX, clear_totp
@@ -189,12 +189,8 @@ def do_reset_totp(manager: Manager, account: StaffAccount, now: datetime, *, ses
 
 # API tokens ------------------------------------------------------------------------------------------------------
 
-# A token's last use is written back at most this often: a client polling every second writes once a minute.
-TOKEN_TOUCH = timedelta(seconds=60)
-
-
 def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+    return digest(token)
 
 
 def do_issue_token(department_code: str, *, session: Session, note: str = "", manager: Manager = COMMAND_LINE,
@@ -215,13 +211,8 @@ def do_issue_token(department_code: str, *, session: Session, note: str = "", ma
 
 
 def live_token(token: str, now: datetime, *, session: Session) -> ApiToken | None:
-    """The stored row of a live token, its use noted (at most once per TOKEN_TOUCH); None if unknown or revoked."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == hash_token(token)))
-    if row is None or row.revoked_at is not None:
-        return None
-    if row.last_used_at is None or now - row.last_used_at >= TOKEN_TOUCH:
-        row.last_used_at = now
-    return row
+    """The stored row of a live token, its use noted; None if unknown or revoked."""
+    return live_row(ApiToken, ApiToken.token_sha256, token, now, session=session)
 
 
 def token_department(token: str, now: datetime, *, session: Session) -> Department | None:

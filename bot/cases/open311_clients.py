@@ -1,27 +1,26 @@
 """Open311 clients and their API keys: create one (the key shown once), list, revoke, and find the client of a key."""
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.cases.account_audit import record_account_event
+from bot.cases.client_keys import digest, live_row
 from models import Open311Client, Resident
 
 KEY_PREFIX = "o311_"
 # The residents row standing for a client: never a WeChat OpenID (those hold no colon), so nothing sends to it.
 OPENID_PREFIX = "open311:"
-KEY_TOUCH = timedelta(seconds=60)   # last use written back at most this often
 # Keys are issued on the server's command line; the accounts' trail records it like an API token's, under HQ.
 ISSUER, ISSUER_DEPARTMENT = "cli", "hq"
 
 
 def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+    return digest(key)
 
 
 def do_create_client(name: str, *, reports_per_hour: int, now: datetime, session: Session) -> tuple[Open311Client, str]:
@@ -44,14 +43,7 @@ def do_create_client(name: str, *, reports_per_hour: int, now: datetime, session
 
 def client_for_key(key: str, now: datetime, *, session: Session) -> Open311Client | None:
     """The live client this key belongs to, noting its use; None when the key is unknown or revoked."""
-    if not key:
-        return None
-    client = session.scalar(select(Open311Client).where(Open311Client.key_sha256 == hash_key(key)))
-    if client is None or client.revoked_at is not None:
-        return None
-    if client.last_used_at is None or now - client.last_used_at >= KEY_TOUCH:
-        client.last_used_at = now
-    return client
+    return live_row(Open311Client, Open311Client.key_sha256, key, now, session=session) if key else None
 
 
 def list_clients(*, session: Session) -> list[Open311Client]:
