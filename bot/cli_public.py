@@ -1,8 +1,6 @@
 """`civicbot public copies`: the blurred copies the 办理公示 page shows, made for cases handled before the job that
-makes them existed (or while the worker was down); the worker makes them itself when a case is handled."""
+makes them existed; the worker makes them itself when a case is handled, and sweeps for lost jobs each night."""
 from __future__ import annotations
-
-from datetime import timedelta
 
 import click
 
@@ -19,20 +17,11 @@ def public() -> None:
               help="Cases handled (changed) within this many days.")
 def copies(days: int) -> None:
     """Blur faces and plates in the before and after photos of handled cases that have no public copy yet."""
-    from sqlalchemy import select
-
-    from bot.cases.publication import HANDLED, publicly_listed
-    from bot.infra.db import transaction
-    from bot.photos.public_copies import make_public_copies
+    from bot.photos.public_copies import make_missing_public_copies
     from bot.photos.storage import make_storage
-    from models import Ticket, utcnow
+    from models import utcnow
 
     settings = settings_or_exit()
-    sessions = sessions_for(settings)
-    with transaction(sessions) as session:
-        ticket_ids = list(session.scalars(select(Ticket.id).where(
-            publicly_listed(), Ticket.status.in_(HANDLED), Ticket.updated_at >= utcnow() - timedelta(days=days))
-            .order_by(Ticket.id)))
-    storage = make_storage(settings)
-    made = sum(make_public_copies(ticket_id, storage, settings.ocr, sessions=sessions) for ticket_id in ticket_ids)
-    click.echo(f"{len(ticket_ids)} 件办结工单，新生成 {made} 张公示照片（人脸、车牌已模糊）")
+    cases, made = make_missing_public_copies(days, make_storage(settings), settings.ocr,
+                                             sessions=sessions_for(settings), now=utcnow())
+    click.echo(f"{cases} 件办结工单，新生成 {made} 张公示照片（人脸、车牌已模糊）")

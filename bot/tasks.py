@@ -31,7 +31,7 @@ from bot.notify.staff import deliver_staff_due
 from bot.notify.wecom import WeComApi, make_wecom
 from bot.photos.after_photo import RESOLVE_BY_CHAT, resolve_with_photo
 from bot.photos.fetch import FETCH_PHOTO, PhotoOutcome, TryAgain, fetch_photo
-from bot.photos.public_copies import make_public_copies
+from bot.photos.public_copies import make_missing_public_copies, make_public_copies
 from bot.photos.storage import MediaStorage, make_storage
 from bot.photos.sweep import SweepReport, sweep_media
 from bot.understanding.places import PlaceResolver
@@ -45,6 +45,7 @@ TELL_RETRY_SECONDS = 15
 # WeChat refuses customer-service messages outside the 48 h window (45015) or over the quota (45047):
 # retrying cannot help (the notices' outbox has its own fallbacks; these are passing photo messages).
 REFUSED_FOR_GOOD = {45015, 45047}
+PUBLIC_SWEEP_DAYS = 7   # a lost public-copy job is one of the last days'; older cases: `civicbot public copies`
 PUSH_TO_DEPARTMENT, TELL_RESIDENT = "push_to_department", "tell_resident"
 
 
@@ -105,6 +106,8 @@ class JobQueue:
         self.huey.periodic_task(crontab(minute="*/10"), name="sweep_shared_state")(self.sweep_shared_state)
         # huey's crontab is in UTC: 19:40 is 03:40 in 晋源区, when nobody uploads.
         self.huey.periodic_task(crontab(minute="40", hour="19"), name="sweep_media")(self.sweep_media)
+        self.huey.periodic_task(crontab(minute="10", hour="19"), name="sweep_public_copies")(
+            self.sweep_public_copies)
         # Hourly, so that a worker that was down at midnight still anchors the day when it comes back.
         self.huey.periodic_task(crontab(minute="7"), name="anchor_audit_trail")(self.anchor_audit_trail)
         minutes = settings.deadlines.check_minutes
@@ -159,6 +162,11 @@ class JobQueue:
     def public_copies(self, ticket_id: int) -> int:
         """Blur the faces and plates in a handled ticket's before and after photos for the 办理公示 page."""
         return make_public_copies(ticket_id, self.storage(), self.settings.ocr, sessions=self.sessions())
+
+    def sweep_public_copies(self) -> tuple[int, int]:
+        """Make the public copies a lost job left missing, for the cases handled in the last PUBLIC_SWEEP_DAYS."""
+        return make_missing_public_copies(PUBLIC_SWEEP_DAYS, self.storage(), self.settings.ocr,
+                                          sessions=self.sessions(), now=utcnow())
 
     def check_deadlines(self) -> tuple[int, int]:
         """Flag tickets due soon, escalate overdue ones to HQ, close resolutions nobody rated in time."""

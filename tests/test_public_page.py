@@ -232,3 +232,16 @@ def test_photos_show_once_their_blurred_copies_exist_and_the_command_makes_missi
                     "public", "copies")
     assert made.exit_code == 0 and "新生成 1 张" in made.stdout, made.stdout
     assert f"/public/photos/{after.id}-thumbnail.jpg" in text_of(visitor.get(f"/public/cases/{number}"))
+
+
+def test_the_nightly_sweep_makes_the_copies_a_lost_job_left_missing(app, resident, clerk, fake_wechat, sessions):
+    from bot.photos.storage import public_keys
+    number = handled_case(resident, clerk, fake_wechat)
+    storage = app.extensions["civicbot"].storage
+    with sessions() as session:
+        after = session.scalar(select(Photo).where(Photo.kind == PhotoKind.AFTER))
+    for key in public_keys(after.display_key):      # the worker was down when the case was handled
+        storage.delete(key)
+    assert app.extensions["civicbot"].jobs.sweep_public_copies() == (1, 1)
+    assert f"/public/photos/{after.id}-thumbnail.jpg" in text_of(app.test_client().get(f"/public/cases/{number}"))
+    assert app.extensions["civicbot"].jobs.sweep_public_copies() == (1, 0)   # nothing twice

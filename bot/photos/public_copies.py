@@ -1,14 +1,16 @@
 """The blurred public copies of a ticket's before and after photos: made by a job once the ticket is handled, so the
-办理公示 page never waits for OCR and face detection (the photo route makes a missing one on its first view)."""
+办理公示 page never waits for OCR and face detection (the photo route makes a missing one on its first view), and
+by a nightly sweep for any such job that was lost."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases.numbers import read_lines
-from bot.cases.publication import public_photos, publicly_listed
+from bot.cases.publication import HANDLED, public_photos, publicly_listed
 from bot.config import OcrSettings
 from bot.infra.db import transaction
 from bot.photos.redaction import public_copy
@@ -47,3 +49,17 @@ def make_public_copies(ticket_id: int, storage: MediaStorage, settings: OcrSetti
     if missing:
         log.info("ticket %s: %d public photo copies made", ticket_id, len(missing))
     return len(missing)
+
+
+def make_missing_public_copies(days: int, storage: MediaStorage, settings: OcrSettings, *,
+                               sessions: sessionmaker[Session], now: datetime) -> tuple[int, int]:
+    """The copies of cases handled (changed) within `days` that are still missing — a job lost while the worker was
+    down, or cases from before the job existed: (cases looked at, copies made)."""
+    with transaction(sessions) as session:
+        ticket_ids = list(session.scalars(select(Ticket.id).where(
+            publicly_listed(), Ticket.status.in_(HANDLED), Ticket.updated_at >= now - timedelta(days=days))
+            .order_by(Ticket.id)))
+    made = sum(make_public_copies(ticket_id, storage, settings, sessions=sessions) for ticket_id in ticket_ids)
+    if made:
+        log.warning("public photo copies: %d made for cases whose job had not made them", made)
+    return len(ticket_ids), made
