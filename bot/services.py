@@ -4,9 +4,12 @@ Engine, sessions, catalogue snapshot, job queue, storage, link signer, the store
 """
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.catalogue.snapshot import CatalogueSnapshot, load_snapshot
@@ -16,6 +19,11 @@ from bot.infra.shared_state import SharedStore, make_shared_store
 from bot.infra.signing import LinkSigner, secret_key
 from bot.photos.storage import MediaStorage, make_storage
 from bot.tasks import JobQueue
+
+log = logging.getLogger(__name__)
+# A gunicorn worker that fails while starting stops the whole server ("Worker failed to boot"): a database restart
+# or failover at the moment a worker is (re)started must cost a few seconds' wait, not the service.
+CATALOGUE_ATTEMPTS = 5
 
 
 @dataclass
@@ -37,8 +45,21 @@ def build_services(settings: Settings) -> Services:
     engine = make_engine(settings)
     jobs = JobQueue(settings)
     sessions = make_sessionmaker(engine, jobs)
-    with transaction(sessions) as session:
-        catalogue = load_snapshot(settings, session=session)
+    catalogue = _first_catalogue(settings, sessions)
     return Services(settings, engine, sessions, catalogue, jobs, make_storage(settings),
                     LinkSigner(secret_key(settings), settings.media.link_hours * 3600),
                     make_shared_store(settings, engine))
+
+
+def _first_catalogue(settings: Settings, sessions: sessionmaker[Session]) -> CatalogueSnapshot:
+    for attempt in range(1, CATALOGUE_ATTEMPTS + 1):
+        try:
+            with transaction(sessions) as session:
+                return load_snapshot(settings, session=session)
+        except OperationalError as exc:   # the database went away or is not back yet
+            if attempt == CATALOGUE_ATTEMPTS:
+                raise
+            log.warning("the catalogue could not be read (%s); trying again in %d s", type(exc.orig).__name__,
+                        attempt)
+            time.sleep(attempt)
+    raise AssertionError("unreachable")

@@ -154,3 +154,27 @@ def test_writers_in_two_processes_take_turns_and_a_stuck_writer_times_out_cleanl
     held.close()
     holder.dispose()
     waiter.dispose()
+
+
+def test_a_worker_starting_while_the_database_is_away_waits_for_it_instead_of_stopping_the_server(
+        tmp_path, database, monkeypatch):
+    """A gunicorn worker that fails while starting stops the whole server: a database restarting at that moment
+    (here: its first two reads of the catalogue fail as a dropped connection does) must cost a wait, not the bot."""
+    from sqlalchemy.exc import OperationalError
+
+    import bot.services
+
+    real = bot.services.load_snapshot
+    failures = iter([OperationalError("SELECT …", {}, Exception("terminating connection"))] * 2)
+
+    def away_at_first(*args, **kwargs):
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bot.services, "load_snapshot", away_at_first)
+    monkeypatch.setattr(bot.services.time, "sleep", lambda seconds: None)
+    app = create_app(make_settings(tmp_path, database))
+    assert app.extensions["civicbot"].catalogue.categories   # started, with the catalogue read on the third try
+    assert Resident(app, "o-after-restart").says("你好")
